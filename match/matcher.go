@@ -1,0 +1,386 @@
+package match
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Matcher decides which rules a text matches. It is immutable once
+// compiled and safe for concurrent use; per-call buffers come from a pool,
+// so a text that matches nothing costs no allocation.
+type Matcher struct {
+	ac       *automaton
+	patRefs  [][]leafRef // pattern index -> leaves it completes
+	leaves   []leafInfo
+	rules    []compiledRule
+	excludes []*node // per rule file; nil when the file has none
+	pool     sync.Pool
+}
+
+type leafRef struct {
+	leaf  int32
+	words int32 // number of words the pattern spans
+}
+
+type leafInfo struct {
+	rules []int32 // rules whose expression uses this leaf (directly or in an exclusion)
+}
+
+type compiledRule struct {
+	Rule
+	root *node
+	file int32
+	// langs is the rule's language restriction; nil means any.
+	langs []string
+}
+
+// node is a compiled expression: leaves refer to leaf ids.
+type node struct {
+	op   Op
+	leaf int32
+	dist int32
+	kids []*node
+}
+
+// span is a run of words [s, e] (inclusive) of the base view.
+type span struct{ s, e int32 }
+
+// arabicProclitics are the attached conjunctions, prepositions and article
+// that Arabic writes as part of the following word.
+var arabicProclitics = []string{"و", "ف", "ب", "ل", "ك", "ال", "وال", "فال", "بال", "كال", "لل", "ول", "وب", "فب", "فل", "ولل", "فلل", "وبال", "فبال", "وك", "وكال"}
+
+// compiler turns rule expressions into nodes and automaton patterns,
+// sharing leaves between rules that use the same term.
+type compiler struct {
+	patIndex map[string]int32
+	patterns []string
+	patRefs  [][]leafRef
+	leafKey  map[string]int32
+	leaves   []leafInfo
+}
+
+// Compile builds a Matcher from parsed rule files.
+func Compile(files []*RuleFile) (*Matcher, error) {
+	c := &compiler{patIndex: map[string]int32{}, leafKey: map[string]int32{}}
+	m := &Matcher{}
+	for fi, f := range files {
+		var excl *node
+		if f.Exclude != nil {
+			excl = c.node(f.Exclude, f.Lang)
+		}
+		m.excludes = append(m.excludes, excl)
+		for _, r := range f.Rules {
+			ri := int32(len(m.rules))
+			root := c.node(r.Expr, r.Lang)
+			m.rules = append(m.rules, compiledRule{Rule: r, root: root, file: int32(fi), langs: r.Languages})
+			c.link(root, ri)
+		}
+	}
+	if len(m.rules) == 0 {
+		return nil, fmt.Errorf("compile rules: no rules")
+	}
+	m.ac = buildAutomaton(c.patterns)
+	m.patRefs = c.patRefs
+	m.leaves = c.leaves
+	m.pool.New = func() any { return newScratch(len(m.leaves), len(m.rules)) }
+	return m, nil
+}
+
+// link records that rule ri uses every positive leaf under n. Leaves only
+// reachable through the right side of NOT cannot make a rule match, so
+// they do not make it a candidate.
+func (c *compiler) link(n *node, ri int32) {
+	switch n.op {
+	case OpTerm:
+		l := &c.leaves[n.leaf]
+		if !slices.Contains(l.rules, ri) {
+			l.rules = append(l.rules, ri)
+		}
+	case OpNot:
+		c.link(n.kids[0], ri)
+	default:
+		for _, k := range n.kids {
+			c.link(k, ri)
+		}
+	}
+}
+
+func (c *compiler) node(e *Expr, lang string) *node {
+	if e.Op != OpTerm {
+		n := &node{op: e.Op, dist: int32(e.Dist)}
+		for _, k := range e.Kids {
+			n.kids = append(n.kids, c.node(k, lang))
+		}
+		return n
+	}
+	return &node{op: OpTerm, leaf: c.leaf(e, lang)}
+}
+
+// leaf returns the id of the leaf for term e, creating it and its
+// automaton patterns on first use.
+func (c *compiler) leaf(e *Expr, lang string) int32 {
+	words := strings.Fields(Normalize(e.Term))
+	proclitics := lang == "ar" && isArabicScript(words[0])
+	key := fmt.Sprintf("%s|%v|%v", strings.Join(words, " "), e.Prefix, proclitics)
+	if id, ok := c.leafKey[key]; ok {
+		return id
+	}
+	id := int32(len(c.leaves))
+	c.leaves = append(c.leaves, leafInfo{})
+	c.leafKey[key] = id
+	first := []string{words[0]}
+	if proclitics {
+		for _, p := range arabicProclitics {
+			first = append(first, Normalize(p+words[0]))
+		}
+	}
+	for _, w := range first {
+		pat := " " + strings.Join(append([]string{w}, words[1:]...), " ")
+		if !e.Prefix {
+			pat += " "
+		}
+		c.addPattern(pat, leafRef{leaf: id, words: int32(len(words))})
+	}
+	return id
+}
+
+func (c *compiler) addPattern(pat string, ref leafRef) {
+	pi, ok := c.patIndex[pat]
+	if !ok {
+		pi = int32(len(c.patterns))
+		c.patIndex[pat] = pi
+		c.patterns = append(c.patterns, pat)
+		c.patRefs = append(c.patRefs, nil)
+	}
+	if !slices.Contains(c.patRefs[pi], ref) {
+		c.patRefs[pi] = append(c.patRefs[pi], ref)
+	}
+}
+
+func isArabicScript(w string) bool {
+	for _, r := range w {
+		return r >= 0x0600 && r <= 0x06FF
+	}
+	return false
+}
+
+// Query is a text to match and what is known about it.
+type Query struct {
+	Text string
+	Kind Kind
+	// Lang is the event's negotiated language (e.g. "ar"), for rules
+	// limited to some languages; "" matches only unrestricted rules.
+	Lang string
+}
+
+// Result is what matched: rule ids in rule order and their categories in
+// the order of Categories. Both are nil when nothing matched.
+type Result struct {
+	Matched    bool
+	Categories []string
+	Rules      []string
+}
+
+// Span is a matched range of the original text, in bytes.
+type Span struct {
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Text  string `json:"text"`
+}
+
+// RuleMatch is one matched rule with the parts of the text that made it
+// match.
+type RuleMatch struct {
+	Rule     string `json:"rule"`
+	Category string `json:"category"`
+	Spans    []Span `json:"spans"`
+}
+
+// Explanation says why a text matched: the normalised text and, per
+// matched rule, the original spans.
+type Explanation struct {
+	Result
+	Normalized string      `json:"normalized"`
+	Matches    []RuleMatch `json:"matches"`
+}
+
+// Match reports which rules q matches.
+func (m *Matcher) Match(q Query) Result {
+	sc := m.pool.Get().(*scratch)
+	defer m.pool.Put(sc)
+	m.run(q, sc)
+	return m.result(sc)
+}
+
+// Explain is Match with the reasons. It allocates freely; it is for
+// editors and the CLI, not the hot path.
+func (m *Matcher) Explain(q Query) Explanation {
+	sc := m.pool.Get().(*scratch)
+	defer m.pool.Put(sc)
+	m.run(q, sc)
+	ex := Explanation{Result: m.result(sc), Normalized: Normalize(q.Text)}
+	for i, ri := range sc.matched {
+		rm := RuleMatch{Rule: m.rules[ri].ID, Category: m.rules[ri].Category}
+		for _, sp := range mergeSpans(sc.matchSpans[i]) {
+			ws, we := sc.v.words[sp.s], sc.v.words[sp.e]
+			rm.Spans = append(rm.Spans, Span{Start: int(ws.origS), End: int(we.origE), Text: q.Text[ws.origS:we.origE]})
+		}
+		ex.Matches = append(ex.Matches, rm)
+	}
+	return ex
+}
+
+func (m *Matcher) result(sc *scratch) Result {
+	if len(sc.matched) == 0 {
+		return Result{}
+	}
+	res := Result{Matched: true, Rules: make([]string, len(sc.matched))}
+	var cats uint32
+	for i, ri := range sc.matched {
+		res.Rules[i] = m.rules[ri].ID
+		cats |= 1 << slices.Index(Categories, m.rules[ri].Category)
+	}
+	for i, c := range Categories {
+		if cats&(1<<i) != 0 {
+			res.Categories = append(res.Categories, c)
+		}
+	}
+	return res
+}
+
+// run normalises q.Text, scans it, and evaluates the candidate rules,
+// leaving the matched rules (and their spans) in sc.
+func (m *Matcher) run(q Query, sc *scratch) {
+	sc.reset()
+	sc.v.normalize(q.Text)
+	sc.hits = m.ac.scan(sc.v.buf, sc.hits[:0])
+	if len(sc.hits) == 0 {
+		return
+	}
+	for _, h := range sc.hits {
+		startByte := h.end - m.ac.patLen[h.pat] + 1 // first byte of the first word
+		w := sort.Search(len(sc.v.words), func(i int) bool { return sc.v.words[i].start >= startByte })
+		for _, ref := range m.patRefs[h.pat] {
+			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1})
+			for _, ri := range m.leaves[ref.leaf].rules {
+				sc.markCandidate(ri)
+			}
+		}
+	}
+	slices.Sort(sc.candidates)
+	for _, ri := range sc.candidates {
+		r := &m.rules[ri]
+		if r.Kinds&q.Kind == 0 {
+			continue
+		}
+		if r.langs != nil && !slices.Contains(r.langs, q.Lang) {
+			continue
+		}
+		lo, hi := m.eval(r.root, sc)
+		if lo == hi {
+			continue
+		}
+		if ex := m.excludes[r.file]; ex != nil {
+			if elo, ehi := m.eval(ex, sc); elo != ehi {
+				continue
+			}
+		}
+		sc.matched = append(sc.matched, ri)
+		sc.matchSpans = append(sc.matchSpans, sc.arena[lo:hi:hi])
+	}
+}
+
+// eval evaluates n and returns the spans that make it true as the range
+// [lo, hi) of sc.arena; an empty range means false.
+func (m *Matcher) eval(n *node, sc *scratch) (int32, int32) {
+	switch n.op {
+	case OpTerm:
+		lo := int32(len(sc.arena))
+		for i := sc.leafFirst[n.leaf]; i >= 0; i = sc.links[i].next {
+			sc.arena = append(sc.arena, sc.links[i].sp)
+		}
+		return lo, int32(len(sc.arena))
+	case OpNot:
+		lo, hi := m.eval(n.kids[0], sc)
+		if lo == hi {
+			return lo, hi
+		}
+		if rlo, rhi := m.eval(n.kids[1], sc); rlo != rhi {
+			return rhi, rhi
+		}
+		return lo, hi
+	case OpOr, OpAnd:
+		type rng struct{ lo, hi int32 }
+		var buf [8]rng
+		parts := buf[:0]
+		for _, k := range n.kids {
+			lo, hi := m.eval(k, sc)
+			if lo == hi && n.op == OpAnd {
+				return hi, hi
+			}
+			parts = append(parts, rng{lo, hi})
+		}
+		lo := int32(len(sc.arena))
+		for _, p := range parts {
+			sc.arena = append(sc.arena, sc.arena[p.lo:p.hi]...)
+		}
+		return lo, int32(len(sc.arena))
+	case OpNear:
+		alo, ahi := m.eval(n.kids[0], sc)
+		if alo == ahi {
+			return ahi, ahi
+		}
+		blo, bhi := m.eval(n.kids[1], sc)
+		lo := int32(len(sc.arena))
+		for i := alo; i < ahi; i++ {
+			for j := blo; j < bhi; j++ {
+				a, b := sc.arena[i], sc.arena[j]
+				if sp, ok := near(a, b, n.dist); ok {
+					sc.arena = append(sc.arena, sp)
+				}
+			}
+		}
+		return lo, int32(len(sc.arena))
+	}
+	panic("match: unknown op")
+}
+
+// near reports whether a and b do not overlap and have at most dist words
+// between them, and returns the span covering both.
+func near(a, b span, dist int32) (span, bool) {
+	if a.s > b.s {
+		a, b = b, a
+	}
+	if b.s <= a.e || b.s-a.e-1 > dist {
+		return span{}, false
+	}
+	return span{a.s, max(a.e, b.e)}, true
+}
+
+// Rules returns the compiled rules, for listing and linting.
+func (m *Matcher) Rules() []Rule {
+	out := make([]Rule, len(m.rules))
+	for i, r := range m.rules {
+		out[i] = r.Rule
+	}
+	return out
+}
+
+// mergeSpans sorts spans and merges those that overlap, so explain output
+// highlights each matched stretch of text once.
+func mergeSpans(in []span) []span {
+	spans := slices.Clone(in)
+	slices.SortFunc(spans, func(a, b span) int { return int(a.s - b.s) })
+	var out []span
+	for _, sp := range spans {
+		if n := len(out); n > 0 && sp.s <= out[n-1].e {
+			out[n-1].e = max(out[n-1].e, sp.e)
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
+}

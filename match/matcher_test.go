@@ -1,0 +1,95 @@
+package match
+
+import (
+	"os"
+	"slices"
+	"testing"
+)
+
+func mustMatcher(tb testing.TB, names ...string) *Matcher {
+	tb.Helper()
+	var files []*RuleFile
+	for _, n := range names {
+		data, err := os.ReadFile("testdata/" + n)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		f, err := ParseRuleFile(n, data)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	m, err := Compile(files)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+func TestMatch(t *testing.T) {
+	m := mustMatcher(t, "test.rules", "ar.rules")
+	tests := []struct {
+		name  string
+		q     Query
+		rules []string
+	}{
+		{"phrase near destination", Query{Text: "small boat to the UK", Kind: KindSearch}, []string{"en.crossing.boat_uk"}},
+		{"too far apart", Query{Text: "boat one two three four britain", Kind: KindSearch}, nil},
+		{"either order", Query{Text: "britain by dinghy", Kind: KindView}, []string{"en.crossing.boat_uk"}},
+		{"file exclusion", Query{Text: "ferry boat to england", Kind: KindSearch}, nil},
+		{"exclusion phrase", Query{Text: "news report: boat to england", Kind: KindSearch}, nil},
+		{"prefix and evasion", Query{Text: "S.M.U.G.G.L.E.R", Kind: KindSearch}, nil},
+		{"prefix", Query{Text: "smugglers whatsapp", Kind: KindSearch}, []string{"en.smuggler.contact"}},
+		{"kinds restrict", Query{Text: "smugglers whatsapp", Kind: KindView}, nil},
+		{"NOT inside rule", Query{Text: "cigarette smugglers contact", Kind: KindSearch}, nil},
+		{"zero-width evasion", Query{Text: "sm\u200buggler num\u00adber", Kind: KindSearch}, []string{"en.smuggler.contact"}},
+		{"AND anywhere", Query{Text: "passports, fake ones", Kind: KindSearch}, []string{"en.documents.fake_passport"}},
+		{"AND needs both", Query{Text: "passport renewal", Kind: KindSearch}, nil},
+		{"emoji with variation selector", Query{Text: "🚤\ufe0f 🇬🇧", Kind: KindView}, []string{"en.crossing.emoji"}},
+		{"language restriction off", Query{Text: "guaranteed", Kind: KindSearch, Lang: "en"}, nil},
+		{"language restriction on", Query{Text: "guaranteed", Kind: KindSearch, Lang: "fr"}, []string{"en.safety.only_fr"}},
+		{"arabic proclitic and folding", Query{Text: "السفر الى بريطانيا بالبلم", Kind: KindSearch}, []string{"ar.crossing.balam"}},
+		{"arabic no substring", Query{Text: "بلمبريطانيا", Kind: KindSearch}, nil},
+		{"two rules", Query{Text: "fake passport and a boat to uk", Kind: KindSearch}, []string{"en.crossing.boat_uk", "en.documents.fake_passport"}},
+		{"empty", Query{Text: "", Kind: KindSearch}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := m.Match(tt.q)
+			if !slices.Equal(got.Rules, tt.rules) {
+				t.Errorf("Match(%q).Rules = %v, want %v", tt.q.Text, got.Rules, tt.rules)
+			}
+			if got.Matched != (len(tt.rules) > 0) {
+				t.Errorf("Matched = %v with rules %v", got.Matched, got.Rules)
+			}
+		})
+	}
+}
+
+func TestExplainSpans(t *testing.T) {
+	m := mustMatcher(t, "test.rules")
+	text := "Need a SMALL BOAT to England"
+	ex := m.Explain(Query{Text: text, Kind: KindSearch})
+	if len(ex.Matches) != 1 {
+		t.Fatalf("matches = %+v", ex.Matches)
+	}
+	if got := ex.Matches[0].Spans; len(got) == 0 || got[0].Text != "SMALL BOAT to England" {
+		t.Errorf("spans = %+v, want one covering %q", got, "SMALL BOAT to England")
+	}
+	if ex.Normalized != "ned a smal boat to england" {
+		t.Errorf("normalized = %q", ex.Normalized)
+	}
+	if !slices.Equal(ex.Categories, []string{"crossing"}) {
+		t.Errorf("categories = %v", ex.Categories)
+	}
+}
+
+func TestMatchDoesNotAllocateOnMiss(t *testing.T) {
+	m := mustMatcher(t, "test.rules", "ar.rules")
+	q := Query{Text: "cheap flights to lisbon in may", Kind: KindSearch}
+	m.Match(q)
+	if n := testing.AllocsPerRun(100, func() { m.Match(q) }); n != 0 {
+		t.Errorf("Match on a miss allocated %v times per run, want 0", n)
+	}
+}

@@ -1,0 +1,241 @@
+package match
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// A view is one normalised rendering of a text: its words, separated by
+// single spaces, with a space before the first and after the last, so that
+// a pattern " word " can only match a whole word. Each word remembers the
+// byte range of the original text it came from, which is what explain
+// output points at; nothing else of the original is kept.
+type view struct {
+	buf   []byte
+	words []word
+}
+
+// word is one word of a view: its byte range in view.buf and in the
+// original text.
+type word struct {
+	start, end   int32 // in view.buf
+	origS, origE int32 // in the original text
+	emoji        bool  // the word is an emoji (or a flag), not letters
+	lastRune     rune  // last rune written, for squeezing repeats
+}
+
+func (v *view) reset() {
+	v.buf = append(v.buf[:0], ' ')
+	v.words = v.words[:0]
+}
+
+// Normalize returns the normalised form of text as the matcher sees it:
+// words separated by single spaces. It exists for explain output and tests;
+// the matcher itself works on reusable buffers.
+func Normalize(text string) string {
+	var v view
+	v.normalize(text)
+	if len(v.buf) <= 1 {
+		return ""
+	}
+	return string(v.buf[1 : len(v.buf)-1])
+}
+
+// runeClass says how a folded rune takes part in words.
+type runeClass uint8
+
+const (
+	classSep   runeClass = iota // separates words
+	classWord                   // a letter or digit, part of a word
+	classEmoji                  // a pictograph, a word of its own
+	classFlag                   // a regional indicator; consecutive ones form one word
+	classDrop                   // removed without separating (marks, zero-width, tatweel)
+)
+
+// normalize fills v with the words of text. It makes one pass over the
+// text, decomposing each non-ASCII rune (NFKD, which unifies full-width,
+// mathematical and ligature forms and splits off diacritics) and folding
+// the pieces; it allocates only when v's buffers must grow.
+func (v *view) normalize(text string) {
+	v.reset()
+	open := false     // a word is open in v.buf
+	var cur runeClass // class of the open word
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			r := rune(c)
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			cls := classSep
+			if ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') {
+				cls = classWord
+			}
+			open, cur = v.emit(r, cls, int32(i), int32(i+1), open, cur)
+			i++
+			continue
+		}
+		p := norm.NFKD.PropertiesString(text[i:])
+		size := p.Size()
+		if size == 0 {
+			size = 1
+		}
+		start, end := int32(i), int32(i+size)
+		if d := p.Decomposition(); d != nil {
+			for j := 0; j < len(d); {
+				r, n := utf8.DecodeRune(d[j:])
+				j += n
+				open, cur = v.foldEmit(r, start, end, open, cur)
+			}
+		} else {
+			r, _ := utf8.DecodeRuneInString(text[i:])
+			open, cur = v.foldEmit(r, start, end, open, cur)
+		}
+		i += size
+	}
+	if open {
+		v.closeWord()
+	}
+}
+
+// foldEmit folds one decomposed rune and emits what it becomes.
+func (v *view) foldEmit(r rune, start, end int32, open bool, cur runeClass) (bool, runeClass) {
+	r, extra, cls := fold(r)
+	if cls == classDrop {
+		return open, cur
+	}
+	open, cur = v.emit(r, cls, start, end, open, cur)
+	if extra != 0 {
+		open, cur = v.emit(extra, cls, start, end, open, cur)
+	}
+	return open, cur
+}
+
+// emit appends one folded rune of class cls, opening and closing words as
+// the class changes.
+func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur runeClass) (bool, runeClass) {
+	switch cls {
+	case classSep:
+		if open {
+			v.closeWord()
+		}
+		return false, classSep
+	case classEmoji:
+		if open {
+			v.closeWord()
+		}
+		v.openWord(start, true)
+		v.buf = utf8.AppendRune(v.buf, r)
+		v.words[len(v.words)-1].origE = end
+		v.closeWord()
+		return false, classSep
+	}
+	if open && cur != cls {
+		v.closeWord()
+		open = false
+	}
+	if !open {
+		v.openWord(start, cls == classFlag)
+		open, cur = true, cls
+	}
+	w := &v.words[len(v.words)-1]
+	w.origE = end
+	// Squeeze runs of the same letter (not digits: 1000 is not 10) so that
+	// "smuggggler" and "smuggler" meet at "smugler".
+	if r == w.lastRune && !isDigit(r) && cls == classWord {
+		return open, cur
+	}
+	w.lastRune = r
+	v.buf = utf8.AppendRune(v.buf, r)
+	return open, cur
+}
+
+func (v *view) openWord(origStart int32, emoji bool) {
+	v.words = append(v.words, word{start: int32(len(v.buf)), origS: origStart, origE: origStart, emoji: emoji})
+}
+
+func (v *view) closeWord() {
+	w := &v.words[len(v.words)-1]
+	w.end = int32(len(v.buf))
+	v.buf = append(v.buf, ' ')
+}
+
+func isDigit(r rune) bool { return '0' <= r && r <= '9' }
+
+// fold maps one rune (already NFKD-decomposed) to its matching form: a
+// rune, sometimes a second one (ß → ss), and its class.
+func fold(r rune) (rune, rune, runeClass) {
+	if m, ok := foldTable[r]; ok {
+		return m.r, m.extra, m.cls
+	}
+	switch {
+	case r >= 0x0660 && r <= 0x0669: // Arabic-Indic digits
+		return '0' + r - 0x0660, 0, classWord
+	case r >= 0x06F0 && r <= 0x06F9: // Persian (extended Arabic-Indic) digits
+		return '0' + r - 0x06F0, 0, classWord
+	case r >= 0x1F1E6 && r <= 0x1F1FF: // regional indicators: flags
+		return r, 0, classFlag
+	case r >= 0x1F3FB && r <= 0x1F3FF: // skin-tone modifiers
+		return 0, 0, classDrop
+	case r >= 0xFE00 && r <= 0xFE0F, r >= 0xE0100 && r <= 0xE01EF: // variation selectors
+		return 0, 0, classDrop
+	}
+	switch {
+	case unicode.IsLetter(r):
+		return unicode.ToLower(r), 0, classWord
+	case unicode.IsDigit(r):
+		return r, 0, classWord
+	case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		// Diacritics, harakat, zero-width characters, soft hyphens, bidi
+		// controls and tag characters: removed without splitting the word,
+		// since evaders insert them inside words.
+		return 0, 0, classDrop
+	case unicode.Is(unicode.So, r) && r >= 0x2190:
+		return r, 0, classEmoji
+	}
+	return 0, 0, classSep
+}
+
+type folded struct {
+	r, extra rune
+	cls      runeClass
+}
+
+// foldTable holds the folds that Unicode decomposition and lower-casing do
+// not provide: letters without a decomposition, and the Arabic-script
+// letters that differ between Arabic, Persian, Sorani and Pashto keyboards
+// but that people use interchangeably.
+var foldTable = map[rune]folded{
+	'ı': {'i', 0, classWord}, // Turkish dotless i; İ decomposes to I + dot
+	'ß': {'s', 's', classWord},
+	'ς': {'σ', 0, classWord},
+	'đ': {'d', 0, classWord}, 'Đ': {'d', 0, classWord},
+	'ð': {'d', 0, classWord}, 'Ð': {'d', 0, classWord},
+	'ł': {'l', 0, classWord}, 'Ł': {'l', 0, classWord},
+	'ø': {'o', 0, classWord}, 'Ø': {'o', 0, classWord},
+	'ħ': {'h', 0, classWord}, 'Ħ': {'h', 0, classWord},
+	'æ': {'a', 'e', classWord}, 'Æ': {'a', 'e', classWord},
+	'œ': {'o', 'e', classWord}, 'Œ': {'o', 'e', classWord},
+
+	'\u0640': {0, 0, classDrop},   // tatweel
+	'\u0671': {'ا', 0, classWord}, // alef wasla
+	'\u0649': {'ي', 0, classWord}, // alef maksura
+	'\u06CC': {'ي', 0, classWord}, // Persian yeh
+	'\u06CE': {'ي', 0, classWord}, // Sorani yeh with small v
+	'\u06D0': {'ي', 0, classWord}, // Pashto yeh
+	'\u06CD': {'ي', 0, classWord}, // Pashto yeh with tail
+	'\u06D2': {'ي', 0, classWord}, // yeh barree
+	'\u06A9': {'ك', 0, classWord}, // keheh (Persian kaf)
+	'\u06AA': {'ك', 0, classWord}, // swash kaf
+	'\u06AB': {'گ', 0, classWord}, // Pashto kaf with ring
+	'\u0629': {'ه', 0, classWord}, // teh marbuta
+	'\u06D5': {'ه', 0, classWord}, // Sorani ae
+	'\u06C1': {'ه', 0, classWord}, // heh goal
+	'\u06BE': {'ه', 0, classWord}, // heh doachashmee
+	'\u06C6': {'و', 0, classWord}, // Sorani oe
+	'\u06C7': {'و', 0, classWord}, // u
+	'\u0695': {'ر', 0, classWord}, // Sorani reh with small v
+	'\u06B5': {'ل', 0, classWord}, // Sorani lam with small v
+}
