@@ -1,6 +1,6 @@
 // Package store persists signpost's durable state: API tokens, campaigns
 // with their localised content, and a few named secrets. Two
-// implementations exist, an embedded one (store/bolt, the default) and a
+// implementations exist, an embedded one (store/boltstore, the default) and a
 // Redis one (store/redisstore); both must pass the conformance suite in
 // store/storetest so the rest of the service can treat them alike.
 //

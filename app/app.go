@@ -1,0 +1,243 @@
+// Package app is signpost's composition root: it turns a Config into a
+// running service (store, token cache, catalog, HTTP server, background
+// workers) and shuts it down in order.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"signpost/auth"
+	"signpost/catalog"
+	"signpost/handlers"
+	"signpost/store"
+	"signpost/store/boltstore"
+	"signpost/store/redisstore"
+	"signpost/track"
+	"signpost/web"
+)
+
+// startupTimeout bounds what New may spend talking to the store.
+const startupTimeout = 15 * time.Second
+
+// cardKeyID names the card-token signing key in the store. Rotation (a
+// second key id) comes with the engagement work; tokens carry the id.
+const cardKeyID = "card-k1"
+
+// App is a configured service, ready to Run.
+type App struct {
+	cfg     Config
+	log     *slog.Logger
+	store   store.Store
+	tokens  *auth.Cache
+	catalog *catalog.Holder
+	metrics *metrics
+	fiber   *fiber.App
+
+	stopWorkers context.CancelFunc
+	workers     sync.WaitGroup
+}
+
+// New opens the store, bootstraps the admin token and the shipped
+// campaigns, builds the first catalog and the HTTP app. Any problem with
+// configuration, rules or shipped content stops it with an error that
+// names the file and the problem.
+func New(cfg Config, log *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startupTimeout)
+	defer cancel()
+
+	st, err := openStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, store: st, catalog: &catalog.Holder{}, metrics: newMetrics()}
+	if err := a.init(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) init(ctx context.Context) error {
+	matcher, err := LoadMatcher(a.cfg.RulesDir)
+	if err != nil {
+		return err
+	}
+	if err := seedCampaigns(ctx, a.store); err != nil {
+		return err
+	}
+	cat, err := buildCatalog(ctx, a.store, matcher)
+	if err != nil {
+		return err
+	}
+	a.catalog.Store(cat)
+
+	if a.tokens, err = auth.NewCache(ctx, a.store, a.log); err != nil {
+		return err
+	}
+	if err := a.bootstrapAdmin(ctx); err != nil {
+		return err
+	}
+	key, err := a.store.Secret(ctx, cardKeyID, randomKey)
+	if err != nil {
+		return fmt.Errorf("load card signing key: %w", err)
+	}
+	signer, err := track.NewSigner(cardKeyID, map[string][]byte{cardKeyID: key}, track.DefaultTTL)
+	if err != nil {
+		return err
+	}
+	a.fiber = a.newFiber(signer)
+	return nil
+}
+
+func randomKey() ([]byte, error) {
+	k := make([]byte, 32)
+	_, err := rand.Read(k)
+	return k, err
+}
+
+// openStore opens Redis when it is configured, else the embedded store.
+func openStore(cfg Config) (store.Store, error) {
+	if !cfg.usesRedis() {
+		st, err := boltstore.Open(cfg.DataDir)
+		if err != nil {
+			return nil, fmt.Errorf("open embedded store: %w", err)
+		}
+		return st, nil
+	}
+	client, err := redisstore.NewClient(redisstore.Config{URL: cfg.RedisURL, Addrs: cfg.RedisAddrs, MasterName: cfg.RedisMasterName})
+	if err != nil {
+		return nil, err
+	}
+	return redisstore.New(client, cfg.RedisPrefix, time.Second), nil
+}
+
+// bootstrapAdmin makes sure an admin can get in on a fresh store: with
+// SIGNPOST_BOOTSTRAP_TOKEN as the secret, or with a fresh secret printed
+// once to Stdout (never to the log).
+func (a *App) bootstrapAdmin(ctx context.Context) error {
+	if a.tokens.HasAdmin() {
+		return nil
+	}
+	t, secret, err := auth.NewToken("bootstrap admin", auth.RoleAdmin, "", time.Now())
+	if err != nil {
+		return err
+	}
+	if b := a.cfg.BootstrapToken; b != "" {
+		if len(b) < auth.MinBootstrapSecret {
+			return fmt.Errorf("SIGNPOST_BOOTSTRAP_TOKEN must be at least %d characters", auth.MinBootstrapSecret)
+		}
+		secret, t.Hash = b, auth.Hash(b)
+	}
+	if err := a.tokens.Create(ctx, t); err != nil {
+		// Another instance sharing the store may have bootstrapped first.
+		if rerr := a.tokens.Refresh(ctx); rerr == nil && a.tokens.HasAdmin() {
+			return nil
+		}
+		return fmt.Errorf("bootstrap admin token: %w", err)
+	}
+	a.log.Info("created the bootstrap admin token", "token_id", t.ID)
+	if a.cfg.BootstrapToken == "" {
+		fmt.Fprintf(a.cfg.Stdout, "signpost: admin secret (shown once, store it now): %s\n", secret)
+	}
+	return nil
+}
+
+func (a *App) newFiber(signer *track.Signer) *fiber.App {
+	f := fiber.New(fiber.Config{
+		AppName:               "signpost",
+		DisableStartupMessage: true,
+		ErrorHandler:          handlers.ErrorHandler(a.log),
+		// The largest request is a batch of 500 events.
+		BodyLimit:    8 << 20,
+		ReadTimeout:  10 * time.Second,
+		WriteTimeout: 10 * time.Second,
+		IdleTimeout:  60 * time.Second,
+	})
+	f.Use(a.metrics.observe(a.log))
+	f.Use(recover.New())
+	f.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{})))
+	srv := &handlers.Server{
+		Catalog:   a.catalog,
+		Tokens:    a.tokens,
+		Signer:    signer,
+		Store:     a.store,
+		Metrics:   a.metrics,
+		PublicURL: a.cfg.PublicURL,
+		SafePage:  web.SafePage,
+	}
+	srv.Register(f)
+	return f
+}
+
+// Fiber returns the HTTP app, for in-process tests.
+func (a *App) Fiber() *fiber.App { return a.fiber }
+
+// Run serves on cfg.Addr until ctx ends, then drains requests.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	return a.Serve(ctx, ln)
+}
+
+// Serve is Run on an existing listener.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	wctx, stop := context.WithCancel(context.Background())
+	a.stopWorkers = stop
+	a.workers.Add(1)
+	go func() {
+		defer a.workers.Done()
+		a.tokens.Run(wctx, a.cfg.TokenRefresh)
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- a.fiber.Listener(ln) }()
+	a.log.Info("serving", "addr", ln.Addr().String(), "store", a.storeKind())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := a.fiber.ShutdownWithContext(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func (a *App) storeKind() string {
+	if a.cfg.usesRedis() {
+		return "redis"
+	}
+	return "embedded"
+}
+
+// Close stops background workers and closes the store.
+func (a *App) Close() error {
+	if a.stopWorkers != nil {
+		a.stopWorkers()
+	}
+	a.workers.Wait()
+	if a.fiber != nil {
+		_ = a.fiber.Shutdown()
+	}
+	return a.store.Close()
+}

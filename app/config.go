@@ -1,0 +1,101 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is everything the service reads from its environment, parsed
+// once and passed down.
+type Config struct {
+	Addr            string   // SIGNPOST_ADDR
+	DataDir         string   // SIGNPOST_DATA_DIR
+	RedisURL        string   // REDIS_URL
+	RedisAddrs      []string // REDIS_ADDRS
+	RedisMasterName string   // REDIS_MASTER_NAME
+	BootstrapToken  string   // SIGNPOST_BOOTSTRAP_TOKEN
+	PublicURL       string   // SIGNPOST_PUBLIC_URL, without a trailing slash
+	LogLevel        slog.Level
+
+	// RulesDir, when set, loads rules from this directory instead of the
+	// embedded ones (SIGNPOST_RULES_DIR).
+	RulesDir string
+
+	// ShutdownTimeout bounds the graceful drain of requests.
+	ShutdownTimeout time.Duration
+	// TokenRefresh is how often the token cache reloads from the store.
+	TokenRefresh time.Duration
+	// RedisPrefix namespaces Redis keys (tests share one server).
+	RedisPrefix string
+
+	// Stdout receives the one-time admin secret on first start.
+	Stdout io.Writer
+}
+
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	return Config{
+		Addr:            ":8080",
+		DataDir:         "./data",
+		PublicURL:       "http://localhost:8080",
+		LogLevel:        slog.LevelInfo,
+		ShutdownTimeout: 10 * time.Second,
+		TokenRefresh:    5 * time.Second,
+		RedisPrefix:     "signpost:",
+		Stdout:          os.Stdout,
+	}
+}
+
+// ConfigFromEnv returns DefaultConfig overridden by the environment.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	cfg := DefaultConfig()
+	set := func(dst *string, key string) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			*dst = v
+		}
+	}
+	set(&cfg.Addr, "SIGNPOST_ADDR")
+	set(&cfg.DataDir, "SIGNPOST_DATA_DIR")
+	set(&cfg.RedisURL, "REDIS_URL")
+	set(&cfg.RedisMasterName, "REDIS_MASTER_NAME")
+	set(&cfg.PublicURL, "SIGNPOST_PUBLIC_URL")
+	set(&cfg.RulesDir, "SIGNPOST_RULES_DIR")
+	cfg.BootstrapToken = getenv("SIGNPOST_BOOTSTRAP_TOKEN")
+	if v := getenv("REDIS_ADDRS"); strings.TrimSpace(v) != "" {
+		for _, a := range strings.Split(v, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				cfg.RedisAddrs = append(cfg.RedisAddrs, a)
+			}
+		}
+	}
+	if v := getenv("SIGNPOST_LOG_LEVEL"); v != "" {
+		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return cfg, fmt.Errorf("SIGNPOST_LOG_LEVEL: %q is not debug, info, warn or error", v)
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate reports configuration mistakes before anything starts.
+func (c *Config) Validate() error {
+	if c.RedisURL != "" && len(c.RedisAddrs) > 0 {
+		return fmt.Errorf("set either REDIS_URL (standalone) or REDIS_ADDRS (Cluster or Sentinel), not both")
+	}
+	if c.RedisMasterName != "" && len(c.RedisAddrs) == 0 {
+		return fmt.Errorf("REDIS_MASTER_NAME needs REDIS_ADDRS, the Sentinel addresses")
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("SIGNPOST_PUBLIC_URL %q must be an absolute http(s) URL", c.PublicURL)
+	}
+	return nil
+}
+
+// usesRedis reports whether the store is Redis rather than embedded.
+func (c *Config) usesRedis() bool { return c.RedisURL != "" || len(c.RedisAddrs) > 0 }

@@ -1,0 +1,29 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"signpost/auth"
+)
+
+// CreateToken opens the configured store, stores a new API token and
+// returns its id and secret. It is the `signpost token create` command;
+// with the embedded store it fails if a server holds the data directory,
+// since bbolt allows one process at a time (use POST /v1/tokens then).
+func CreateToken(ctx context.Context, cfg Config, name, role, platform string) (id, secret string, err error) {
+	t, secret, err := auth.NewToken(name, role, platform, time.Now())
+	if err != nil {
+		return "", "", err
+	}
+	st, err := openStore(cfg)
+	if err != nil {
+		return "", "", err
+	}
+	defer st.Close()
+	if err := st.CreateToken(ctx, t); err != nil {
+		return "", "", fmt.Errorf("create token: %w", err)
+	}
+	return t.ID, secret, nil
+}

@@ -1,0 +1,214 @@
+// Package redistest runs a real redis-server for tests, so the Redis store
+// is tested against Redis itself rather than a fake.
+package redistest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RequireEnv, when set to 1, turns a missing redis-server from a skip into a
+// failure, so CI cannot pass by silently skipping the integration tests.
+const RequireEnv = "SIGNPOST_REQUIRE_INTEGRATION"
+
+const (
+	// startTimeout bounds the wait for a new server to answer PING.
+	startTimeout = 5 * time.Second
+	// stopTimeout is how long a server gets to exit after SIGTERM.
+	stopTimeout = 5 * time.Second
+	// portAttempts is how often Start retries when another process grabs
+	// the free port between choosing it and redis-server binding it.
+	portAttempts = 3
+)
+
+// Server is a running redis-server owned by one test.
+type Server struct {
+	// Addr is the server's host:port on 127.0.0.1.
+	Addr string
+	// Dir is the server's working directory, holding its log.
+	Dir string
+
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited
+	log  string
+}
+
+// URL returns a redis:// URL for the server.
+func (s *Server) URL() string { return "redis://" + s.Addr }
+
+// Start starts a redis-server with persistence off in tb.TempDir and stops
+// it when the test ends. Without redis-server on PATH the test is skipped,
+// or fails if SIGNPOST_REQUIRE_INTEGRATION=1.
+func Start(tb testing.TB) *Server {
+	tb.Helper()
+	return start(tb, nil)
+}
+
+// StartCluster is Start for a one-node Redis Cluster owning all 16384 slots.
+// It lets tests use a redis.ClusterClient, whose cross-slot checks catch
+// keys that the store expects to share a slot but do not.
+func StartCluster(tb testing.TB) *Server {
+	tb.Helper()
+	s := start(tb, []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"})
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr})
+	defer c.Close()
+	if err := c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 0, 16383).Err(); err != nil {
+		tb.Fatalf("redistest: assign cluster slots: %v", err)
+	}
+	for {
+		info, err := c.ClusterInfo(ctx).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return s
+		}
+		select {
+		case <-ctx.Done():
+			tb.Fatalf("redistest: cluster not ready after %v: %v\n%s", startTimeout, err, info)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// start runs redis-server with the common arguments plus extra, retrying
+// on a port clash.
+func start(tb testing.TB, extra []string) *Server {
+	tb.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		msg := "redistest: redis-server not found on PATH; install it (apt-get install redis-server) to run the Redis integration tests"
+		if os.Getenv(RequireEnv) == "1" {
+			tb.Fatalf("%s (%s=1 requires them)", msg, RequireEnv)
+		}
+		tb.Skip(msg)
+	}
+	dir := tb.TempDir()
+	for attempt := 1; ; attempt++ {
+		s, err := launch(bin, dir, attempt, extra)
+		if err == nil {
+			tb.Cleanup(func() { s.stop(tb) })
+			return s
+		}
+		if !errors.Is(err, errPortInUse) || attempt == portAttempts {
+			tb.Fatalf("redistest: %v", err)
+		}
+	}
+}
+
+// errPortInUse marks a start that failed because the port was taken.
+var errPortInUse = errors.New("port already in use")
+
+// launch starts one redis-server and waits until it answers PING. On failure
+// the process is gone and the error includes the tail of its log.
+func launch(bin, dir string, attempt int, extra []string) (*Server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(dir, fmt.Sprintf("redis-%d.log", attempt))
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("create log: %w", err)
+	}
+	defer logFile.Close() // the child keeps its own descriptor
+	args := append([]string{
+		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", dir,
+	}, extra...)
+	cmd := exec.Command(bin, args...)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Dir: dir, cmd: cmd, done: make(chan struct{}), log: logPath}
+	go func() { cmd.Wait(); close(s.done) }()
+
+	if err := s.waitReady(); err != nil {
+		s.kill()
+		tail := s.logTail()
+		if strings.Contains(tail, "Address already in use") {
+			err = fmt.Errorf("%w: %w", errPortInUse, err)
+		}
+		return nil, fmt.Errorf("redis-server on %s: %w\n--- %s (tail) ---\n%s", s.Addr, err, logPath, tail)
+	}
+	return s, nil
+}
+
+// freePort asks the kernel for a free loopback port. It is free only until
+// someone else takes it, hence the retries in start.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitReady polls PING until it succeeds, the process exits or
+// startTimeout passes.
+func (s *Server) waitReady() error {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	defer c.Close()
+	for {
+		err := c.Ping(ctx).Err()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-s.done:
+			return fmt.Errorf("exited during startup: %v", s.cmd.ProcessState)
+		case <-ctx.Done():
+			return fmt.Errorf("no PING reply within %v: %w", startTimeout, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// stop sends SIGTERM and waits, killing the server if it lingers.
+func (s *Server) stop(tb testing.TB) {
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		tb.Logf("redistest: SIGTERM redis-server: %v", err)
+	}
+	select {
+	case <-s.done:
+	case <-time.After(stopTimeout):
+		tb.Logf("redistest: redis-server on %s ignored SIGTERM for %v; killing it", s.Addr, stopTimeout)
+		s.kill()
+	}
+}
+
+// kill kills the process and waits for it to be reaped.
+func (s *Server) kill() {
+	s.cmd.Process.Kill()
+	<-s.done
+}
+
+// logTail returns the last lines of the server's log.
+func (s *Server) logTail() string {
+	const maxLines = 30
+	data, err := os.ReadFile(s.log)
+	if err != nil {
+		return fmt.Sprintf("(cannot read log: %v)", err)
+	}
+	lines := bytes.Split(bytes.TrimRight(data, "\n"), []byte("\n"))
+	if len(lines) > maxLines {
+		lines = lines[len(lines)-maxLines:]
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}

@@ -1,0 +1,174 @@
+// Command signpost is the service and its operator commands:
+//
+//	signpost [serve]                      serve HTTP (the default)
+//	signpost match [--kind K] [--explain] [--rules DIR]
+//	signpost token create --role R --name N [--platform P]
+//
+// Configuration comes from the environment (see README.md).
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"signpost/app"
+	"signpost/match"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+const usage = `usage:
+  signpost [serve]
+  signpost match [--kind search|view] [--explain] [--rules DIR]   < texts, one per line
+  signpost token create --role platform|editor|analyst|admin --name NAME [--platform ID]
+`
+
+// run is main without the process: it returns the exit code, so the CLI
+// is testable end to end.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(args, stdout, stderr, getenv)
+	case "match":
+		err = matchCmd(args, stdin, stdout, stderr)
+	case "token":
+		err = tokenCmd(args, stdout, stderr, getenv)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		err = fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	}
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "signpost: %v\n", err)
+		}
+		return 1
+	}
+	return 0
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func serve(args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := app.ConfigFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	cfg.Stdout = stdout
+	log := newLogger(stderr, cfg.LogLevel)
+	a, err := app.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return a.Run(ctx)
+}
+
+// matchLine is one output line of `signpost match`.
+type matchLine struct {
+	Matched    bool              `json:"matched"`
+	Categories []string          `json:"categories"`
+	Rules      []string          `json:"rules"`
+	Normalized *string           `json:"normalized,omitempty"`
+	Matches    []match.RuleMatch `json:"matches,omitempty"`
+}
+
+func matchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("match", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	kindName := fs.String("kind", "search", "event kind: search or view")
+	explain := fs.Bool("explain", false, "also print the normalised text and matched spans")
+	rulesDir := fs.String("rules", "", "directory of *.rules files (default: the shipped rules)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	kind, ok := match.ParseKind(*kindName)
+	if !ok {
+		return fmt.Errorf("--kind %q: use search or view", *kindName)
+	}
+	m, err := app.LoadMatcher(*rulesDir)
+	if err != nil {
+		return err
+	}
+	out := bufio.NewWriter(stdout)
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	sc := bufio.NewScanner(stdin)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		q := match.Query{Text: sc.Text(), Kind: kind}
+		var res matchLine
+		if *explain {
+			ex := m.Explain(q)
+			res = matchLine{Matched: ex.Matched, Categories: ex.Categories, Rules: ex.Rules, Normalized: &ex.Normalized, Matches: ex.Matches}
+		} else {
+			r := m.Match(q)
+			res = matchLine{Matched: r.Matched, Categories: r.Categories, Rules: r.Rules}
+		}
+		if res.Categories == nil {
+			res.Categories, res.Rules = []string{}, []string{}
+		}
+		if err := enc.Encode(res); err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read stdin: %w", err)
+	}
+	return nil
+}
+
+func tokenCmd(args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("usage: signpost token create --role ROLE --name NAME [--platform ID]")
+	}
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	role := fs.String("role", "", "platform, editor, analyst or admin")
+	name := fs.String("name", "", "who or what the token is for")
+	platform := fs.String("platform", "", "platform id (required for platform tokens)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	cfg, err := app.ConfigFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	id, secret, err := app.CreateToken(ctx, cfg, *name, *role, *platform)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", secret)
+	fmt.Fprintf(stderr, "created token %s (%s); the secret above is shown only once\n", id, *role)
+	return nil
+}

@@ -1,0 +1,108 @@
+// Package redisstore is the store for several signpost instances sharing
+// state through Redis (standalone, Sentinel or Cluster).
+//
+// Keys that must change together share a hash tag, so they live in one
+// Cluster slot and can be written in one MULTI/EXEC. Lists are served from
+// index sets instead of KEYS or SCAN, which block or miss keys on Cluster.
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"signpost/store"
+)
+
+// Defaults for New.
+const (
+	DefaultPrefix  = "signpost:"
+	DefaultTimeout = time.Second
+)
+
+// Store is a store.Store on Redis.
+type Store struct {
+	client  redis.UniversalClient
+	prefix  string
+	timeout time.Duration
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a store using client, which it owns from now on (Close closes
+// it). prefix namespaces every key so several deployments can share a
+// server; timeout bounds each Redis call. Zero values pick DefaultPrefix and
+// DefaultTimeout.
+func New(client redis.UniversalClient, prefix string, timeout time.Duration) *Store {
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return &Store{client: client, prefix: prefix, timeout: timeout}
+}
+
+// Ping reports whether Redis answers within the store's timeout.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	return s.wrap("ping", s.client.Ping(ctx).Err())
+}
+
+// Close closes the Redis client. Closing twice is harmless.
+func (s *Store) Close() error {
+	if err := s.client.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
+		return fmt.Errorf("redis: close: %w", err)
+	}
+	return nil
+}
+
+// callCtx bounds one Redis call. Callers' contexts (fiber's UserContext in
+// particular) often carry no deadline, and a hung server must not hang them.
+func (s *Store) callCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// wrap adds op as context and classifies err: redis.Nil becomes
+// store.ErrNotFound; anything that means Redis cannot serve us now (network
+// errors, timeouts, a closed client, a loading or failing-over server)
+// becomes store.ErrUnavailable. A caller's own cancellation and ordinary
+// command errors are only wrapped.
+func (s *Store) wrap(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, redis.Nil):
+		return fmt.Errorf("redis: %s: %w", op, store.ErrNotFound)
+	case unavailable(err):
+		return fmt.Errorf("redis: %s: %w: %w", op, store.ErrUnavailable, err)
+	default:
+		return fmt.Errorf("redis: %s: %w", op, err)
+	}
+}
+
+// unavailable reports whether err means Redis cannot be reached or cannot
+// serve right now, as opposed to rejecting the command.
+func unavailable(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	var rerr redis.Error
+	if !errors.As(err, &rerr) {
+		return true // network, timeout, pool or closed-client errors
+	}
+	return redis.IsLoadingError(err) || redis.IsClusterDownError(err) ||
+		redis.IsTryAgainError(err) || redis.IsMasterDownError(err) ||
+		redis.IsReadOnlyError(err) || redis.IsMaxClientsError(err)
+}
+
+// members is SMEMBERS bounded by the store's timeout.
+func (s *Store) members(ctx context.Context, key string) ([]string, error) {
+	ctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	return s.client.SMembers(ctx, key).Result()
+}

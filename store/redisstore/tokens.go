@@ -1,0 +1,115 @@
+package redisstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/redis/go-redis/v9"
+
+	"signpost/store"
+)
+
+// CreateToken stores t, refusing a duplicate ID or hash. The ID and hash
+// keys are claimed with SETNX, so of two instances creating the same token
+// exactly one wins. The keys are in different Cluster slots and cannot share
+// a transaction: if the process dies between the claims, the ID stays taken
+// by a token that does not exist until an operator deletes its token-id key.
+func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
+	op := fmt.Sprintf("create token %q", t.ID)
+	if t.ID == "" || len(t.Hash) == 0 {
+		return fmt.Errorf("redis: %s: id and hash are required", op)
+	}
+	val, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("redis: %s: encode: %w", op, err)
+	}
+	hexHash := hex.EncodeToString(t.Hash)
+
+	ok, err := s.setNX(ctx, s.tokenIDKey(t.ID), hexHash)
+	if err != nil {
+		return s.wrap(op, err)
+	}
+	if !ok {
+		return fmt.Errorf("redis: %s: a token with this id already exists", op)
+	}
+	ok, err = s.setNX(ctx, s.tokenKey(hexHash), val)
+	if err == nil && !ok {
+		err = errors.New("a token with this hash already exists")
+	}
+	if err != nil {
+		// Release the ID claimed above; it is ours, nobody else can hold it.
+		cctx, cancel := s.callCtx(context.WithoutCancel(ctx))
+		defer cancel()
+		if derr := s.client.Del(cctx, s.tokenIDKey(t.ID)).Err(); derr != nil {
+			err = errors.Join(err, fmt.Errorf("release id: %w", derr))
+		}
+		return s.wrap(op, err)
+	}
+	cctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	return s.wrap(op+": index", s.client.SAdd(cctx, s.tokenIndexKey(), hexHash).Err())
+}
+
+// setNX is SETNX bounded by the store's timeout.
+func (s *Store) setNX(ctx context.Context, key string, val any) (bool, error) {
+	ctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	return s.client.SetNX(ctx, key, val, 0).Result()
+}
+
+// TokenByHash returns the token whose hash is hash, or store.ErrNotFound.
+func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
+	ctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	val, err := s.client.Get(ctx, s.tokenKey(hex.EncodeToString(hash))).Bytes()
+	if err != nil {
+		return store.Token{}, s.wrap("token by hash", err)
+	}
+	var t store.Token
+	if err := json.Unmarshal(val, &t); err != nil {
+		return store.Token{}, fmt.Errorf("redis: token by hash: decode: %w", err)
+	}
+	return t, nil
+}
+
+// ListTokens returns every token in the tokens index, ordered by ID. The
+// GETs go out in one pipeline, which go-redis splits per node on Cluster.
+func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
+	const op = "list tokens"
+	hashes, err := s.members(ctx, s.tokenIndexKey())
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	pctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	pipe := s.client.Pipeline()
+	for _, h := range hashes {
+		pipe.Get(pctx, s.tokenKey(h))
+	}
+	cmds, err := pipe.Exec(pctx)
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, s.wrap(op, err)
+	}
+	list := make([]store.Token, 0, len(cmds))
+	for i, c := range cmds {
+		val, err := c.(*redis.StringCmd).Bytes()
+		if errors.Is(err, redis.Nil) {
+			continue // indexed but gone; nothing deletes tokens yet
+		}
+		if err != nil {
+			return nil, s.wrap(op, err)
+		}
+		var t store.Token
+		if err := json.Unmarshal(val, &t); err != nil {
+			return nil, fmt.Errorf("redis: %s: decode %s: %w", op, hashes[i], err)
+		}
+		list = append(list, t)
+	}
+	slices.SortFunc(list, func(a, b store.Token) int { return cmp.Compare(a.ID, b.ID) })
+	return list, nil
+}

@@ -1,0 +1,96 @@
+// Package storetest is the conformance suite every store.Store must pass, so
+// the service can treat the embedded and the Redis store alike.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"signpost/store"
+)
+
+// Opener returns a fresh, empty store for one subtest. It should register
+// its own cleanup; the suite may Close the store before that cleanup runs.
+type Opener = func(t *testing.T) store.Store
+
+// Run runs the conformance suite, opening a fresh store for every subtest.
+func Run(t *testing.T, open Opener) {
+	t.Run("Tokens", func(t *testing.T) { runTokens(t, open) })
+	t.Run("Campaigns", func(t *testing.T) { runCampaigns(t, open) })
+	t.Run("Secrets", func(t *testing.T) { runSecrets(t, open) })
+	t.Run("Lifecycle", func(t *testing.T) { runLifecycle(t, open) })
+}
+
+// diff fails t if got and want differ. Nil and empty maps and slices count
+// as equal: a store may decode an empty definition or content either way,
+// and callers cannot tell.
+func diff(t *testing.T, what string, want, got any) {
+	t.Helper()
+	if d := cmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", what, d)
+	}
+}
+
+// wantNotFound fails t unless err is store.ErrNotFound.
+func wantNotFound(t *testing.T, what string, err error) {
+	t.Helper()
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("%s: err = %v, want store.ErrNotFound", what, err)
+	}
+}
+
+// runLifecycle covers Ping, cancellation and Close.
+func runLifecycle(t *testing.T, open Opener) {
+	t.Run("Ping", func(t *testing.T) {
+		if err := open(t).Ping(t.Context()); err != nil {
+			t.Fatalf("Ping: %v", err)
+		}
+	})
+	t.Run("CancelledContext", func(t *testing.T) {
+		s := open(t)
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		calls := []struct {
+			name string
+			call func() error
+		}{
+			{"CreateToken", func() error { return s.CreateToken(ctx, token("t1")) }},
+			{"TokenByHash", func() error { _, err := s.TokenByHash(ctx, token("t1").Hash); return err }},
+			{"ListTokens", func() error { _, err := s.ListTokens(ctx); return err }},
+			{"SaveCampaign", func() error { _, err := s.SaveCampaign(ctx, campaign("c1", "v1", "en")); return err }},
+			{"Campaign", func() error { _, err := s.Campaign(ctx, "c1"); return err }},
+			{"ListCampaigns", func() error { _, err := s.ListCampaigns(ctx); return err }},
+			{"Secret", func() error { _, err := s.Secret(ctx, "k", constant("v")); return err }},
+			{"Ping", func() error { return s.Ping(ctx) }},
+		}
+		for _, c := range calls {
+			if err := c.call(); !errors.Is(err, context.Canceled) {
+				t.Errorf("%s with cancelled context: err = %v, want context.Canceled", c.name, err)
+			}
+		}
+		// Nothing the cancelled calls might have written may be visible.
+		ctx = t.Context()
+		if _, err := s.TokenByHash(ctx, token("t1").Hash); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("token created despite cancelled context: err = %v", err)
+		}
+		if _, err := s.Campaign(ctx, "c1"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("campaign saved despite cancelled context: err = %v", err)
+		}
+	})
+	t.Run("ClosedIsUnavailable", func(t *testing.T) {
+		s := open(t)
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if err := s.Ping(t.Context()); !errors.Is(err, store.ErrUnavailable) {
+			t.Errorf("Ping after Close: err = %v, want store.ErrUnavailable", err)
+		}
+		if _, err := s.Campaign(t.Context(), "c1"); !errors.Is(err, store.ErrUnavailable) {
+			t.Errorf("Campaign after Close: err = %v, want store.ErrUnavailable", err)
+		}
+	})
+}
