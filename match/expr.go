@@ -175,7 +175,7 @@ type exprParser struct {
 }
 
 func (p *exprParser) peek() tok { return p.toks[p.pos] }
-func (p *exprParser) next() tok  { t := p.toks[p.pos]; p.pos++; return t }
+func (p *exprParser) next() tok { t := p.toks[p.pos]; p.pos++; return t }
 
 func describe(t tok) string {
 	switch t.kind {

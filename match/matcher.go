@@ -334,23 +334,49 @@ func (m *Matcher) eval(n *node, sc *scratch) (int32, int32) {
 			return ahi, ahi
 		}
 		blo, bhi := m.eval(n.kids[1], sc)
-		lo := int32(len(sc.arena))
-		for i := alo; i < ahi; i++ {
-			for j := blo; j < bhi; j++ {
-				a, b := sc.arena[i], sc.arena[j]
-				if sp, ok := near(a, b, n.dist); ok {
-					sc.arena = append(sc.arena, sp)
-				}
-			}
+		if blo == bhi {
+			return bhi, bhi
 		}
-		return lo, int32(len(sc.arena))
+		return sc.near(alo, ahi, blo, bhi, n.dist)
 	}
 	panic("match: unknown op")
 }
 
-// near reports whether a and b do not overlap and have at most dist words
-// between them, and returns the span covering both.
-func near(a, b span, dist int32) (span, bool) {
+// near appends, for each span of a, one span covering it and the first
+// span of b that does not overlap it and has at most dist words between
+// them, and returns the appended range. Spans of b are sorted by start and
+// searched by binary search, so hostile texts with thousands of repeated
+// terms cost O(n log n), not O(n²).
+func (sc *scratch) near(alo, ahi, blo, bhi, dist int32) (int32, int32) {
+	bs := sc.arena[blo:bhi]
+	slices.SortFunc(bs, func(x, y span) int { return int(x.s - y.s) })
+	maxLen := int32(0)
+	for _, b := range bs {
+		maxLen = max(maxLen, b.e-b.s)
+	}
+	lo := int32(len(sc.arena))
+	for i := alo; i < ahi; i++ {
+		a := sc.arena[i]
+		// Candidates start from dist+maxLen+1 words before a (ending just
+		// before it) to dist+1 words after its end.
+		from := a.s - dist - maxLen - 1
+		first, _ := slices.BinarySearchFunc(bs, from, func(x span, t int32) int { return int(x.s - t) })
+		for _, b := range bs[first:] {
+			if b.s > a.e+dist+1 {
+				break
+			}
+			if sp, ok := nearPair(a, b, dist); ok {
+				sc.arena = append(sc.arena, sp)
+				break
+			}
+		}
+	}
+	return lo, int32(len(sc.arena))
+}
+
+// nearPair reports whether a and b do not overlap and have at most dist
+// words between them, and returns the span covering both.
+func nearPair(a, b span, dist int32) (span, bool) {
 	if a.s > b.s {
 		a, b = b, a
 	}

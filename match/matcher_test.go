@@ -3,6 +3,7 @@ package match
 import (
 	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -91,5 +92,23 @@ func TestMatchDoesNotAllocateOnMiss(t *testing.T) {
 	m.Match(q)
 	if n := testing.AllocsPerRun(100, func() { m.Match(q) }); n != 0 {
 		t.Errorf("Match on a miss allocated %v times per run, want 0", n)
+	}
+}
+
+// TestMatchManyRepeats guards against quadratic evaluation: a 64 KiB post
+// repeating a term thousands of times, with the partner term only at the
+// end, must still match (and quickly enough not to time the test out).
+func TestMatchManyRepeats(t *testing.T) {
+	m := mustMatcher(t, "test.rules")
+	text := strings.Repeat("boat filler ", 5400) + "uk"
+	if len(text) > 64<<10 {
+		t.Fatalf("text is %d bytes", len(text))
+	}
+	if got := m.Match(Query{Text: text, Kind: KindView}); !slices.Equal(got.Rules, []string{"en.crossing.boat_uk"}) {
+		t.Errorf("rules = %v", got.Rules)
+	}
+	text = strings.Repeat("boat uk ", 8000)
+	if got := m.Match(Query{Text: text, Kind: KindView}); !got.Matched {
+		t.Error("repeated pair did not match")
 	}
 }

@@ -191,4 +191,3 @@ func (e *ValidationError) Error() string {
 
 // Unwrap exposes the individual problems to errors.Is and errors.As.
 func (e *ValidationError) Unwrap() []error { return e.Problems }
-

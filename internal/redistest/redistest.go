@@ -3,6 +3,7 @@
 package redistest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -161,23 +162,43 @@ func freePort() (int, error) {
 // waitReady polls PING until it succeeds, the process exits or
 // startTimeout passes.
 func (s *Server) waitReady() error {
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-	defer cancel()
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
-	defer c.Close()
+	deadline := time.Now().Add(startTimeout)
 	for {
-		err := c.Ping(ctx).Err()
+		err := ping(s.Addr)
 		if err == nil {
 			return nil
 		}
 		select {
 		case <-s.done:
 			return fmt.Errorf("exited during startup: %v", s.cmd.ProcessState)
-		case <-ctx.Done():
-			return fmt.Errorf("no PING reply within %v: %w", startTimeout, err)
 		case <-time.After(20 * time.Millisecond):
 		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no PING reply within %v: %w", startTimeout, err)
+		}
 	}
+}
+
+// ping sends one inline PING. It speaks raw RESP rather than using go-redis,
+// whose pool retries and logs every refused dial while the server starts.
+func ping(addr string) error {
+	conn, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(500 * time.Millisecond))
+	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	reply, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if reply != "+PONG\r\n" {
+		return fmt.Errorf("PING reply %q", reply)
+	}
+	return nil
 }
 
 // stop sends SIGTERM and waits, killing the server if it lingers.

@@ -29,11 +29,11 @@ const lockTimeout = time.Second
 // Bucket names. Tokens live in two buckets: tokensByHash is the lookup the
 // API needs, tokenIDs maps ID to hex hash so IDs stay unique and ListTokens
 // can walk tokens in ID order.
-var (
-	bucketTokens    = []byte("tokens")
-	bucketTokenIDs  = []byte("token_ids")
-	bucketCampaigns = []byte("campaigns")
-	bucketSecrets   = []byte("secrets")
+const (
+	bucketTokens    = "tokens"
+	bucketTokenIDs  = "token_ids"
+	bucketCampaigns = "campaigns"
+	bucketSecrets   = "secrets"
 )
 
 // Store is a store.Store backed by one bbolt file.
@@ -60,8 +60,8 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("bolt: open %q: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketTokens, bucketTokenIDs, bucketCampaigns, bucketSecrets} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+		for _, name := range []string{bucketTokens, bucketTokenIDs, bucketCampaigns, bucketSecrets} {
+			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}

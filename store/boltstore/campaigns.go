@@ -27,7 +27,7 @@ func (s *Store) SaveCampaign(ctx context.Context, c store.Campaign) (int64, erro
 	}
 	var version int64
 	err := s.update(ctx, fmt.Sprintf("save campaign %q", c.ID), func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketCampaigns)
+		b := tx.Bucket([]byte(bucketCampaigns))
 		if old := b.Get([]byte(c.ID)); old != nil {
 			var rec campaignRecord
 			if err := json.Unmarshal(old, &rec); err != nil {
@@ -52,7 +52,7 @@ func (s *Store) SaveCampaign(ctx context.Context, c store.Campaign) (int64, erro
 func (s *Store) Campaign(ctx context.Context, id string) (store.Campaign, error) {
 	var c store.Campaign
 	err := s.view(ctx, fmt.Sprintf("campaign %q", id), func(tx *bolt.Tx) error {
-		val := tx.Bucket(bucketCampaigns).Get([]byte(id))
+		val := tx.Bucket([]byte(bucketCampaigns)).Get([]byte(id))
 		if val == nil {
 			return store.ErrNotFound
 		}
@@ -67,7 +67,7 @@ func (s *Store) Campaign(ctx context.Context, id string) (store.Campaign, error)
 func (s *Store) ListCampaigns(ctx context.Context) ([]store.Campaign, error) {
 	var list []store.Campaign
 	err := s.view(ctx, "list campaigns", func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCampaigns).ForEach(func(id, val []byte) error {
+		return tx.Bucket([]byte(bucketCampaigns)).ForEach(func(id, val []byte) error {
 			c, err := decodeCampaign(string(id), val)
 			if err != nil {
 				return err

@@ -16,7 +16,7 @@ func (s *Store) Secret(ctx context.Context, name string, generate func() ([]byte
 	op := fmt.Sprintf("secret %q", name)
 	var val []byte
 	err := s.view(ctx, op, func(tx *bolt.Tx) error {
-		val = bytes.Clone(tx.Bucket(bucketSecrets).Get([]byte(name)))
+		val = bytes.Clone(tx.Bucket([]byte(bucketSecrets)).Get([]byte(name)))
 		return nil
 	})
 	if err != nil || val != nil {
@@ -27,7 +27,7 @@ func (s *Store) Secret(ctx context.Context, name string, generate func() ([]byte
 		return nil, fmt.Errorf("bolt: %s: generate: %w", op, err)
 	}
 	err = s.update(ctx, op, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSecrets)
+		b := tx.Bucket([]byte(bucketSecrets))
 		if existing := b.Get([]byte(name)); existing != nil {
 			val = bytes.Clone(existing)
 			return nil

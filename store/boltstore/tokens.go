@@ -24,7 +24,7 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 		return fmt.Errorf("bolt: create token %q: encode: %w", t.ID, err)
 	}
 	return s.update(ctx, fmt.Sprintf("create token %q", t.ID), func(tx *bolt.Tx) error {
-		tokens, ids := tx.Bucket(bucketTokens), tx.Bucket(bucketTokenIDs)
+		tokens, ids := tx.Bucket([]byte(bucketTokens)), tx.Bucket([]byte(bucketTokenIDs))
 		if ids.Get([]byte(t.ID)) != nil {
 			return errors.New("a token with this id already exists")
 		}
@@ -42,7 +42,7 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
 	var t store.Token
 	err := s.view(ctx, "token by hash", func(tx *bolt.Tx) error {
-		val := tx.Bucket(bucketTokens).Get([]byte(hex.EncodeToString(hash)))
+		val := tx.Bucket([]byte(bucketTokens)).Get([]byte(hex.EncodeToString(hash)))
 		if val == nil {
 			return store.ErrNotFound
 		}
@@ -56,8 +56,8 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, erro
 func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
 	var list []store.Token
 	err := s.view(ctx, "list tokens", func(tx *bolt.Tx) error {
-		tokens := tx.Bucket(bucketTokens)
-		return tx.Bucket(bucketTokenIDs).ForEach(func(id, key []byte) error {
+		tokens := tx.Bucket([]byte(bucketTokens))
+		return tx.Bucket([]byte(bucketTokenIDs)).ForEach(func(id, key []byte) error {
 			val := tokens.Get(key)
 			if val == nil {
 				return fmt.Errorf("token %q: index points at missing hash %s", id, key)

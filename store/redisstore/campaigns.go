@@ -35,9 +35,7 @@ func (s *Store) SaveCampaign(ctx context.Context, c store.Campaign) (int64, erro
 		content[locale] = val
 	}
 
-	ictx, cancel := s.callCtx(ctx)
-	defer cancel()
-	if err := s.client.SAdd(ictx, s.campaignIndexKey(), c.ID).Err(); err != nil {
+	if err := s.addToIndex(ctx, s.campaignIndexKey(), c.ID); err != nil {
 		return 0, s.wrap(op+": index", err)
 	}
 

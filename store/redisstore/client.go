@@ -3,6 +3,7 @@ package redisstore
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -50,8 +51,7 @@ func NewClient(cfg Config) (redis.UniversalClient, error) {
 		}
 		opt, err := redis.ParseURL(cfg.URL)
 		if err != nil {
-			// The URL may carry a password, so it is not repeated here.
-			return nil, fmt.Errorf("redis: config: parse URL: %w", err)
+			return nil, fmt.Errorf("redis: config: parse URL: %w", redactURL(err))
 		}
 		opt.ContextTimeoutEnabled = true
 		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = dialTimeout, ioTimeout, ioTimeout, poolTimeout
@@ -80,4 +80,14 @@ func NewClient(cfg Config) (redis.UniversalClient, error) {
 	default:
 		return nil, errors.New("redis: config: no URL or addresses given")
 	}
+}
+
+// redactURL drops the URL that url.Parse puts in its errors: it may carry a
+// password, and configuration errors end up in logs.
+func redactURL(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
 }

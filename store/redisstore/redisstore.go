@@ -106,3 +106,10 @@ func (s *Store) members(ctx context.Context, key string) ([]string, error) {
 	defer cancel()
 	return s.client.SMembers(ctx, key).Result()
 }
+
+// addToIndex is SADD bounded by the store's timeout.
+func (s *Store) addToIndex(ctx context.Context, key, member string) error {
+	ctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	return s.client.SAdd(ctx, key, member).Err()
+}

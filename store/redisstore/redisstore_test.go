@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -213,7 +214,8 @@ func TestNewClient(t *testing.T) {
 		{name: "Sentinel", cfg: Config{Addrs: []string{"s1:26379", "s2:26379"}, MasterName: "mymaster"}, want: "failover"},
 		{name: "Cluster", cfg: Config{Addrs: []string{"n1:6379", "n2:6379"}}, want: "cluster"},
 		{name: "BadScheme", cfg: Config{URL: "http://localhost:6379"}, wantErr: true},
-		{name: "BadURL", cfg: Config{URL: "redis://local host:%zz"}, wantErr: true},
+		{name: "BadURL", cfg: Config{URL: "redis://:hunter2@local host:%zz"}, wantErr: true},
+		{name: "BadPort", cfg: Config{URL: "redis://:hunter2@localhost:abc"}, wantErr: true},
 		{name: "Empty", cfg: Config{}, wantErr: true},
 		{name: "MasterWithoutAddrs", cfg: Config{MasterName: "mymaster"}, wantErr: true},
 		{name: "URLAndAddrs", cfg: Config{URL: "redis://localhost", Addrs: []string{"n1:6379"}}, wantErr: true},
@@ -225,6 +227,9 @@ func TestNewClient(t *testing.T) {
 				if err == nil {
 					c.Close()
 					t.Fatalf("NewClient(%+v) succeeded, want error", tt.cfg)
+				}
+				if strings.Contains(err.Error(), "hunter2") {
+					t.Errorf("NewClient error %q reveals the password", err)
 				}
 				return
 			}

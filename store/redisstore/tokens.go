@@ -17,8 +17,11 @@ import (
 // CreateToken stores t, refusing a duplicate ID or hash. The ID and hash
 // keys are claimed with SETNX, so of two instances creating the same token
 // exactly one wins. The keys are in different Cluster slots and cannot share
-// a transaction: if the process dies between the claims, the ID stays taken
-// by a token that does not exist until an operator deletes its token-id key.
+// a transaction, so the steps are ordered to fail safe: claim the ID, index
+// the hash (ListTokens skips index entries without a token), then claim the
+// hash, releasing the ID if that fails. Only if the process dies between
+// the first and last step does the ID stay taken, until an operator deletes
+// its token-id key.
 func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	op := fmt.Sprintf("create token %q", t.ID)
 	if t.ID == "" || len(t.Hash) == 0 {
@@ -37,22 +40,26 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	if !ok {
 		return fmt.Errorf("redis: %s: a token with this id already exists", op)
 	}
-	ok, err = s.setNX(ctx, s.tokenKey(hexHash), val)
-	if err == nil && !ok {
-		err = errors.New("a token with this hash already exists")
+	err = s.addToIndex(ctx, s.tokenIndexKey(), hexHash)
+	if err == nil {
+		ok, err = s.setNX(ctx, s.tokenKey(hexHash), val)
 	}
-	if err != nil {
-		// Release the ID claimed above; it is ours, nobody else can hold it.
-		cctx, cancel := s.callCtx(context.WithoutCancel(ctx))
-		defer cancel()
-		if derr := s.client.Del(cctx, s.tokenIDKey(t.ID)).Err(); derr != nil {
-			err = errors.Join(err, fmt.Errorf("release id: %w", derr))
-		}
-		return s.wrap(op, err)
+	switch {
+	case err != nil:
+		err = s.wrap(op, err)
+	case !ok:
+		err = fmt.Errorf("redis: %s: a token with this hash already exists", op)
+	default:
+		return nil
 	}
-	cctx, cancel := s.callCtx(ctx)
+	// Release the ID claimed above: it is ours, nobody else can hold it. The
+	// index entry stays, as it may belong to the existing token.
+	cctx, cancel := s.callCtx(context.WithoutCancel(ctx))
 	defer cancel()
-	return s.wrap(op+": index", s.client.SAdd(cctx, s.tokenIndexKey(), hexHash).Err())
+	if derr := s.client.Del(cctx, s.tokenIDKey(t.ID)).Err(); derr != nil {
+		err = errors.Join(err, s.wrap(op+": release id", derr))
+	}
+	return err
 }
 
 // setNX is SETNX bounded by the store's timeout.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"crypto/sha256"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -68,8 +69,13 @@ func runTokens(t *testing.T, open Opener) {
 				if err := s.CreateToken(ctx, orig); err != nil {
 					t.Fatalf("CreateToken(original): %v", err)
 				}
-				if err := s.CreateToken(ctx, tt.dup); err == nil {
+				err := s.CreateToken(ctx, tt.dup)
+				if err == nil {
 					t.Fatalf("CreateToken(duplicate) succeeded, want error")
+				}
+				// A conflict is the caller's mistake, not an outage.
+				if errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrNotFound) {
+					t.Errorf("CreateToken(duplicate): err = %v, want neither ErrUnavailable nor ErrNotFound", err)
 				}
 				got, err := s.TokenByHash(ctx, orig.Hash)
 				if err != nil {

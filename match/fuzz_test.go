@@ -1,0 +1,78 @@
+package match
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func FuzzParseRuleFile(f *testing.F) {
+	f.Add("lang: en\nexclude: ferry\nrule: a.b\ncategory: crossing\nkinds: search\nmatch: (boat OR \"small boat\") NEAR/5 uk* NOT news\n")
+	f.Add("lang: ar\nrule: x\ncategory: smuggler\nmatch: مهرب\n  AND رقم\n")
+	f.Add("rule: x\n")
+	f.Add("lang: en\nrule: x\ncategory: crossing\nmatch: ((((a))))\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		rf, err := ParseRuleFile("fuzz.rules", []byte(src))
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.rules:") {
+				t.Fatalf("error without file:line: %v", err)
+			}
+			return
+		}
+		if len(rf.Rules) == 0 {
+			return
+		}
+		m, err := Compile([]*RuleFile{rf})
+		if err != nil {
+			t.Fatalf("parsed but did not compile: %v", err)
+		}
+		m.Match(Query{Text: src, Kind: KindAll})
+	})
+}
+
+func FuzzParseExpr(f *testing.F) {
+	for _, s := range []string{`a OR b`, `"x y" NEAR/3 (c AND d)`, `a NOT (b OR c*)`, `((`, `"unterminated`, `NEAR/99`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := ParseExpr(s)
+		if err != nil {
+			return
+		}
+		// What parses renders to a form that parses to the same thing.
+		again, err := ParseExpr(e.String())
+		if err != nil {
+			t.Fatalf("ParseExpr(%q).String() = %q does not parse: %v", s, e.String(), err)
+		}
+		if again.String() != e.String() {
+			t.Fatalf("round trip changed %q into %q", e.String(), again.String())
+		}
+	})
+}
+
+func FuzzMatch(f *testing.F) {
+	m := mustMatcher(f, "test.rules", "ar.rules")
+	for _, s := range []string{"small boat to uk", "السفر الى بريطانيا بالبلم", "s\u200bm\u00adu", "🚤\ufe0f🇬🇧", "\xff\xfe", "İı"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ex := m.Explain(Query{Text: s, Kind: KindAll, Lang: "fr"})
+		if ex.Matched != (len(ex.Rules) > 0) {
+			t.Fatalf("matched %v with rules %v", ex.Matched, ex.Rules)
+		}
+		for _, rm := range ex.Matches {
+			for _, sp := range rm.Spans {
+				if sp.Start < 0 || sp.End > len(s) || sp.Start > sp.End || sp.Text != s[sp.Start:sp.End] {
+					t.Fatalf("bad span %+v for %q", sp, s)
+				}
+			}
+		}
+		n := Normalize(s)
+		if !utf8.ValidString(n) || strings.Contains(n, "  ") || strings.HasPrefix(n, " ") {
+			t.Fatalf("Normalize(%q) = %q", s, n)
+		}
+		if Normalize(n) != n {
+			t.Fatalf("Normalize is not idempotent: %q -> %q -> %q", s, n, Normalize(n))
+		}
+	})
+}
