@@ -299,7 +299,9 @@ func exerciseIntercept(t *testing.T, in *instance) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				resp, body := in.do(t, "POST", tt.path, tt.secret, tt.body)
-				var eb struct{ Error struct{ Code, Message string } }
+				var eb struct {
+					Error struct{ Code, Message string }
+				}
 				if err := json.Unmarshal(body, &eb); err != nil {
 					t.Fatalf("body is not JSON: %s", body)
 				}

@@ -64,9 +64,9 @@ func TestCompileReportsEveryProblem(t *testing.T) {
 "a.nonsense" = "x"
 "a.dismiss" = " "
 `)},
-		"fr": {Format: "toml", Data: []byte("a.title = \n")},
+		"fr":     {Format: "toml", Data: []byte("a.title = \n")},
 		"xx-bad": {Format: "toml", Data: []byte("")},
-		"de": {Format: "ini", Data: []byte("")},
+		"de":     {Format: "ini", Data: []byte("")},
 	})
 	var ve *ValidationError
 	if !errors.As(err, &ve) {

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestMatchCommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"match"}, strings.NewReader("small boat to uk price\nferry timetable\n"), &out, &errb, env(nil))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 lines, got %q", out.String())
+	}
+	var first, second struct {
+		Matched    bool
+		Categories []string
+		Rules      []string
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil || !first.Matched || len(first.Rules) == 0 || len(first.Categories) == 0 {
+		t.Errorf("line 1 = %s (%v), want a match", lines[0], err)
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &second); err != nil || second.Matched || second.Rules == nil {
+		t.Errorf("line 2 = %s (%v), want no match with empty lists", lines[1], err)
+	}
+}
+
+func TestMatchCommandExplain(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"match", "--explain", "--kind", "view"}, strings.NewReader("SMALL  BOAT to the UK\n"), &out, &errb, env(nil)); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var line struct {
+		Matched    bool
+		Normalized string
+		Matches    []struct {
+			Rule  string
+			Spans []struct{ Text string }
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatal(err)
+	}
+	if !line.Matched || line.Normalized == "" || len(line.Matches) == 0 || len(line.Matches[0].Spans) == 0 {
+		t.Errorf("explain output = %s", out.String())
+	}
+}
+
+func TestMatchCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "en.rules"), []byte("lang: en\nrule: x\ncategory: boats\nmatch: boat\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"invalid rules", []string{"match", "--rules", dir}, "en.rules:3:"},
+		{"missing rules dir", []string{"match", "--rules", filepath.Join(dir, "nope")}, "no *.rules files"},
+		{"bad kind", []string{"match", "--kind", "click"}, "--kind"},
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"token without create", []string{"token"}, "usage"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(tt.args, strings.NewReader("boat\n"), &out, &errb, env(nil))
+			if code == 0 || !strings.Contains(errb.String(), tt.want) {
+				t.Errorf("exit %d, stderr %q; want non-zero and %q", code, errb.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestTokenCreateCommand(t *testing.T) {
+	vars := map[string]string{"SIGNPOST_DATA_DIR": t.TempDir()}
+	var out, errb bytes.Buffer
+	code := run([]string{"token", "create", "--role", "platform", "--name", "Acme", "--platform", "acme"}, nil, &out, &errb, env(vars))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if secret := strings.TrimSpace(out.String()); !strings.HasPrefix(secret, "sp_") {
+		t.Errorf("stdout = %q, want the secret alone", out.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"token", "create", "--role", "platform", "--name", "Acme"}, nil, &out, &errb, env(vars)); code == 0 || !strings.Contains(errb.String(), "platform id") {
+		t.Errorf("platform token without --platform: exit %d, stderr %q", code, errb.String())
+	}
+}
