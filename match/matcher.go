@@ -224,8 +224,9 @@ func (m *Matcher) Explain(q Query) Explanation {
 	ex := Explanation{Result: m.result(sc), Normalized: Normalize(q.Text)}
 	for i, ri := range sc.matched {
 		rm := RuleMatch{Rule: m.rules[ri].ID, Category: m.rules[ri].Category}
+		words := sc.views[sc.matchView[i]].words
 		for _, sp := range mergeSpans(sc.matchSpans[i]) {
-			ws, we := sc.v.words[sp.s], sc.v.words[sp.e]
+			ws, we := words[sp.s], words[sp.e]
 			rm.Spans = append(rm.Spans, Span{Start: int(ws.origS), End: int(we.origE), Text: q.Text[ws.origS:we.origE]})
 		}
 		ex.Matches = append(ex.Matches, rm)
@@ -237,10 +238,13 @@ func (m *Matcher) result(sc *scratch) Result {
 	if len(sc.matched) == 0 {
 		return Result{}
 	}
-	res := Result{Matched: true, Rules: make([]string, len(sc.matched))}
+	res := Result{Matched: true, Rules: make([]string, 0, len(sc.matched))}
 	var cats uint32
-	for i, ri := range sc.matched {
-		res.Rules[i] = m.rules[ri].ID
+	for ri := range m.rules {
+		if !sc.isMatched[ri] {
+			continue
+		}
+		res.Rules = append(res.Rules, m.rules[ri].ID)
 		cats |= 1 << slices.Index(Categories, m.rules[ri].Category)
 	}
 	for i, c := range Categories {
@@ -252,21 +256,47 @@ func (m *Matcher) result(sc *scratch) Result {
 }
 
 // run normalises q.Text, scans it, and evaluates the candidate rules,
-// leaving the matched rules (and their spans) in sc.
+// leaving the matched rules (and their spans) in sc. Most texts need only
+// the base view; the others are built when the base view shows signs of
+// the evasion they undo.
 func (m *Matcher) run(q Query, sc *scratch) {
 	sc.reset()
-	sc.v.normalize(q.Text)
-	sc.hits = m.ac.scan(sc.v.buf, sc.hits[:0])
+	base := &sc.views[0]
+	base.normalize(q.Text)
+	m.evalView(q, sc, 0)
+	if base.hasSingleRun() {
+		sc.views[1].joinSingles(base)
+		m.evalView(q, sc, 1)
+	}
+	if base.maybeLeet {
+		leet := &sc.views[2]
+		leet.normalize(q.Text)
+		m.evalView(q, sc, 2)
+		if leet.hasSingleRun() {
+			sc.views[3].joinSingles(leet)
+			m.evalView(q, sc, 3)
+		}
+	}
+}
+
+// evalView scans view vi and evaluates the rules it makes candidates,
+// adding those that match and have not matched in an earlier view.
+func (m *Matcher) evalView(q Query, sc *scratch, vi int) {
+	sc.resetView()
+	v := &sc.views[vi]
+	sc.hits = m.ac.scan(v.buf, sc.hits[:0])
 	if len(sc.hits) == 0 {
 		return
 	}
 	for _, h := range sc.hits {
 		startByte := h.end - m.ac.patLen[h.pat] + 1 // first byte of the first word
-		w := sort.Search(len(sc.v.words), func(i int) bool { return sc.v.words[i].start >= startByte })
+		w := sort.Search(len(v.words), func(i int) bool { return v.words[i].start >= startByte })
 		for _, ref := range m.patRefs[h.pat] {
 			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1})
 			for _, ri := range m.leaves[ref.leaf].rules {
-				sc.markCandidate(ri)
+				if !sc.isMatched[ri] {
+					sc.markCandidate(ri)
+				}
 			}
 		}
 	}
@@ -288,7 +318,9 @@ func (m *Matcher) run(q Query, sc *scratch) {
 				continue
 			}
 		}
+		sc.isMatched[ri] = true
 		sc.matched = append(sc.matched, ri)
+		sc.matchView = append(sc.matchView, int8(vi))
 		sc.matchSpans = append(sc.matchSpans, sc.arena[lo:hi:hi])
 	}
 }

@@ -15,6 +15,14 @@ import (
 type view struct {
 	buf   []byte
 	words []word
+
+	// leet makes the view read digits and @ $ ! | € inside words as the
+	// letters they stand for (b0at, $mu99l3r, sm@ll). Words with no real
+	// letter (prices, years) are left alone.
+	leet bool
+	// maybeLeet reports whether the text has anything the leet view would
+	// read differently; without it the leet view is skipped.
+	maybeLeet bool
 }
 
 // word is one word of a view: its byte range in view.buf and in the
@@ -24,11 +32,14 @@ type word struct {
 	origS, origE int32 // in the original text
 	emoji        bool  // the word is an emoji (or a flag), not letters
 	lastRune     rune  // last rune written, for squeezing repeats
+	letters      bool  // the word has a real letter
+	others       bool  // the word has a digit or a leet symbol
 }
 
 func (v *view) reset() {
 	v.buf = append(v.buf[:0], ' ')
 	v.words = v.words[:0]
+	v.maybeLeet = false
 }
 
 // Normalize returns the normalised form of text as the matcher sees it:
@@ -70,8 +81,14 @@ func (v *view) normalize(text string) {
 				r += 'a' - 'A'
 			}
 			cls := classSep
-			if ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') {
+			switch {
+			case ('a' <= r && r <= 'z') || ('0' <= r && r <= '9'):
 				cls = classWord
+			case leetSymbol(r) != 0:
+				v.maybeLeet = true
+				if v.leet {
+					cls = classWord
+				}
 			}
 			open, cur = v.emit(r, cls, int32(i), int32(i+1), open, cur)
 			i++
@@ -105,6 +122,12 @@ func (v *view) foldEmit(r rune, start, end int32, open bool, cur runeClass) (boo
 	r, extra, cls := fold(r)
 	if cls == classDrop {
 		return open, cur
+	}
+	if leetSymbol(r) != 0 {
+		v.maybeLeet = true
+		if v.leet {
+			cls = classWord
+		}
 	}
 	open, cur = v.emit(r, cls, start, end, open, cur)
 	if extra != 0 {
@@ -142,14 +165,66 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 	}
 	w := &v.words[len(v.words)-1]
 	w.origE = end
+	if cls == classWord {
+		if isDigit(r) || leetSymbol(r) != 0 {
+			w.others = true
+		} else {
+			w.letters = true
+		}
+		if w.letters && w.others {
+			v.maybeLeet = true
+		}
+	}
 	// Squeeze runs of the same letter (not digits: 1000 is not 10) so that
-	// "smuggggler" and "smuggler" meet at "smugler".
-	if r == w.lastRune && !isDigit(r) && cls == classWord {
+	// "smuggggler" and "smuggler" meet at "smugler". The leet view squeezes
+	// when the word is complete, after digits have become letters.
+	if !v.leet && r == w.lastRune && !isDigit(r) && cls == classWord {
 		return open, cur
 	}
 	w.lastRune = r
 	v.buf = utf8.AppendRune(v.buf, r)
 	return open, cur
+}
+
+// leetSymbol returns the letter a symbol or digit stands for in leetspeak,
+// or 0. Digits count only inside words that also have real letters.
+func leetSymbol(r rune) rune {
+	switch r {
+	case '@':
+		return 'a'
+	case '$':
+		return 's'
+	case '!':
+		return 'i'
+	case '|':
+		return 'l'
+	case '€':
+		return 'e'
+	}
+	return 0
+}
+
+// leetDigit returns the letter a digit stands for in leetspeak, or 0.
+func leetDigit(r rune) rune {
+	switch r {
+	case '0':
+		return 'o'
+	case '1':
+		return 'i'
+	case '3':
+		return 'e'
+	case '4':
+		return 'a'
+	case '5':
+		return 's'
+	case '7':
+		return 't'
+	case '8':
+		return 'b'
+	case '9':
+		return 'g'
+	}
+	return 0
 }
 
 func (v *view) openWord(origStart int32, emoji bool) {
@@ -158,8 +233,89 @@ func (v *view) openWord(origStart int32, emoji bool) {
 
 func (v *view) closeWord() {
 	w := &v.words[len(v.words)-1]
+	if v.leet && !w.emoji {
+		v.buf = rewriteLeet(v.buf, int(w.start), w.letters)
+		if int32(len(v.buf)) == w.start {
+			v.words = v.words[:len(v.words)-1]
+			return
+		}
+	}
 	w.end = int32(len(v.buf))
 	v.buf = append(v.buf, ' ')
+}
+
+// rewriteLeet rewrites the word buf[start:] in place for the leet view:
+// in a word with real letters, digits and symbols become letters; in one
+// without (a price, a year), symbols are dropped and digits kept. Then
+// repeated letters are squeezed. Only ASCII bytes change, so the word
+// never grows.
+func rewriteLeet(buf []byte, start int, letters bool) []byte {
+	out := start
+	var last rune
+	for i := start; i < len(buf); {
+		r, n := utf8.DecodeRune(buf[i:])
+		i += n
+		if l := leetSymbol(r); l != 0 {
+			if !letters {
+				continue
+			}
+			r = l
+		} else if l := leetDigit(r); l != 0 && letters {
+			r = l
+		}
+		if r == last && !isDigit(r) {
+			continue
+		}
+		last = r
+		out += utf8.EncodeRune(buf[out:], r)
+	}
+	return buf[:out]
+}
+
+// joinSingles fills v with src's words, except that runs of two or more
+// one-letter words are joined into one word: "s m u g g l e r" and
+// "s.m.u.g" (dots separate words) become "smugler" and "smug", spaced
+// Arabic letters likewise. It reports whether any run was joined.
+func (v *view) joinSingles(src *view) bool {
+	v.reset()
+	joined := false
+	ws := src.words
+	for i := 0; i < len(ws); {
+		j := i
+		for j < len(ws) && isSingle(src, ws[j]) {
+			j++
+		}
+		if j-i < 2 {
+			j = i + 1
+		} else {
+			joined = true
+		}
+		nw := word{start: int32(len(v.buf)), origS: ws[i].origS, origE: ws[j-1].origE, emoji: ws[i].emoji}
+		var last rune
+		for k := i; k < j; k++ {
+			for _, r := range string(src.buf[ws[k].start:ws[k].end]) {
+				if r == last && !isDigit(r) && !nw.emoji {
+					continue
+				}
+				last = r
+				v.buf = utf8.AppendRune(v.buf, r)
+			}
+		}
+		nw.end = int32(len(v.buf))
+		v.buf = append(v.buf, ' ')
+		v.words = append(v.words, nw)
+		i = j
+	}
+	return joined
+}
+
+// isSingle reports whether w is a one-letter word (not a digit or emoji).
+func isSingle(v *view, w word) bool {
+	if w.emoji {
+		return false
+	}
+	r, n := utf8.DecodeRune(v.buf[w.start:w.end])
+	return int32(n) == w.end-w.start && !isDigit(r)
 }
 
 func isDigit(r rune) bool { return '0' <= r && r <= '9' }
@@ -167,6 +323,9 @@ func isDigit(r rune) bool { return '0' <= r && r <= '9' }
 // fold maps one rune (already NFKD-decomposed) to its matching form: a
 // rune, sometimes a second one (ß → ss), and its class.
 func fold(r rune) (rune, rune, runeClass) {
+	if unicode.IsUpper(r) {
+		r = unicode.ToLower(r)
+	}
 	if m, ok := foldTable[r]; ok {
 		return m.r, m.extra, m.cls
 	}
@@ -208,16 +367,32 @@ type folded struct {
 // letters that differ between Arabic, Persian, Sorani and Pashto keyboards
 // but that people use interchangeably.
 var foldTable = map[rune]folded{
-	'ı': {'i', 0, classWord}, // Turkish dotless i; İ decomposes to I + dot
+	// Turkish dotless i is folded with the confusables below; İ
+	// decomposes to I + combining dot.
 	'ß': {'s', 's', classWord},
 	'ς': {'σ', 0, classWord},
-	'đ': {'d', 0, classWord}, 'Đ': {'d', 0, classWord},
-	'ð': {'d', 0, classWord}, 'Ð': {'d', 0, classWord},
-	'ł': {'l', 0, classWord}, 'Ł': {'l', 0, classWord},
-	'ø': {'o', 0, classWord}, 'Ø': {'o', 0, classWord},
-	'ħ': {'h', 0, classWord}, 'Ħ': {'h', 0, classWord},
-	'æ': {'a', 'e', classWord}, 'Æ': {'a', 'e', classWord},
-	'œ': {'o', 'e', classWord}, 'Œ': {'o', 'e', classWord},
+	'đ': {'d', 0, classWord},
+	'ð': {'d', 0, classWord},
+	'ł': {'l', 0, classWord},
+	'ø': {'o', 0, classWord},
+	'ħ': {'h', 0, classWord},
+	'æ': {'a', 'e', classWord},
+	'œ': {'o', 'e', classWord},
+	'€': {'€', 0, classSep}, // a separator, except in the leet view
+
+	// Cyrillic and Greek letters that look like Latin ones (the Latin part
+	// of Unicode TR39's confusables), so that "smuggler" typed with a
+	// Cyrillic "е" or Greek "ο" is still "smuggler". Whole words in those
+	// scripts become Latin-looking nonsense that matches no term.
+	'а': {'a', 0, classWord}, 'е': {'e', 0, classWord}, 'о': {'o', 0, classWord},
+	'р': {'p', 0, classWord}, 'с': {'c', 0, classWord}, 'у': {'y', 0, classWord},
+	'х': {'x', 0, classWord}, 'і': {'i', 0, classWord}, 'ј': {'j', 0, classWord},
+	'ѕ': {'s', 0, classWord}, 'һ': {'h', 0, classWord}, 'ԁ': {'d', 0, classWord},
+	'ӏ': {'l', 0, classWord}, 'ԛ': {'q', 0, classWord}, 'ԝ': {'w', 0, classWord},
+	'ο': {'o', 0, classWord}, 'α': {'a', 0, classWord}, 'ι': {'i', 0, classWord},
+	'κ': {'k', 0, classWord}, 'ν': {'v', 0, classWord}, 'ρ': {'p', 0, classWord},
+	'υ': {'u', 0, classWord}, 'χ': {'x', 0, classWord}, 'τ': {'t', 0, classWord},
+	'ɡ': {'g', 0, classWord}, 'ı': {'i', 0, classWord},
 
 	'\u0640': {0, 0, classDrop},   // tatweel
 	'\u0671': {'ا', 0, classWord}, // alef wasla
@@ -238,4 +413,18 @@ var foldTable = map[rune]folded{
 	'\u06C7': {'و', 0, classWord}, // u
 	'\u0695': {'ر', 0, classWord}, // Sorani reh with small v
 	'\u06B5': {'ل', 0, classWord}, // Sorani lam with small v
+}
+
+// hasSingleRun reports whether v has two one-letter words in a row, the
+// sign of letters spaced out to dodge filters.
+func (v *view) hasSingleRun() bool {
+	prev := false
+	for _, w := range v.words {
+		s := isSingle(v, w)
+		if s && prev {
+			return true
+		}
+		prev = s
+	}
+	return false
 }

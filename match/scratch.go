@@ -3,8 +3,11 @@ package match
 // scratch holds the per-call buffers of a match. Matchers pool them so
 // that steady-state matching does not allocate.
 type scratch struct {
-	v    view
-	hits []hit
+	// views are the renderings of the text that are matched: the base
+	// view, then, only when the text calls for them, its one-letter runs
+	// joined, the leet view, and the leet view's runs joined.
+	views [4]view
+	hits  []hit
 
 	// Spans found per leaf, as linked lists in links; leafFirst[l] is the
 	// head for leaf l or -1. touched lists the leaves to reset.
@@ -19,7 +22,9 @@ type scratch struct {
 
 	arena      []span
 	matched    []int32
+	matchView  []int8 // view each matched rule matched in
 	matchSpans [][]span
+	isMatched  []bool
 }
 
 type spanLink struct {
@@ -28,7 +33,8 @@ type spanLink struct {
 }
 
 func newScratch(nLeaves, nRules int) *scratch {
-	sc := &scratch{leafFirst: make([]int32, nLeaves), isCand: make([]bool, nRules)}
+	sc := &scratch{leafFirst: make([]int32, nLeaves), isCand: make([]bool, nRules), isMatched: make([]bool, nRules)}
+	sc.views[2].leet, sc.views[3].leet = true, true
 	for i := range sc.leafFirst {
 		sc.leafFirst[i] = -1
 	}
@@ -36,6 +42,20 @@ func newScratch(nLeaves, nRules int) *scratch {
 }
 
 func (sc *scratch) reset() {
+	sc.resetView()
+	for _, r := range sc.matched {
+		sc.isMatched[r] = false
+	}
+	sc.arena = sc.arena[:0]
+	sc.matched = sc.matched[:0]
+	sc.matchView = sc.matchView[:0]
+	clear(sc.matchSpans)
+	sc.matchSpans = sc.matchSpans[:0]
+}
+
+// resetView clears what one view's evaluation leaves behind, keeping the
+// matches found so far.
+func (sc *scratch) resetView() {
 	for _, l := range sc.touched {
 		sc.leafFirst[l] = -1
 	}
@@ -45,10 +65,6 @@ func (sc *scratch) reset() {
 	sc.touched = sc.touched[:0]
 	sc.links = sc.links[:0]
 	sc.candidates = sc.candidates[:0]
-	sc.arena = sc.arena[:0]
-	sc.matched = sc.matched[:0]
-	clear(sc.matchSpans)
-	sc.matchSpans = sc.matchSpans[:0]
 }
 
 func (sc *scratch) addLeafSpan(leaf int32, sp span) {
