@@ -21,6 +21,7 @@ import (
 	"signpost/auth"
 	"signpost/catalog"
 	"signpost/handlers"
+	"signpost/locales"
 	"signpost/store"
 	"signpost/store/boltstore"
 	"signpost/store/redisstore"
@@ -77,7 +78,7 @@ func (a *App) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := seedCampaigns(ctx, a.store); err != nil {
+	if err := seedCampaigns(ctx, a.store, locales.FS); err != nil {
 		return err
 	}
 	cat, err := buildCatalog(ctx, a.store, matcher)

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"signpost/catalog"
-	"signpost/locales"
 	"signpost/match"
 	"signpost/messages"
 	"signpost/rules"
@@ -45,8 +44,8 @@ type shippedCampaign struct {
 // loadShipped reads and validates every campaign under
 // locales/campaigns/<id>/: campaign.json and one <locale>.<format> file
 // per locale. Errors name the file.
-func loadShipped() ([]shippedCampaign, error) {
-	dirs, err := fs.ReadDir(locales.FS, "campaigns")
+func loadShipped(fsys fs.FS) ([]shippedCampaign, error) {
+	dirs, err := fs.ReadDir(fsys, "campaigns")
 	if err != nil {
 		return nil, fmt.Errorf("shipped campaigns: %w", err)
 	}
@@ -57,7 +56,7 @@ func loadShipped() ([]shippedCampaign, error) {
 		}
 		dir := path.Join("campaigns", d.Name())
 		defPath := path.Join(dir, "campaign.json")
-		raw, err := fs.ReadFile(locales.FS, defPath)
+		raw, err := fs.ReadFile(fsys, defPath)
 		if err != nil {
 			return nil, fmt.Errorf("locales/%s: %w", defPath, err)
 		}
@@ -66,21 +65,21 @@ func loadShipped() ([]shippedCampaign, error) {
 			return nil, fmt.Errorf("locales/%s: %w", defPath, err)
 		}
 		sc := shippedCampaign{def: def, raw: raw, content: map[string]messages.LocaleFile{}}
-		files, _ := fs.ReadDir(locales.FS, dir)
+		files, _ := fs.ReadDir(fsys, dir)
 		for _, f := range files {
 			name := f.Name()
 			loc, format, ok := strings.Cut(name, ".")
 			if !ok || name == "campaign.json" || format == "md" {
 				continue
 			}
-			data, err := fs.ReadFile(locales.FS, path.Join(dir, name))
+			data, err := fs.ReadFile(fsys, path.Join(dir, name))
 			if err != nil {
 				return nil, fmt.Errorf("locales/%s/%s: %w", dir, name, err)
 			}
-			sc.content[loc] = messages.LocaleFile{Format: format, Data: data}
+			sc.content[loc] = messages.LocaleFile{Format: format, Data: data, Name: "locales/" + path.Join(dir, name)}
 		}
 		if _, err := messages.Compile(def, 0, sc.content); err != nil {
-			return nil, fmt.Errorf("locales/%s: %w", dir, err)
+			return nil, fmt.Errorf("shipped content: %w", err)
 		}
 		out = append(out, sc)
 	}
@@ -90,8 +89,8 @@ func loadShipped() ([]shippedCampaign, error) {
 // seedCampaigns stores each shipped campaign that the store does not
 // have yet, so a fresh install answers events at once. A campaign already
 // in the store is the editors' and is left alone.
-func seedCampaigns(ctx context.Context, st store.Store) error {
-	shipped, err := loadShipped()
+func seedCampaigns(ctx context.Context, st store.Store, fsys fs.FS) error {
+	shipped, err := loadShipped(fsys)
 	if err != nil {
 		return err
 	}

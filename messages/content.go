@@ -22,6 +22,8 @@ import (
 type LocaleFile struct {
 	Format string // "toml", "json" or "yaml"
 	Data   []byte
+	// Name names the file in error messages (e.g. its path); optional.
+	Name string
 }
 
 // Limits on card text: a card is read in seconds on a small screen.
@@ -67,15 +69,20 @@ type ActionText struct {
 // ContentError locates a problem in a locale's content.
 type ContentError struct {
 	Locale    string
+	File      string // the file's name, when known
 	MessageID string
 	Msg       string
 }
 
 func (e *ContentError) Error() string {
-	if e.MessageID == "" {
-		return fmt.Sprintf("locale %s: %s", e.Locale, e.Msg)
+	where := "locale " + e.Locale
+	if e.File != "" {
+		where = e.File + " (locale " + e.Locale + ")"
 	}
-	return fmt.Sprintf("locale %s: message %q: %s", e.Locale, e.MessageID, e.Msg)
+	if e.MessageID == "" {
+		return fmt.Sprintf("%s: %s", where, e.Msg)
+	}
+	return fmt.Sprintf("%s: message %q: %s", where, e.MessageID, e.Msg)
 }
 
 // MessageIDs lists the message ids a variant needs, given the campaign's
@@ -118,32 +125,32 @@ func Compile(def *Definition, version int64, content map[string]LocaleFile) (*Ca
 	texts := map[string]map[string]string{} // locale -> id -> text
 	for loc, f := range content {
 		if !localeRe.MatchString(loc) {
-			errs = append(errs, &ContentError{Locale: loc, Msg: "not a language code like en or ckb"})
+			errs = append(errs, &ContentError{Locale: loc, File: f.Name, Msg: "not a language code like en or ckb"})
 			continue
 		}
 		unmarshal, err := unmarshaler(f.Format)
 		if err != nil {
-			errs = append(errs, &ContentError{Locale: loc, Msg: err.Error()})
+			errs = append(errs, &ContentError{Locale: loc, File: f.Name, Msg: err.Error()})
 			continue
 		}
 		tag, err := language.Parse(loc)
 		if err != nil {
-			errs = append(errs, &ContentError{Locale: loc, Msg: err.Error()})
+			errs = append(errs, &ContentError{Locale: loc, File: f.Name, Msg: err.Error()})
 			continue
 		}
 		msgs, err := bundle.ParseMessageBytes(tag, f.Data, unmarshal)
 		if err != nil {
-			errs = append(errs, &ContentError{Locale: loc, Msg: fmt.Sprintf("cannot parse %s: %v", f.Format, err)})
+			errs = append(errs, &ContentError{Locale: loc, File: f.Name, Msg: fmt.Sprintf("cannot parse %s: %v", f.Format, err)})
 			continue
 		}
 		m := map[string]string{}
 		for _, msg := range msgs {
 			if !known[msg.ID] {
-				errs = append(errs, &ContentError{Locale: loc, MessageID: msg.ID, Msg: "unknown message id for this campaign's variants and actions"})
+				errs = append(errs, &ContentError{Locale: loc, File: f.Name, MessageID: msg.ID, Msg: "unknown message id for this campaign's variants and actions"})
 				continue
 			}
 			if err := checkText(msg.ID, msg.Other); err != nil {
-				errs = append(errs, &ContentError{Locale: loc, MessageID: msg.ID, Msg: err.Error()})
+				errs = append(errs, &ContentError{Locale: loc, File: f.Name, MessageID: msg.ID, Msg: err.Error()})
 				continue
 			}
 			m[msg.ID] = msg.Other
@@ -158,7 +165,7 @@ func Compile(def *Definition, version int64, content map[string]LocaleFile) (*Ca
 	if d := texts[def.DefaultLocale]; d != nil {
 		for id := range known {
 			if _, ok := d[id]; !ok {
-				errs = append(errs, &ContentError{Locale: def.DefaultLocale, MessageID: id, Msg: "missing: the default locale must have every message"})
+				errs = append(errs, &ContentError{Locale: def.DefaultLocale, File: content[def.DefaultLocale].Name, MessageID: id, Msg: "missing: the default locale must have every message"})
 			}
 		}
 	}
