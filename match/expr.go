@@ -33,11 +33,17 @@ type Expr struct {
 	// Dist is the NEAR distance in words.
 	Dist int
 	Kids []*Expr
+	// Set is the name of the term set this node stands for (`@boat`); its
+	// one kid is the set's expression.
+	Set string
 }
 
 // String renders e in the rule syntax, fully parenthesised; it is what
 // explain and lint messages show.
 func (e *Expr) String() string {
+	if e.Set != "" {
+		return "@" + e.Set
+	}
 	switch e.Op {
 	case OpTerm:
 		s := e.Term
@@ -154,11 +160,16 @@ func lexExpr(s string) ([]tok, error) {
 //	near  := atom ("NEAR/n" atom)*
 //	atom  := word | word* | "phrase" | "(" query ")"
 func ParseExpr(s string) (*Expr, error) {
+	return parseExpr(s, nil)
+}
+
+// parseExpr parses s, resolving @name references in sets.
+func parseExpr(s string, sets map[string]*Expr) (*Expr, error) {
 	toks, err := lexExpr(s)
 	if err != nil {
 		return nil, err
 	}
-	p := &exprParser{toks: toks}
+	p := &exprParser{toks: toks, sets: sets}
 	e, err := p.query(0)
 	if err != nil {
 		return nil, err
@@ -172,6 +183,7 @@ func ParseExpr(s string) (*Expr, error) {
 type exprParser struct {
 	toks []tok
 	pos  int
+	sets map[string]*Expr
 }
 
 func (p *exprParser) peek() tok { return p.toks[p.pos] }
@@ -280,6 +292,13 @@ func (p *exprParser) atom(depth int) (*Expr, error) {
 		}
 		return e, nil
 	case tkWord, tkPhrase:
+		if name, ok := strings.CutPrefix(t.text, "@"); ok && t.kind == tkWord {
+			set, ok := p.sets[name]
+			if !ok {
+				return nil, &ExprError{t.col, fmt.Sprintf("unknown set @%s: define it first with \"set: %s = ...\"", name, name)}
+			}
+			return &Expr{Op: OpOr, Kids: []*Expr{set}, Set: name}, nil
+		}
 		return termExpr(t)
 	}
 	return nil, &ExprError{t.col, fmt.Sprintf("expected a term or \"(\", found %s", describe(t))}

@@ -57,6 +57,8 @@ type RuleFile struct {
 	Lang    string
 	Exclude *Expr
 	Rules   []Rule
+	// Sets are the file's named term sets, referenced as @name.
+	Sets map[string]*Expr
 }
 
 // ParseError locates a problem in a rule file.
@@ -70,6 +72,7 @@ func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.
 
 var (
 	langRe = regexp.MustCompile(`^[a-z]{2,3}$`)
+	setRe  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 	idRe   = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)*$`)
 )
 
@@ -132,7 +135,7 @@ func ParseRuleFile(name string, data []byte) (*RuleFile, error) {
 		}
 		return nil, &ParseError{name, line, `the first directive must be "lang: <language>"`}
 	}
-	f := &RuleFile{Name: name, Lang: dirs[0].value}
+	f := &RuleFile{Name: name, Lang: dirs[0].value, Sets: map[string]*Expr{}}
 	if !langRe.MatchString(f.Lang) {
 		return nil, &ParseError{name, dirs[0].line, fmt.Sprintf("lang %q is not a lower-case language code like en or ckb", f.Lang)}
 	}
@@ -165,11 +168,30 @@ func ParseRuleFile(name string, data []byte) (*RuleFile, error) {
 			cur = &Rule{ID: f.Lang + "." + d.value, Lang: f.Lang, Kinds: KindAll, File: name, Line: d.line}
 			continue
 		}
+		if d.key == "set" {
+			if err := finish(); err != nil {
+				return nil, err
+			}
+			setName, expr, ok := strings.Cut(d.value, "=")
+			setName = strings.TrimSpace(setName)
+			if !ok || !setRe.MatchString(setName) {
+				return nil, fail("set: write \"set: name = expression\" with a lower-case name")
+			}
+			if _, dup := f.Sets[setName]; dup {
+				return nil, fail("set @%s is defined twice", setName)
+			}
+			e, err := parseExpr(expr, f.Sets)
+			if err != nil {
+				return nil, fail("set @%s: %v", setName, err)
+			}
+			f.Sets[setName] = e
+			continue
+		}
 		if d.key == "exclude" {
 			if cur != nil || f.Exclude != nil {
 				return nil, fail("exclude: must appear once, before the first rule")
 			}
-			e, err := ParseExpr(d.value)
+			e, err := parseExpr(d.value, f.Sets)
 			if err != nil {
 				return nil, fail("exclude: %v", err)
 			}
@@ -179,7 +201,7 @@ func ParseRuleFile(name string, data []byte) (*RuleFile, error) {
 		if cur == nil {
 			return nil, fail("%q outside a rule: start one with \"rule: <id>\"", d.key)
 		}
-		if err := cur.set(d.key, d.value); err != nil {
+		if err := cur.set(d.key, d.value, f.Sets); err != nil {
 			return nil, fail("rule %s: %v", cur.ID, err)
 		}
 	}
@@ -189,7 +211,7 @@ func ParseRuleFile(name string, data []byte) (*RuleFile, error) {
 	return f, nil
 }
 
-func (r *Rule) set(key, value string) error {
+func (r *Rule) set(key, value string, sets map[string]*Expr) error {
 	switch key {
 	case "category":
 		if !slices.Contains(Categories, value) {
@@ -219,7 +241,7 @@ func (r *Rule) set(key, value string) error {
 		if r.Expr != nil {
 			return errors.New("has two match expressions")
 		}
-		e, err := ParseExpr(value)
+		e, err := parseExpr(value, sets)
 		if err != nil {
 			return fmt.Errorf("match: %w", err)
 		}
