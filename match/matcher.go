@@ -16,7 +16,9 @@ type Matcher struct {
 	patRefs  [][]leafRef // pattern index -> leaves it completes
 	leaves   []leafInfo
 	rules    []compiledRule
+	triggers []trigger
 	excludes []*node // per rule file; nil when the file has none
+	nNodes   int
 	pool     sync.Pool
 }
 
@@ -26,7 +28,24 @@ type leafRef struct {
 }
 
 type leafInfo struct {
-	rules []int32 // rules whose expression uses this leaf (directly or in an exclusion)
+	// refs are the trigger groups this leaf belongs to.
+	refs []triggerRef
+}
+
+// triggerRef says that a leaf satisfies groups bits of a trigger.
+type triggerRef struct {
+	trigger int32
+	bits    uint8
+}
+
+// A trigger is one way a rule can become true: a set of requirement
+// groups, each needing a hit on one of its leaves. A rule is evaluated
+// only when one of its triggers has all its groups hit, so a text that
+// mentions "london" alone skips every rule that also needs a vehicle, a
+// smuggler or a price.
+type trigger struct {
+	rule int32
+	full uint8 // one bit per group
 }
 
 type compiledRule struct {
@@ -37,9 +56,12 @@ type compiledRule struct {
 	langs []string
 }
 
-// node is a compiled expression: leaves refer to leaf ids.
+// node is a compiled expression: leaves refer to leaf ids. Identical
+// subexpressions (a set used by many rules, or the same synonym list
+// written twice) compile to one node, evaluated once per view.
 type node struct {
 	op   Op
+	id   int32
 	leaf int32
 	dist int32
 	kids []*node
@@ -55,6 +77,7 @@ var arabicProclitics = []string{"و", "ف", "ب", "ل", "ك", "ال", "وال", 
 // compiler turns rule expressions into nodes and automaton patterns,
 // sharing leaves between rules that use the same term.
 type compiler struct {
+	nodes    map[string]*node // by Expr.String(), to share identical subexpressions
 	patIndex map[string]int32
 	patterns []string
 	patRefs  [][]leafRef
@@ -64,7 +87,7 @@ type compiler struct {
 
 // Compile builds a Matcher from parsed rule files.
 func Compile(files []*RuleFile) (*Matcher, error) {
-	c := &compiler{patIndex: map[string]int32{}, leafKey: map[string]int32{}}
+	c := &compiler{nodes: map[string]*node{}, patIndex: map[string]int32{}, leafKey: map[string]int32{}}
 	m := &Matcher{}
 	for fi, f := range files {
 		var excl *node
@@ -76,7 +99,7 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 			ri := int32(len(m.rules))
 			root := c.node(r.Expr, r.Lang)
 			m.rules = append(m.rules, compiledRule{Rule: r, root: root, file: int32(fi), langs: r.Languages})
-			c.link(root, ri)
+			c.link(root, ri, m)
 		}
 	}
 	if len(m.rules) == 0 {
@@ -85,38 +108,129 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	m.ac = buildAutomaton(c.patterns)
 	m.patRefs = c.patRefs
 	m.leaves = c.leaves
-	m.pool.New = func() any { return newScratch(len(m.leaves), len(m.rules)) }
+	m.nNodes = len(c.nodes)
+	m.pool.New = func() any { return newScratch(len(m.leaves), len(m.rules), len(m.triggers), m.nNodes) }
 	return m, nil
 }
 
-// link records that rule ri uses every positive leaf under n. Leaves only
-// reachable through the right side of NOT cannot make a rule match, so
-// they do not make it a candidate.
-func (c *compiler) link(n *node, ri int32) {
-	switch n.op {
-	case OpTerm:
-		l := &c.leaves[n.leaf]
-		if !slices.Contains(l.rules, ri) {
-			l.rules = append(l.rules, ri)
+// Bounds on the trigger analysis: groups per trigger (one bit each) and
+// triggers per rule. Dropping groups or merging alternatives only weakens
+// the filter; it never makes a rule miss.
+const (
+	maxGroups = 8
+	maxAlts   = 8
+)
+
+// link registers rule ri's triggers with their leaves.
+func (c *compiler) link(root *node, ri int32, m *Matcher) {
+	for _, alt := range alternatives(root) {
+		if len(alt) > maxGroups {
+			alt = alt[:maxGroups]
 		}
-	case OpNot:
-		c.link(n.kids[0], ri)
-	default:
-		for _, k := range n.kids {
-			c.link(k, ri)
+		ti := int32(len(m.triggers))
+		m.triggers = append(m.triggers, trigger{rule: ri, full: uint8(1)<<len(alt) - 1})
+		for gi, g := range alt {
+			bit := uint8(1) << gi
+			for _, leaf := range g {
+				l := &c.leaves[leaf]
+				if n := len(l.refs); n > 0 && l.refs[n-1].trigger == ti {
+					l.refs[n-1].bits |= bit
+				} else {
+					l.refs = append(l.refs, triggerRef{trigger: ti, bits: bit})
+				}
+			}
 		}
 	}
 }
 
-func (c *compiler) node(e *Expr, lang string) *node {
-	if e.Op != OpTerm {
-		n := &node{op: e.Op, dist: int32(e.Dist)}
-		for _, k := range e.Kids {
-			n.kids = append(n.kids, c.node(k, lang))
+// alternatives returns the ways n can be true as lists of leaf groups: n
+// is true only if, for some alternative, each of its groups has a leaf
+// with a hit. An OR of terms is one group; an OR of larger expressions
+// is their alternatives side by side; AND and NEAR combine their kids'
+// alternatives; NOT needs its left side's.
+func alternatives(n *node) [][][]int32 {
+	switch n.op {
+	case OpTerm:
+		return [][][]int32{{{n.leaf}}}
+	case OpNot:
+		return alternatives(n.kids[0])
+	case OpOr:
+		var out [][][]int32
+		for _, k := range n.kids {
+			if k.op != OpTerm {
+				out = append(out, alternatives(k)...)
+			}
 		}
+		if out == nil || len(out) >= maxAlts {
+			return [][][]int32{{leavesOf(n, nil)}}
+		}
+		// The OR's plain terms form one more alternative of one group.
+		var terms []int32
+		for _, k := range n.kids {
+			if k.op == OpTerm {
+				terms = append(terms, k.leaf)
+			}
+		}
+		if terms != nil {
+			out = append(out, [][]int32{terms})
+		}
+		return out
+	}
+	out := [][][]int32{{}}
+	for _, k := range n.kids {
+		ka := alternatives(k)
+		if len(out)*len(ka) > maxAlts {
+			ka = [][][]int32{{leavesOf(k, nil)}}
+		}
+		var next [][][]int32
+		for _, o := range out {
+			for _, a := range ka {
+				next = append(next, append(slices.Clone(o), a...))
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+// leavesOf appends the positive leaves under n (not those under the right
+// side of a NOT) to dst.
+func leavesOf(n *node, dst []int32) []int32 {
+	switch n.op {
+	case OpTerm:
+		if !slices.Contains(dst, n.leaf) {
+			dst = append(dst, n.leaf)
+		}
+	case OpNot:
+		dst = leavesOf(n.kids[0], dst)
+	default:
+		for _, k := range n.kids {
+			dst = leavesOf(k, dst)
+		}
+	}
+	return dst
+}
+
+func (c *compiler) node(e *Expr, lang string) *node {
+	if e.Set != "" {
+		return c.node(e.Kids[0], lang)
+	}
+	// Terms compile differently per language (Arabic proclitics), so the
+	// language is part of the key.
+	key := lang + "\x00" + e.String()
+	if n, ok := c.nodes[key]; ok {
 		return n
 	}
-	return &node{op: OpTerm, leaf: c.leaf(e, lang)}
+	n := &node{op: e.Op, id: int32(len(c.nodes)), dist: int32(e.Dist)}
+	c.nodes[key] = n
+	if e.Op == OpTerm {
+		n.leaf = c.leaf(e, lang)
+		return n
+	}
+	for _, k := range e.Kids {
+		n.kids = append(n.kids, c.node(k, lang))
+	}
+	return n
 }
 
 // leaf returns the id of the leaf for term e, creating it and its
@@ -293,9 +407,9 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int) {
 		w := sort.Search(len(v.words), func(i int) bool { return v.words[i].start >= startByte })
 		for _, ref := range m.patRefs[h.pat] {
 			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1})
-			for _, ri := range m.leaves[ref.leaf].rules {
-				if !sc.isMatched[ri] {
-					sc.markCandidate(ri)
+			for _, tr := range m.leaves[ref.leaf].refs {
+				if t := m.triggers[tr.trigger]; !sc.isMatched[t.rule] {
+					sc.markGroups(tr, t)
 				}
 			}
 		}
@@ -328,6 +442,18 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int) {
 // eval evaluates n and returns the spans that make it true as the range
 // [lo, hi) of sc.arena; an empty range means false.
 func (m *Matcher) eval(n *node, sc *scratch) (int32, int32) {
+	if n.op != OpTerm {
+		if mm := &sc.memo[n.id]; mm.gen == sc.gen {
+			return mm.lo, mm.hi
+		}
+		lo, hi := m.evalNode(n, sc)
+		sc.memo[n.id] = memo{gen: sc.gen, lo: lo, hi: hi}
+		return lo, hi
+	}
+	return m.evalNode(n, sc)
+}
+
+func (m *Matcher) evalNode(n *node, sc *scratch) (int32, int32) {
 	switch n.op {
 	case OpTerm:
 		lo := int32(len(sc.arena))
@@ -345,20 +471,27 @@ func (m *Matcher) eval(n *node, sc *scratch) (int32, int32) {
 		}
 		return lo, hi
 	case OpOr, OpAnd:
-		type rng struct{ lo, hi int32 }
-		var buf [8]rng
-		parts := buf[:0]
+		// Kids' results are gathered on sc.stack (nested ORs and ANDs push
+		// above and pop back), then copied to the arena in one piece.
+		base := len(sc.stack)
 		for _, k := range n.kids {
+			if k.op == OpTerm && sc.leafFirst[k.leaf] < 0 {
+				if n.op == OpAnd {
+					sc.stack = sc.stack[:base]
+					return int32(len(sc.arena)), int32(len(sc.arena))
+				}
+				continue
+			}
 			lo, hi := m.eval(k, sc)
 			if lo == hi && n.op == OpAnd {
+				sc.stack = sc.stack[:base]
 				return hi, hi
 			}
-			parts = append(parts, rng{lo, hi})
+			sc.stack = append(sc.stack, sc.arena[lo:hi]...)
 		}
 		lo := int32(len(sc.arena))
-		for _, p := range parts {
-			sc.arena = append(sc.arena, sc.arena[p.lo:p.hi]...)
-		}
+		sc.arena = append(sc.arena, sc.stack[base:]...)
+		sc.stack = sc.stack[:base]
 		return lo, int32(len(sc.arena))
 	case OpNear:
 		alo, ahi := m.eval(n.kids[0], sc)

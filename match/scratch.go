@@ -15,16 +15,30 @@ type scratch struct {
 	links     []spanLink
 	touched   []int32
 
-	// candidates are the rules with at least one positive leaf hit;
-	// isCand marks them.
-	isCand     []bool
-	candidates []int32
+	// trigMask has, per trigger, the groups hit so far; maskTouched lists
+	// the triggers to reset. candidates are the rules with a trigger whose
+	// every group has a hit; isCand marks them.
+	trigMask    []uint8
+	maskTouched []int32
+	candidates  []int32
+	isCand      []bool
 
 	arena      []span
+	stack      []span // partial results of OR and AND nodes being evaluated
 	matched    []int32
 	matchView  []int8 // view each matched rule matched in
 	matchSpans [][]span
 	isMatched  []bool
+
+	// memo caches node results for the view being evaluated; an entry is
+	// valid when its gen equals gen, which each view increments.
+	memo []memo
+	gen  uint32
+}
+
+type memo struct {
+	gen    uint32
+	lo, hi int32
 }
 
 type spanLink struct {
@@ -32,8 +46,8 @@ type spanLink struct {
 	next int32
 }
 
-func newScratch(nLeaves, nRules int) *scratch {
-	sc := &scratch{leafFirst: make([]int32, nLeaves), isCand: make([]bool, nRules), isMatched: make([]bool, nRules)}
+func newScratch(nLeaves, nRules, nTriggers, nNodes int) *scratch {
+	sc := &scratch{leafFirst: make([]int32, nLeaves), trigMask: make([]uint8, nTriggers), isCand: make([]bool, nRules), isMatched: make([]bool, nRules), memo: make([]memo, nNodes)}
 	sc.views[2].leet, sc.views[3].leet = true, true
 	for i := range sc.leafFirst {
 		sc.leafFirst[i] = -1
@@ -56,9 +70,14 @@ func (sc *scratch) reset() {
 // resetView clears what one view's evaluation leaves behind, keeping the
 // matches found so far.
 func (sc *scratch) resetView() {
+	sc.gen++
 	for _, l := range sc.touched {
 		sc.leafFirst[l] = -1
 	}
+	for _, t := range sc.maskTouched {
+		sc.trigMask[t] = 0
+	}
+	sc.maskTouched = sc.maskTouched[:0]
 	for _, r := range sc.candidates {
 		sc.isCand[r] = false
 	}
@@ -75,9 +94,20 @@ func (sc *scratch) addLeafSpan(leaf int32, sp span) {
 	sc.leafFirst[leaf] = int32(len(sc.links) - 1)
 }
 
-func (sc *scratch) markCandidate(ri int32) {
-	if !sc.isCand[ri] {
-		sc.isCand[ri] = true
-		sc.candidates = append(sc.candidates, ri)
+// markGroups records a hit in groups tr.bits of trigger tr.trigger and
+// makes its rule a candidate when all the trigger's groups are hit.
+func (sc *scratch) markGroups(tr triggerRef, t trigger) {
+	old := sc.trigMask[tr.trigger]
+	if old == t.full {
+		return
+	}
+	if old == 0 {
+		sc.maskTouched = append(sc.maskTouched, tr.trigger)
+	}
+	now := old | tr.bits
+	sc.trigMask[tr.trigger] = now
+	if now == t.full && !sc.isCand[t.rule] {
+		sc.isCand[t.rule] = true
+		sc.candidates = append(sc.candidates, t.rule)
 	}
 }

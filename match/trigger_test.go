@@ -1,0 +1,105 @@
+package match
+
+import (
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"signpost/rules"
+)
+
+// exhaustive evaluates every rule on the base view of text, without the
+// trigger filter, as a reference for the filtered matcher.
+func (m *Matcher) exhaustive(q Query) []string {
+	sc := newScratch(len(m.leaves), len(m.rules), len(m.triggers), m.nNodes)
+	sc.reset()
+	v := &sc.views[0]
+	v.normalize(q.Text)
+	sc.resetView()
+	for _, h := range m.ac.scan(v.buf, nil) {
+		startByte := h.end - m.ac.patLen[h.pat] + 1
+		w := sort.Search(len(v.words), func(i int) bool { return v.words[i].start >= startByte })
+		for _, ref := range m.patRefs[h.pat] {
+			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1})
+		}
+	}
+	var out []string
+	for ri := range m.rules {
+		r := &m.rules[ri]
+		if r.Kinds&q.Kind == 0 || (r.langs != nil && !slices.Contains(r.langs, q.Lang)) {
+			continue
+		}
+		if lo, hi := m.eval(r.root, sc); lo == hi {
+			continue
+		}
+		if ex := m.excludes[r.file]; ex != nil {
+			if lo, hi := m.eval(ex, sc); lo != hi {
+				continue
+			}
+		}
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+// TestTriggersNeverMiss checks the candidate filter on random texts built
+// from the shipped rules' own terms: the filtered matcher must find
+// exactly what evaluating every rule finds.
+func TestTriggersNeverMiss(t *testing.T) {
+	files, err := LoadRules(rules.FS, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Compile(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var terms []string
+	var walk func(e *Expr)
+	walk = func(e *Expr) {
+		if e.Op == OpTerm {
+			terms = append(terms, e.Term)
+			return
+		}
+		for _, k := range e.Kids {
+			walk(k)
+		}
+	}
+	for _, f := range files {
+		for _, r := range f.Rules {
+			walk(r.Expr)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	filler := []string{"the", "a", "de", "و", "to", "x"}
+	matched := 0
+	for i := 0; i < 3000; i++ {
+		var words []string
+		for j := 0; j < 2+rng.IntN(6); j++ {
+			if rng.IntN(3) == 0 {
+				words = append(words, filler[rng.IntN(len(filler))])
+			} else {
+				words = append(words, terms[rng.IntN(len(terms))])
+			}
+		}
+		q := Query{Text: strings.Join(words, " "), Kind: KindSearch}
+		want := m.exhaustive(q)
+		sc := m.pool.Get().(*scratch)
+		sc.reset()
+		sc.views[0].normalize(q.Text)
+		m.evalView(q, sc, 0)
+		got := m.result(sc).Rules
+		m.pool.Put(sc)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%q: filtered %v, exhaustive %v", q.Text, got, want)
+		}
+		if len(want) > 0 {
+			matched++
+		}
+	}
+	if matched < 100 {
+		t.Errorf("only %d of 3000 random texts matched; the test exercises too little", matched)
+	}
+}
