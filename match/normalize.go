@@ -155,7 +155,9 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 		v.closeWord()
 		return false, classSep
 	}
-	if open && cur != cls {
+	// A flag is two regional indicators; consecutive flags (🇫🇷🇬🇧) are
+	// separate words.
+	if open && (cur != cls || (cls == classFlag && int(int32(len(v.buf))-v.words[len(v.words)-1].start) >= 2*utf8.RuneLen(r))) {
 		v.closeWord()
 		open = false
 	}

@@ -20,6 +20,7 @@ func TestNormalize(t *testing.T) {
 		{"sorani letters", "قاچاخ بۆ بەریتانیا", "قاچاخ بو بهريتانيا"},
 		{"pashto letters", "د انګلستان قاچاقبر", "د انگلستان قاچاقبر"},
 		{"emoji are words, variation selectors dropped", "boat⛵️to🇬🇧", "boat ⛵ to 🇬🇧"},
+		{"consecutive flags are separate words", "🇫🇷🇬🇧🇬🇧", "🇫🇷 🇬🇧 🇬🇧"},
 		{"ethiopic wordspace separates", "ብጃልባ፡ናብ", "ብጃልባ ናብ"},
 		{"empty", "  ", ""},
 	}
