@@ -51,19 +51,11 @@ func BenchmarkMatch(b *testing.B) {
 func BenchmarkMatchNaiveBaseline(b *testing.B) {
 	_, files := shippedMatcher(b)
 	var terms []string
-	var walk func(e *match.Expr)
-	walk = func(e *match.Expr) {
-		if e.Op == match.OpTerm {
-			terms = append(terms, " "+match.Normalize(e.Term)+" ")
-			return
-		}
-		for _, k := range e.Kids {
-			walk(k)
-		}
-	}
 	for _, f := range files {
 		for _, r := range f.Rules {
-			walk(r.Expr)
+			for _, t := range r.Expr.Terms() {
+				terms = append(terms, " "+match.Normalize(t.Term)+" ")
+			}
 		}
 	}
 	b.ReportAllocs()

@@ -63,6 +63,19 @@ func (e *Expr) String() string {
 	return "(" + strings.Join(parts, sep) + ")"
 }
 
+// Terms returns the terms of e, in order, sets expanded; for linting and
+// tests.
+func (e *Expr) Terms() []*Expr {
+	if e.Op == OpTerm {
+		return []*Expr{e}
+	}
+	var out []*Expr
+	for _, k := range e.Kids {
+		out = append(out, k.Terms()...)
+	}
+	return out
+}
+
 // ExprError is a syntax error at a column (1-based, in runes) of an
 // expression.
 type ExprError struct {

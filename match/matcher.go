@@ -375,21 +375,21 @@ func (m *Matcher) result(sc *scratch) Result {
 // the evasion they undo.
 func (m *Matcher) run(q Query, sc *scratch) {
 	sc.reset()
-	base := &sc.views[0]
-	base.normalize(q.Text)
-	m.evalView(q, sc, 0)
-	if base.hasSingleRun() {
-		sc.views[1].joinSingles(base)
-		m.evalView(q, sc, 1)
+	sc.views[0].normalize(q.Text)
+	m.evalWithJoined(q, sc, 0)
+	if sc.views[0].maybeLeet {
+		sc.views[2].normalize(q.Text)
+		m.evalWithJoined(q, sc, 2)
 	}
-	if base.maybeLeet {
-		leet := &sc.views[2]
-		leet.normalize(q.Text)
-		m.evalView(q, sc, 2)
-		if leet.hasSingleRun() {
-			sc.views[3].joinSingles(leet)
-			m.evalView(q, sc, 3)
-		}
+}
+
+// evalWithJoined evaluates view vi and, when it has letters spaced out,
+// view vi+1 made from it with those letters joined.
+func (m *Matcher) evalWithJoined(q Query, sc *scratch, vi int) {
+	m.evalView(q, sc, vi)
+	if sc.views[vi].hasSingleRun() {
+		sc.views[vi+1].joinSingles(&sc.views[vi])
+		m.evalView(q, sc, vi+1)
 	}
 }
 

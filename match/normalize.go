@@ -277,10 +277,9 @@ func rewriteLeet(buf []byte, start int, letters bool) []byte {
 // joinSingles fills v with src's words, except that runs of two or more
 // one-letter words are joined into one word: "s m u g g l e r" and
 // "s.m.u.g" (dots separate words) become "smugler" and "smug", spaced
-// Arabic letters likewise. It reports whether any run was joined.
-func (v *view) joinSingles(src *view) bool {
+// Arabic letters likewise.
+func (v *view) joinSingles(src *view) {
 	v.reset()
-	joined := false
 	ws := src.words
 	for i := 0; i < len(ws); {
 		j := i
@@ -289,8 +288,6 @@ func (v *view) joinSingles(src *view) bool {
 		}
 		if j-i < 2 {
 			j = i + 1
-		} else {
-			joined = true
 		}
 		nw := word{start: int32(len(v.buf)), origS: ws[i].origS, origE: ws[j-1].origE, emoji: ws[i].emoji}
 		var last rune
@@ -308,7 +305,6 @@ func (v *view) joinSingles(src *view) bool {
 		v.words = append(v.words, nw)
 		i = j
 	}
-	return joined
 }
 
 // isSingle reports whether w is a one-letter word (not a digit or emoji).

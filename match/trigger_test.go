@@ -57,19 +57,11 @@ func TestTriggersNeverMiss(t *testing.T) {
 		t.Fatal(err)
 	}
 	var terms []string
-	var walk func(e *Expr)
-	walk = func(e *Expr) {
-		if e.Op == OpTerm {
-			terms = append(terms, e.Term)
-			return
-		}
-		for _, k := range e.Kids {
-			walk(k)
-		}
-	}
 	for _, f := range files {
 		for _, r := range f.Rules {
-			walk(r.Expr)
+			for _, t := range r.Expr.Terms() {
+				terms = append(terms, t.Term)
+			}
 		}
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
