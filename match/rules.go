@@ -71,7 +71,9 @@ type ParseError struct {
 func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
 
 var (
-	langRe = regexp.MustCompile(`^[a-z]{2,3}$`)
+	// langRe admits a base language with an optional script, e.g. "ar"
+	// or "ar-latn" (Arabizi: Arabic written in Latin letters and digits).
+	langRe = regexp.MustCompile(`^[a-z]{2,3}(-[a-z]{4})?$`)
 	setRe  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 	idRe   = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)*$`)
 )

@@ -1,0 +1,313 @@
+package rules_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"signpost/match"
+)
+
+// labelled is one labelled text.
+type labelled struct {
+	file  string
+	line  int
+	label bool
+	kind  match.Kind
+	lang  string
+	text  string
+}
+
+// readCases reads testdata/cases/<lang>.tsv (label, kind, category, text)
+// and the development sample (label, lang, category, text).
+func readCases(t *testing.T) []labelled {
+	t.Helper()
+	var out []labelled
+	files, _ := filepath.Glob("testdata/cases/*.tsv")
+	for _, name := range files {
+		lang := strings.TrimSuffix(filepath.Base(name), ".tsv")
+		forEachRow(t, name, func(line int, cols []string) {
+			kind, ok := match.ParseKind(cols[1])
+			if !ok {
+				t.Fatalf("%s:%d: kind %q", name, line, cols[1])
+			}
+			out = append(out, labelled{name, line, cols[0] == "1", kind, lang, cols[3]})
+		})
+	}
+	for name, kind := range map[string]match.Kind{"testdata/dev-queries.tsv": match.KindSearch, "testdata/dev-posts.tsv": match.KindView} {
+		forEachRow(t, name, func(line int, cols []string) {
+			out = append(out, labelled{name, line, cols[0] == "1", kind, cols[1], cols[3]})
+		})
+	}
+	return out
+}
+
+func forEachRow(t *testing.T, name string, fn func(line int, cols []string)) {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		l := sc.Text()
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		cols := strings.SplitN(l, "\t", 4)
+		if len(cols) != 4 || (cols[0] != "0" && cols[0] != "1") {
+			t.Fatalf("%s:%d: want label, kind/lang, category, text", name, n)
+		}
+		fn(n, cols)
+	}
+}
+
+// score counts a confusion matrix.
+type score struct{ tp, fp, fn, tn int }
+
+func (s *score) add(want, got bool) {
+	switch {
+	case want && got:
+		s.tp++
+	case want:
+		s.fn++
+	case got:
+		s.fp++
+	default:
+		s.tn++
+	}
+}
+
+func (s score) precision() float64 { return ratio(s.tp, s.tp+s.fp) }
+func (s score) recall() float64    { return ratio(s.tp, s.tp+s.fn) }
+func (s score) fpRate() float64    { return 1 - ratio(s.tn, s.tn+s.fp) }
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+func (s score) String() string {
+	return fmt.Sprintf("P=%.3f R=%.3f FPR=%.3f (tp=%d fp=%d fn=%d tn=%d)", s.precision(), s.recall(), s.fpRate(), s.tp, s.fp, s.fn, s.tn)
+}
+
+// TestQuality is the quality bar: precision and recall on every labelled
+// text, and recall and false-positive rate on obfuscated variants of
+// each, generated with every evasion signpost claims to defeat.
+func TestQuality(t *testing.T) {
+	m, _ := shipped(t)
+	cases := readCases(t)
+	var all score
+	perLang := map[string]*score{}
+	for _, c := range cases {
+		got := m.Match(match.Query{Text: c.text, Kind: c.kind}).Matched
+		all.add(c.label, got)
+		if perLang[c.lang] == nil {
+			perLang[c.lang] = &score{}
+		}
+		perLang[c.lang].add(c.label, got)
+		if got != c.label {
+			t.Logf("miss %s:%d [%s] label=%v %q", c.file, c.line, c.lang, c.label, c.text)
+		}
+	}
+	langs := make([]string, 0, len(perLang))
+	for l := range perLang {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	for _, l := range langs {
+		t.Logf("%-8s %s", l, perLang[l])
+	}
+	t.Logf("ALL      %s", all)
+	if all.precision() < 0.97 || all.recall() < 0.97 {
+		t.Errorf("quality bar: %s, want P and R >= 0.97", all)
+	}
+
+	var obf score
+	perEvasion := map[string]*score{}
+	for _, ev := range evasions {
+		perEvasion[ev.name] = &score{}
+		for _, c := range cases {
+			text := ev.apply(c.text)
+			if text == c.text {
+				continue // the evasion does not apply to this text
+			}
+			got := m.Match(match.Query{Text: text, Kind: c.kind}).Matched
+			obf.add(c.label, got)
+			perEvasion[ev.name].add(c.label, got)
+			if got != c.label {
+				t.Logf("miss %s %s:%d label=%v %q", ev.name, c.file, c.line, c.label, text)
+			}
+		}
+	}
+	for _, ev := range evasions {
+		t.Logf("%-12s %s", ev.name, perEvasion[ev.name])
+	}
+	t.Logf("OBFUSCATED %s", obf)
+	if obf.recall() < 0.95 || obf.fpRate() > 0.02 {
+		t.Errorf("obfuscation bar: %s, want R >= 0.95 and FPR <= 0.02", obf)
+	}
+}
+
+// An evasion rewrites a text the way people dodging filters do.
+type evasion struct {
+	name  string
+	apply func(string) string
+}
+
+var evasions = []evasion{
+	{"upper", strings.ToUpper},
+	{"zero-width", func(s string) string { return interleave(s, "\u200b") }},
+	{"soft-hyphen", func(s string) string { return interleave(s, "\u00ad") }},
+	{"leet", leet},
+	{"spaced", func(s string) string { return spaceLongest(s, " ") }},
+	{"dotted", func(s string) string { return spaceLongest(s, ".") }},
+	{"repeated", repeatLetters},
+	{"homoglyph", homoglyphs},
+	{"fullwidth", fullwidth},
+	{"tatweel", tatweel},
+	{"keyboard", arabicKeyboard},
+	{"hashtag", hashtag},
+	{"typo", typo},
+	{"emoji-vs", func(s string) string { return strings.NewReplacer("🚤", "🚤\ufe0f", "⛵", "⛵\ufe0f").Replace(s) }},
+}
+
+// interleave puts sep inside every word of 4+ letters, after its second
+// letter.
+func interleave(s, sep string) string {
+	return mapWords(s, func(w string) string {
+		r := []rune(w)
+		if len(r) < 4 || !allLetters(r) {
+			return w
+		}
+		return string(r[:2]) + sep + string(r[2:])
+	})
+}
+
+func leet(s string) string {
+	rep := strings.NewReplacer("a", "4", "o", "0", "e", "3", "s", "$", "i", "1", "g", "9")
+	return mapWords(s, func(w string) string {
+		r := []rune(w)
+		if len(r) < 4 || !allLetters(r) || !isLatin(r) {
+			return w
+		}
+		return rep.Replace(w)
+	})
+}
+
+// spaceLongest spells the longest word letter by letter with sep.
+func spaceLongest(s, sep string) string {
+	words := strings.Fields(s)
+	best := -1
+	for i, w := range words {
+		r := []rune(w)
+		if len(r) >= 5 && allLetters(r) && (best < 0 || len(r) > utf8.RuneCountInString(words[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return s
+	}
+	words[best] = strings.Join(strings.Split(words[best], ""), sep)
+	return strings.Join(words, " ")
+}
+
+func repeatLetters(s string) string {
+	return mapWords(s, func(w string) string {
+		r := []rune(w)
+		if len(r) < 4 || !allLetters(r) {
+			return w
+		}
+		return string(r[:2]) + strings.Repeat(string(r[2]), 3) + string(r[3:])
+	})
+}
+
+func homoglyphs(s string) string {
+	return strings.NewReplacer("a", "а", "e", "е", "o", "о", "c", "с", "p", "р").Replace(s)
+}
+
+func fullwidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '!' && r <= '~' {
+			return r + 0xFEE0
+		}
+		return r
+	}, s)
+}
+
+func tatweel(s string) string {
+	return mapWords(s, func(w string) string {
+		r := []rune(w)
+		if len(r) < 3 || !unicode.Is(unicode.Arabic, r[0]) {
+			return w
+		}
+		return string(r[:1]) + "ـ" + string(r[1:])
+	})
+}
+
+// arabicKeyboard swaps letters between Arabic and Persian keyboards.
+func arabicKeyboard(s string) string {
+	return strings.NewReplacer("ی", "ي", "ي", "ی", "ک", "ك", "ك", "ک", "ه", "ة").Replace(s)
+}
+
+// hashtag glues a short text into one hashtag.
+func hashtag(s string) string {
+	words := strings.Fields(s)
+	if len(words) < 2 || len(words) > 4 {
+		return s
+	}
+	return "#" + strings.Join(words, "")
+}
+
+// typo drops the middle letter of the longest word of 6+ letters.
+func typo(s string) string {
+	words := strings.Fields(s)
+	best := -1
+	for i, w := range words {
+		r := []rune(w)
+		if len(r) >= 6 && allLetters(r) && (best < 0 || len(r) > utf8.RuneCountInString(words[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return s
+	}
+	r := []rune(words[best])
+	words[best] = string(r[:len(r)/2]) + string(r[len(r)/2+1:])
+	return strings.Join(words, " ")
+}
+
+func mapWords(s string, fn func(string) string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		words[i] = fn(w)
+	}
+	return strings.Join(words, " ")
+}
+
+func allLetters(r []rune) bool {
+	for _, c := range r {
+		if !unicode.IsLetter(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func isLatin(r []rune) bool {
+	for _, c := range r {
+		if !unicode.Is(unicode.Latin, c) {
+			return false
+		}
+	}
+	return true
+}
