@@ -1,11 +1,14 @@
 package match
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Matcher decides which rules a text matches. It is immutable once
@@ -19,6 +22,11 @@ type Matcher struct {
 	triggers []trigger
 	excludes []*node // per rule file; nil when the file has none
 	nNodes   int
+	version  string
+	// vocab holds every word of every term, for splitting glued words;
+	// fuzzy finds vocabulary words near misspelt ones.
+	vocab map[string]struct{}
+	fuzzy *fuzzyIndex
 	pool     sync.Pool
 }
 
@@ -106,6 +114,16 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		return nil, fmt.Errorf("compile rules: no rules")
 	}
 	m.ac = buildAutomaton(c.patterns)
+	m.vocab = map[string]struct{}{}
+	for _, p := range c.patterns {
+		for _, w := range strings.Fields(p) {
+			if utf8.RuneCountInString(w) >= 2 {
+				m.vocab[w] = struct{}{}
+			}
+		}
+	}
+	m.fuzzy = newFuzzyIndex(m.vocab)
+	m.version = rulesVersion(files)
 	m.patRefs = c.patRefs
 	m.leaves = c.leaves
 	m.nNodes = len(c.nodes)
@@ -245,18 +263,29 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 	id := int32(len(c.leaves))
 	c.leaves = append(c.leaves, leafInfo{})
 	c.leafKey[key] = id
-	first := []string{words[0]}
-	if proclitics {
-		for _, p := range arabicProclitics {
-			first = append(first, Normalize(p+words[0]))
+	// A term also matches its leet and Arabizi readings, so that views
+	// which replace the canonical one keep every term: "m20" is "mzo" in
+	// the leet view, "ta7rib" is "tahrib" in the Arabizi view.
+	forms := [][]string{words}
+	for _, mode := range []viewMode{modeLeet, modeArabizi} {
+		if alt := strings.Fields(normalizeAs(e.Term, mode)); len(alt) > 0 && !slices.Equal(alt, words) {
+			forms = append(forms, alt)
 		}
 	}
-	for _, w := range first {
-		pat := " " + strings.Join(append([]string{w}, words[1:]...), " ")
-		if !e.Prefix {
-			pat += " "
+	for _, ws := range forms {
+		first := []string{ws[0]}
+		if proclitics {
+			for _, p := range arabicProclitics {
+				first = append(first, Normalize(p+ws[0]))
+			}
 		}
-		c.addPattern(pat, leafRef{leaf: id, words: int32(len(words))})
+		for _, w := range first {
+			pat := " " + strings.Join(append([]string{w}, ws[1:]...), " ")
+			if !e.Prefix {
+				pat += " "
+			}
+			c.addPattern(pat, leafRef{leaf: id, words: int32(len(ws))})
+		}
 	}
 	return id
 }
@@ -298,6 +327,10 @@ type Result struct {
 	Rules      []string
 }
 
+// Version identifies the rule set (a hash of the rule files), so every
+// answer can say which rules produced it.
+func (m *Matcher) Version() string { return m.version }
+
 // Span is a matched range of the original text, in bytes.
 type Span struct {
 	Start int    `json:"start"`
@@ -310,7 +343,18 @@ type Span struct {
 type RuleMatch struct {
 	Rule     string `json:"rule"`
 	Category string `json:"category"`
-	Spans    []Span `json:"spans"`
+	// View is the view the rule matched in: canonical, leet, segmented,
+	// fuzzy or arabizi.
+	View  string `json:"view"`
+	Spans []Span `json:"spans"`
+}
+
+// Suppression is a rule whose terms matched but that an exclusion (the
+// file's, or the rule's own NOT) kept from firing.
+type Suppression struct {
+	Rule string `json:"rule"`
+	View string `json:"view"`
+	By   string `json:"by"`
 }
 
 // Explanation says why a text matched: the normalised text and, per
@@ -319,6 +363,9 @@ type Explanation struct {
 	Result
 	Normalized string      `json:"normalized"`
 	Matches    []RuleMatch `json:"matches"`
+	// Views holds the text of every view that was built, by name.
+	Views      map[string]string `json:"views"`
+	Suppressed []Suppression     `json:"suppressed,omitempty"`
 }
 
 // Match reports which rules q matches.
@@ -334,10 +381,25 @@ func (m *Matcher) Match(q Query) Result {
 func (m *Matcher) Explain(q Query) Explanation {
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
+	sc.explain = true
+	defer func() { sc.explain = false }()
 	m.run(q, sc)
-	ex := Explanation{Result: m.result(sc), Normalized: Normalize(q.Text)}
+	ex := Explanation{Result: m.result(sc), Normalized: Normalize(q.Text), Views: map[string]string{}}
+	for vi := range numViews {
+		if v := &sc.views[vi]; sc.built[vi] && len(v.buf) > 1 {
+			ex.Views[ViewNames[vi]] = string(v.buf[1 : len(v.buf)-1])
+		}
+	}
+	for _, su := range sc.suppressed {
+		r := &m.rules[su.rule]
+		by := "its own NOT clause"
+		if su.byFile {
+			by = "the exclusion of " + r.File
+		}
+		ex.Suppressed = append(ex.Suppressed, Suppression{Rule: r.ID, View: ViewNames[su.view], By: by})
+	}
 	for i, ri := range sc.matched {
-		rm := RuleMatch{Rule: m.rules[ri].ID, Category: m.rules[ri].Category}
+		rm := RuleMatch{Rule: m.rules[ri].ID, Category: m.rules[ri].Category, View: ViewNames[sc.matchView[i]]}
 		words := sc.views[sc.matchView[i]].words
 		for _, sp := range mergeSpans(sc.matchSpans[i]) {
 			ws, we := words[sp.s], words[sp.e]
@@ -369,34 +431,42 @@ func (m *Matcher) result(sc *scratch) Result {
 	return res
 }
 
-// run normalises q.Text, scans it, and evaluates the candidate rules,
-// leaving the matched rules (and their spans) in sc. Most texts need only
-// the base view; the others are built when the base view shows signs of
-// the evasion they undo.
+// run normalises q.Text and evaluates the rules, leaving the matched
+// rules (and their spans) in sc. Most texts need only the canonical view;
+// the others are built when it shows signs of the evasion they undo.
 func (m *Matcher) run(q Query, sc *scratch) {
 	sc.reset()
-	sc.views[0].normalize(q.Text)
-	m.evalWithJoined(q, sc, 0)
-	if sc.views[0].maybeLeet {
-		sc.views[2].normalize(q.Text)
-		m.evalWithJoined(q, sc, 2)
+	base := &sc.views[viewCanonical]
+	base.normalize(q.Text)
+	main := viewCanonical
+	if base.maybeLeet {
+		sc.views[viewLeet].normalize(q.Text)
+		main = viewLeet
 	}
-}
-
-// evalWithJoined evaluates view vi and, when it has letters spaced out,
-// view vi+1 made from it with those letters joined.
-func (m *Matcher) evalWithJoined(q Query, sc *scratch, vi int) {
-	m.evalView(q, sc, vi)
-	if sc.views[vi].hasSingleRun() {
-		sc.views[vi+1].joinSingles(&sc.views[vi])
-		m.evalView(q, sc, vi+1)
+	if sc.views[main].needsSegmenting() {
+		sc.views[viewSegmented].segment(&sc.views[main], m.vocab)
+		main = viewSegmented
+	}
+	m.evalView(q, sc, main, false)
+	if len(sc.hitRules) > 0 && sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, sc) {
+		// The corrected view holds every exactly matched word of the
+		// main one, so it replaces the main view's result: exclusions
+		// get to see corrected words too.
+		sc.clearMatches()
+		m.evalView(q, sc, viewFuzzy, true)
+	}
+	if base.maybeArabizi {
+		sc.views[viewArabizi].normalize(q.Text)
+		m.evalView(q, sc, viewArabizi, false)
 	}
 }
 
 // evalView scans view vi and evaluates the rules it makes candidates,
-// adding those that match and have not matched in an earlier view.
-func (m *Matcher) evalView(q Query, sc *scratch, vi int) {
+// adding those that match and have not matched in an earlier view. In
+// the fuzzy view only rules that had an exact hit in the main view count.
+func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 	sc.resetView()
+	sc.built[vi] = true
 	v := &sc.views[vi]
 	sc.hits = m.ac.scan(v.buf, sc.hits[:0])
 	if len(sc.hits) == 0 {
@@ -408,9 +478,14 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int) {
 		for _, ref := range m.patRefs[h.pat] {
 			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1})
 			for _, tr := range m.leaves[ref.leaf].refs {
-				if t := m.triggers[tr.trigger]; !sc.isMatched[t.rule] {
-					sc.markGroups(tr, t)
+				t := m.triggers[tr.trigger]
+				if sc.isMatched[t.rule] || (fuzzy && !sc.hitRule[t.rule]) {
+					continue
 				}
+				if !fuzzy {
+					sc.markHit(t.rule)
+				}
+				sc.markGroups(tr, t)
 			}
 		}
 	}
@@ -425,10 +500,18 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int) {
 		}
 		lo, hi := m.eval(r.root, sc)
 		if lo == hi {
+			if sc.explain && r.root.op == OpNot {
+				if plo, phi := m.eval(r.root.kids[0], sc); plo != phi {
+					sc.suppressed = append(sc.suppressed, suppression{ri, int8(vi), false})
+				}
+			}
 			continue
 		}
 		if ex := m.excludes[r.file]; ex != nil {
 			if elo, ehi := m.eval(ex, sc); elo != ehi {
+				if sc.explain {
+					sc.suppressed = append(sc.suppressed, suppression{ri, int8(vi), true})
+				}
 				continue
 			}
 		}
@@ -574,4 +657,19 @@ func mergeSpans(in []span) []span {
 		out = append(out, sp)
 	}
 	return out
+}
+
+// rulesVersion hashes the rule files' names and contents as parsed.
+func rulesVersion(files []*RuleFile) string {
+	h := sha256.New()
+	for _, f := range files {
+		fmt.Fprintf(h, "%s\x00%s\x00", f.Name, f.Lang)
+		if f.Exclude != nil {
+			fmt.Fprintf(h, "%s\x00", f.Exclude)
+		}
+		for _, r := range f.Rules {
+			fmt.Fprintf(h, "%s\x00%s\x00%d\x00%v\x00%s\x00", r.ID, r.Category, r.Kinds, r.Languages, r.Expr)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }

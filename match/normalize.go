@@ -16,14 +16,27 @@ type view struct {
 	buf   []byte
 	words []word
 
-	// leet makes the view read digits and @ $ ! | € inside words as the
-	// letters they stand for (b0at, $mu99l3r, sm@ll). Words with no real
-	// letter (prices, years) are left alone.
-	leet bool
+	// mode says how digits and symbols inside Latin words are read.
+	mode viewMode
 	// maybeLeet reports whether the text has anything the leet view would
 	// read differently; without it the leet view is skipped.
 	maybeLeet bool
+	// maybeArabizi reports whether a Latin word has a digit that Arabizi
+	// uses for an Arabic letter (2 3 5 6 7 8 9).
+	maybeArabizi bool
+	// hasHashtag reports whether a word followed '#'.
+	hasHashtag  bool
+	pendingHash bool
 }
+
+// viewMode is how a view reads digits and symbols inside Latin words.
+type viewMode uint8
+
+const (
+	modeBase    viewMode = iota // as written
+	modeLeet                    // b0at, $mu99l3r, sm@ll: digits and @ $ ! | € as letters
+	modeArabizi                 // ta7reeb, bri6ania: digits as the Arabic letters they stand for
+)
 
 // word is one word of a view: its byte range in view.buf and in the
 // original text.
@@ -34,19 +47,27 @@ type word struct {
 	lastRune     rune  // last rune written, for squeezing repeats
 	letters      bool  // the word has a real letter
 	others       bool  // the word has a digit or a leet symbol
+	nonLatin     bool  // the word has a letter outside ASCII after folding
+	arabiziDigit bool  // the word has a digit Arabizi uses for a letter
+	hashtag      bool  // the word followed '#'
 }
 
 func (v *view) reset() {
 	v.buf = append(v.buf[:0], ' ')
 	v.words = v.words[:0]
-	v.maybeLeet = false
+	v.maybeLeet, v.maybeArabizi, v.hasHashtag, v.pendingHash = false, false, false, false
 }
 
 // Normalize returns the normalised form of text as the matcher sees it:
 // words separated by single spaces. It exists for explain output and tests;
 // the matcher itself works on reusable buffers.
 func Normalize(text string) string {
-	var v view
+	return normalizeAs(text, modeBase)
+}
+
+// normalizeAs is Normalize in a given view mode.
+func normalizeAs(text string, mode viewMode) string {
+	v := view{mode: mode}
 	v.normalize(text)
 	if len(v.buf) <= 1 {
 		return ""
@@ -86,7 +107,7 @@ func (v *view) normalize(text string) {
 				cls = classWord
 			case leetSymbol(r) != 0:
 				v.maybeLeet = true
-				if v.leet {
+				if v.mode == modeLeet {
 					cls = classWord
 				}
 			}
@@ -125,7 +146,7 @@ func (v *view) foldEmit(r rune, start, end int32, open bool, cur runeClass) (boo
 	}
 	if leetSymbol(r) != 0 {
 		v.maybeLeet = true
-		if v.leet {
+		if v.mode == modeLeet {
 			cls = classWord
 		}
 	}
@@ -144,6 +165,7 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 		if open {
 			v.closeWord()
 		}
+		v.pendingHash = r == '#'
 		return false, classSep
 	case classEmoji:
 		if open {
@@ -168,19 +190,26 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 	w := &v.words[len(v.words)-1]
 	w.origE = end
 	if cls == classWord {
-		if isDigit(r) || leetSymbol(r) != 0 {
+		switch {
+		case isDigit(r) || leetSymbol(r) != 0:
 			w.others = true
-		} else {
+			if arabiziDigit(r) != 0 {
+				w.arabiziDigit = true
+			}
+		case r >= utf8.RuneSelf:
+			w.letters, w.nonLatin = true, true
+		default:
 			w.letters = true
 		}
-		if w.letters && w.others {
+		if w.letters && w.others && !w.nonLatin {
 			v.maybeLeet = true
+			v.maybeArabizi = v.maybeArabizi || w.arabiziDigit
 		}
 	}
 	// Squeeze runs of the same letter (not digits: 1000 is not 10) so that
 	// "smuggggler" and "smuggler" meet at "smugler". The leet view squeezes
 	// when the word is complete, after digits have become letters.
-	if !v.leet && r == w.lastRune && !isDigit(r) && cls == classWord {
+	if v.mode == modeBase && r == w.lastRune && !isDigit(r) && cls == classWord {
 		return open, cur
 	}
 	w.lastRune = r
@@ -202,6 +231,27 @@ func leetSymbol(r rune) rune {
 		return 'l'
 	case '€':
 		return 'e'
+	}
+	return 0
+}
+
+// arabiziDigit returns the Latin letter signpost reads for a digit that
+// Arabizi uses for an Arabic letter, or 0. The reading only needs to be
+// the same for texts and terms: 5 (kh) is read x to stay one byte.
+func arabiziDigit(r rune) rune {
+	switch r {
+	case '2', '3':
+		return 'a' // hamza, ain
+	case '5':
+		return 'x' // kha
+	case '6':
+		return 't' // tah
+	case '7':
+		return 'h' // hah
+	case '8':
+		return 'q' // qaf, ghain
+	case '9':
+		return 's' // sad
 	}
 	return 0
 }
@@ -230,13 +280,16 @@ func leetDigit(r rune) rune {
 }
 
 func (v *view) openWord(origStart int32, emoji bool) {
-	v.words = append(v.words, word{start: int32(len(v.buf)), origS: origStart, origE: origStart, emoji: emoji})
+	v.words = append(v.words, word{start: int32(len(v.buf)), origS: origStart, origE: origStart, emoji: emoji, hashtag: v.pendingHash})
+	if v.pendingHash {
+		v.hasHashtag, v.pendingHash = true, false
+	}
 }
 
 func (v *view) closeWord() {
 	w := &v.words[len(v.words)-1]
-	if v.leet && !w.emoji {
-		v.buf = rewriteLeet(v.buf, int(w.start), w.letters)
+	if v.mode != modeBase && !w.emoji {
+		v.buf = rewriteDigits(v.buf, int(w.start), v.mode, w.letters && !w.nonLatin)
 		if int32(len(v.buf)) == w.start {
 			v.words = v.words[:len(v.words)-1]
 			return
@@ -246,24 +299,32 @@ func (v *view) closeWord() {
 	v.buf = append(v.buf, ' ')
 }
 
-// rewriteLeet rewrites the word buf[start:] in place for the leet view:
-// in a word with real letters, digits and symbols become letters; in one
-// without (a price, a year), symbols are dropped and digits kept. Then
-// repeated letters are squeezed. Only ASCII bytes change, so the word
-// never grows.
-func rewriteLeet(buf []byte, start int, letters bool) []byte {
+// rewriteDigits rewrites the word buf[start:] in place for the leet or
+// Arabizi view: in a Latin word with real letters, digits (and, for leet,
+// symbols) become letters; in other words (a price, a year, Arabic
+// script) symbols are dropped and digits kept. Then repeated letters are
+// squeezed. Only ASCII bytes change, so the word never grows.
+func rewriteDigits(buf []byte, start int, mode viewMode, latinLetters bool) []byte {
 	out := start
 	var last rune
 	for i := start; i < len(buf); {
 		r, n := utf8.DecodeRune(buf[i:])
 		i += n
 		if l := leetSymbol(r); l != 0 {
-			if !letters {
+			if !latinLetters || mode != modeLeet {
 				continue
 			}
 			r = l
-		} else if l := leetDigit(r); l != 0 && letters {
-			r = l
+		} else if latinLetters {
+			var l rune
+			if mode == modeLeet {
+				l = leetDigit(r)
+			} else {
+				l = arabiziDigit(r)
+			}
+			if l != 0 {
+				r = l
+			}
 		}
 		if r == last && !isDigit(r) {
 			continue

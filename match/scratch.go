@@ -6,7 +6,8 @@ type scratch struct {
 	// views are the renderings of the text that are matched: the base
 	// view, then, only when the text calls for them, its one-letter runs
 	// joined, the leet view, and the leet view's runs joined.
-	views [4]view
+	views [numViews]view
+	built [numViews]bool
 	hits  []hit
 
 	// Spans found per leaf, as linked lists in links; leafFirst[l] is the
@@ -30,10 +31,29 @@ type scratch struct {
 	matchSpans [][]span
 	isMatched  []bool
 
+	// hitRule marks the rules with a hit in the main view; only they may
+	// match in the fuzzy view. hitRules lists them for reset.
+	hitRule  []bool
+	hitRules []int32
+	// covered marks the words of the view being corrected that some term
+	// matched; they are never corrected.
+	covered []bool
+	fuzzBuf []byte
+
+	// explain records suppressed rules too.
+	explain    bool
+	suppressed []suppression
+
 	// memo caches node results for the view being evaluated; an entry is
 	// valid when its gen equals gen, which each view increments.
 	memo []memo
 	gen  uint32
+}
+
+type suppression struct {
+	rule   int32
+	view   int8
+	byFile bool
 }
 
 type memo struct {
@@ -47,8 +67,8 @@ type spanLink struct {
 }
 
 func newScratch(nLeaves, nRules, nTriggers, nNodes int) *scratch {
-	sc := &scratch{leafFirst: make([]int32, nLeaves), trigMask: make([]uint8, nTriggers), isCand: make([]bool, nRules), isMatched: make([]bool, nRules), memo: make([]memo, nNodes)}
-	sc.views[2].leet, sc.views[3].leet = true, true
+	sc := &scratch{leafFirst: make([]int32, nLeaves), trigMask: make([]uint8, nTriggers), isCand: make([]bool, nRules), isMatched: make([]bool, nRules), hitRule: make([]bool, nRules), fuzzBuf: make([]byte, 0, 8*fuzzyMax), memo: make([]memo, nNodes)}
+	sc.views[viewLeet].mode, sc.views[viewArabizi].mode = modeLeet, modeArabizi
 	for i := range sc.leafFirst {
 		sc.leafFirst[i] = -1
 	}
@@ -57,6 +77,17 @@ func newScratch(nLeaves, nRules, nTriggers, nNodes int) *scratch {
 
 func (sc *scratch) reset() {
 	sc.resetView()
+	sc.clearMatches()
+	for _, r := range sc.hitRules {
+		sc.hitRule[r] = false
+	}
+	sc.hitRules = sc.hitRules[:0]
+	sc.suppressed = sc.suppressed[:0]
+	sc.built = [numViews]bool{}
+}
+
+// clearMatches forgets the matches found so far.
+func (sc *scratch) clearMatches() {
 	for _, r := range sc.matched {
 		sc.isMatched[r] = false
 	}
@@ -65,6 +96,14 @@ func (sc *scratch) reset() {
 	sc.matchView = sc.matchView[:0]
 	clear(sc.matchSpans)
 	sc.matchSpans = sc.matchSpans[:0]
+	sc.suppressed = sc.suppressed[:0]
+}
+
+func (sc *scratch) markHit(ri int32) {
+	if !sc.hitRule[ri] {
+		sc.hitRule[ri] = true
+		sc.hitRules = append(sc.hitRules, ri)
+	}
 }
 
 // resetView clears what one view's evaluation leaves behind, keeping the

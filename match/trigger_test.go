@@ -81,7 +81,7 @@ func TestTriggersNeverMiss(t *testing.T) {
 		sc := m.pool.Get().(*scratch)
 		sc.reset()
 		sc.views[0].normalize(q.Text)
-		m.evalView(q, sc, 0)
+		m.evalView(q, sc, 0, false)
 		got := m.result(sc).Rules
 		m.pool.Put(sc)
 		if !slices.Equal(got, want) {

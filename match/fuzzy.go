@@ -1,0 +1,208 @@
+package match
+
+import (
+	"unicode/utf8"
+)
+
+// Typo tolerance: a text word may stand for a vocabulary word of 6 or more
+// letters at edit distance 1, or of 9 or more at distance 2. Shorter
+// words are never corrected ("boot" is not "boat"), and a rule can only
+// match through a corrected word if it also has an exactly matched term.
+const (
+	fuzzyMin1 = 6
+	fuzzyMin2 = 9
+	// fuzzyMax bounds the words considered, in runes.
+	fuzzyMax = 32
+)
+
+// fuzzyIndex finds vocabulary words near a misspelt word with a deletion
+// index (the SymSpell idea): every word and every form of it with one (or,
+// for long words, two) letters deleted maps to the vocabulary words it
+// came from, so candidates are found with a handful of map lookups and
+// then checked with a real edit distance.
+type fuzzyIndex struct {
+	words []string
+	dels  map[string][]int32
+}
+
+func newFuzzyIndex(vocab map[string]struct{}) *fuzzyIndex {
+	fx := &fuzzyIndex{dels: map[string][]int32{}}
+	for w := range vocab {
+		n := utf8.RuneCountInString(w)
+		if n < fuzzyMin1 || n > fuzzyMax || !isWordy(w) {
+			continue
+		}
+		id := int32(len(fx.words))
+		fx.words = append(fx.words, w)
+		d := 1
+		if n >= fuzzyMin2 {
+			d = 2
+		}
+		forDeletions(w, d, func(s string) { fx.add(s, id) })
+	}
+	return fx
+}
+
+// isWordy reports whether w is letters, not digits or emoji.
+func isWordy(w string) bool {
+	for _, r := range w {
+		if isDigit(r) || r >= 0x2190 && r < 0x3000 || r >= 0x1F000 {
+			return false
+		}
+	}
+	return true
+}
+
+func (fx *fuzzyIndex) add(s string, id int32) {
+	ids := fx.dels[s]
+	for _, x := range ids {
+		if x == id {
+			return
+		}
+	}
+	fx.dels[s] = append(ids, id)
+}
+
+// forDeletions calls fn with w and every form of w with up to d runes
+// deleted (allocating; used at compile time).
+func forDeletions(w string, d int, fn func(string)) {
+	fn(w)
+	if d == 0 {
+		return
+	}
+	for i, r := range w {
+		forDeletions(w[:i]+w[i+utf8.RuneLen(r):], d-1, fn)
+	}
+}
+
+// correct returns the vocabulary word nearest to w within the allowed
+// distance, or "" when there is none or w is itself a vocabulary word.
+// buf is scratch space; it does not allocate.
+func (fx *fuzzyIndex) correct(w []byte, buf []byte) string {
+	n := utf8.RuneCount(w)
+	if n < fuzzyMin1-1 || n > fuzzyMax {
+		return ""
+	}
+	best, bestD := int32(-1), 3
+	try := func(s []byte) {
+		for _, id := range fx.dels[string(s)] {
+			cand := fx.words[id]
+			allowed := 1
+			if utf8.RuneCountInString(cand) >= fuzzyMin2 {
+				allowed = 2
+			}
+			if d := editDistance(w, cand, allowed); d <= allowed && (d < bestD || d == bestD && cand < fx.words[best]) {
+				best, bestD = id, d
+			}
+		}
+	}
+	try(w)
+	if bestD == 0 {
+		return ""
+	}
+	// One deletion from w covers insertions and substitutions; two cover
+	// the longer words' distance 2.
+	for i, r := range string(w) {
+		rl := utf8.RuneLen(r)
+		b1 := append(append(buf[:0], w[:i]...), w[i+rl:]...)
+		try(b1)
+		if n-1 >= fuzzyMin2-1 {
+			for j, r2 := range string(b1) {
+				rl2 := utf8.RuneLen(r2)
+				b2 := append(append(buf[len(b1):len(b1)], b1[:j]...), b1[j+rl2:]...)
+				try(b2)
+			}
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	return fx.words[best]
+}
+
+// editDistance is the optimal-string-alignment distance between a and b
+// in runes (insertions, deletions, substitutions and transpositions of
+// neighbours), giving up early above limit. Words are short: it uses
+// fixed arrays and does not allocate.
+func editDistance(a []byte, b string, limit int) int {
+	var ra, rb [fuzzyMax + 2]rune
+	na, nb := 0, 0
+	for _, r := range string(a) {
+		if na == fuzzyMax+1 {
+			return limit + 1
+		}
+		ra[na] = r
+		na++
+	}
+	for _, r := range b {
+		if nb == fuzzyMax+1 {
+			return limit + 1
+		}
+		rb[nb] = r
+		nb++
+	}
+	if d := na - nb; d > limit || -d > limit {
+		return limit + 1
+	}
+	var prev2, prev, cur [fuzzyMax + 2]int
+	for j := 0; j <= nb; j++ {
+		prev[j] = j
+	}
+	for i := 1; i <= na; i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= nb; j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev = prev, cur
+	}
+	return prev[nb]
+}
+
+// correct fills v from src with each word that no term matched and that
+// is within the allowed distance of a vocabulary word replaced by it. It
+// reports whether any word was replaced; sc supplies the main view's
+// term hits and scratch space.
+func (v *view) correct(src *view, fx *fuzzyIndex, sc *scratch) bool {
+	if cap(sc.covered) < len(src.words) {
+		sc.covered = make([]bool, len(src.words))
+	}
+	covered := sc.covered[:len(src.words)]
+	clear(covered)
+	for _, l := range sc.links {
+		for w := l.sp.s; w <= l.sp.e && int(w) < len(covered); w++ {
+			covered[w] = true
+		}
+	}
+	v.reset()
+	changed := false
+	for i, w := range src.words {
+		text := src.buf[w.start:w.end]
+		if !covered[i] && !w.emoji {
+			if c := fx.correct(text, sc.fuzzBuf); c != "" {
+				nw := w
+				nw.start = int32(len(v.buf))
+				v.buf = append(v.buf, c...)
+				nw.end = int32(len(v.buf))
+				v.buf = append(v.buf, ' ')
+				v.words = append(v.words, nw)
+				changed = true
+				continue
+			}
+		}
+		v.copyWord(src, w)
+	}
+	return changed
+}
