@@ -27,7 +27,7 @@ type Matcher struct {
 	// fuzzy finds vocabulary words near misspelt ones.
 	vocab map[string]struct{}
 	fuzzy *fuzzyIndex
-	pool     sync.Pool
+	pool  sync.Pool
 }
 
 type leafRef struct {
