@@ -1,20 +1,44 @@
 package match
 
+import (
+	"slices"
+)
+
 // automaton is an Aho-Corasick automaton over the bytes of normalised
-// text, compiled to a dense DFA so that a scan is one table lookup per byte
-// whatever the number of patterns. Bytes that occur in no pattern share one
-// class, which keeps the table small (a few hundred classes at most).
+// text. All matches are reported, overlapping ones included: "small boat"
+// and "boat" both match in "small boat".
 //
-// All matches are reported, overlapping ones included: "small boat" and
-// "boat" both match in "small boat".
+// Its layout is chosen for speed where texts spend their time and for
+// size everywhere else. States near the root (every word start passes
+// through them) have dense rows: one table lookup per byte, whatever the
+// number of patterns. Deeper states, which a text reaches only while it
+// follows a term, keep just their trie edges and a failure link, so tens
+// of thousands of rules cost megabytes, not the hundreds a full DFA would
+// take. Bytes that occur in no pattern share one class.
 type automaton struct {
 	class    [256]uint16
 	nClasses int
-	delta    []int32 // delta[state*nClasses+class] = next state
+
+	// States are numbered breadth first, so the nDense shallowest ones
+	// have dense rows: dense[s*nClasses+class] = next state.
+	nDense int32
+	dense  []int32
+	// Sparse states: edges edgeStart[s]..edgeStart[s+1] (classes in
+	// edgeClass, targets in edgeNext) and the failure link.
+	edgeStart []int32
+	edgeClass []uint16
+	edgeNext  []int32
+	fail      []int32
+
 	outStart []int32 // outputs of state s are outs[outStart[s]:outStart[s+1]]
 	outs     []int32 // pattern indices
 	patLen   []int32
 }
+
+// denseDepth is the depth up to which states get dense rows: the space
+// that starts every pattern plus three bytes covers the prefixes most
+// words of a text share with some term.
+const denseDepth = 8
 
 // hit is one pattern occurrence: the pattern and the end offset (exclusive)
 // in the scanned bytes.
@@ -35,66 +59,150 @@ func buildAutomaton(patterns []string) *automaton {
 		}
 	}
 	a.nClasses++
+	nc := a.nClasses
 
-	// Trie.
-	type node struct {
-		next map[uint16]int32
-		out  []int32
+	// Trie, with edges in one map keyed by (state, class).
+	type edge struct {
+		from int32
+		c    uint16
+		to   int32
 	}
-	nodes := []node{{next: map[uint16]int32{}}}
+	next := map[uint64]int32{}
+	var edges []edge
+	nStates := int32(1)
+	own := map[int32][]int32{}
 	for pi, p := range patterns {
 		a.patLen[pi] = int32(len(p))
 		s := int32(0)
 		for i := 0; i < len(p); i++ {
 			c := a.class[p[i]]
-			nx, ok := nodes[s].next[c]
+			key := uint64(s)<<16 | uint64(c)
+			nx, ok := next[key]
 			if !ok {
-				nx = int32(len(nodes))
-				nodes = append(nodes, node{next: map[uint16]int32{}})
-				nodes[s].next[c] = nx
+				nx = nStates
+				nStates++
+				next[key] = nx
+				edges = append(edges, edge{s, c, nx})
 			}
 			s = nx
 		}
-		nodes[s].out = append(nodes[s].out, int32(pi))
+		own[s] = append(own[s], int32(pi))
 	}
+	next = nil
+	slices.SortFunc(edges, func(x, y edge) int {
+		if x.from != y.from {
+			return int(x.from - y.from)
+		}
+		return int(x.c) - int(y.c)
+	})
+	a.edgeStart = make([]int32, nStates+1)
+	a.edgeClass = make([]uint16, len(edges))
+	a.edgeNext = make([]int32, len(edges))
+	for i, e := range edges {
+		a.edgeStart[e.from+1]++
+		a.edgeClass[i], a.edgeNext[i] = e.c, e.to
+	}
+	for s := int32(1); s <= nStates; s++ {
+		a.edgeStart[s] += a.edgeStart[s-1]
+	}
+	edges = nil
 
-	// Breadth-first: fail links, dense transitions and merged outputs. A
-	// state's fail state is shallower, so it is complete when reached.
-	n := len(nodes)
-	nc := a.nClasses
-	a.delta = make([]int32, n*nc)
-	fail := make([]int32, n)
-	order := make([]int32, 0, n)
-	for c, child := range nodes[0].next {
-		a.delta[int(c)] = child
-		order = append(order, child)
-	}
+	// Breadth first: renumber states so that shallower states have lower
+	// numbers (dense states are then a prefix), then compute failure links,
+	// dense rows and merged outputs. A state's failure state is
+	// shallower, so it is complete when reached.
+	order := make([]int32, 0, nStates)
+	order = append(order, 0)
+	depth := make([]uint8, nStates)
 	for qi := 0; qi < len(order); qi++ {
 		s := order[qi]
-		f := fail[s]
-		nodes[s].out = append(nodes[s].out, nodes[f].out...)
-		copy(a.delta[int(s)*nc:int(s+1)*nc], a.delta[int(f)*nc:int(f+1)*nc])
-		for c, child := range nodes[s].next {
-			fail[child] = a.delta[int(f)*nc+int(c)]
-			a.delta[int(s)*nc+int(c)] = child
+		for e := a.edgeStart[s]; e < a.edgeStart[s+1]; e++ {
+			child := a.edgeNext[e]
+			depth[child] = min(depth[s]+1, 255)
 			order = append(order, child)
 		}
 	}
-	a.outStart = make([]int32, n+1)
-	for s := range nodes {
-		a.outStart[s] = int32(len(a.outs))
-		a.outs = append(a.outs, nodes[s].out...)
+	renum := make([]int32, nStates)
+	for newID, old := range order {
+		renum[old] = int32(newID)
+		if depth[old] < denseDepth {
+			a.nDense = int32(newID) + 1
+		}
 	}
-	a.outStart[n] = int32(len(a.outs))
+	// Rebuild the edge arrays under the new numbering.
+	es, ec, en := make([]int32, nStates+1), make([]uint16, len(a.edgeClass)), make([]int32, len(a.edgeNext))
+	k := int32(0)
+	for newID, old := range order {
+		es[newID] = k
+		for e := a.edgeStart[old]; e < a.edgeStart[old+1]; e++ {
+			ec[k], en[k] = a.edgeClass[e], renum[a.edgeNext[e]]
+			k++
+		}
+	}
+	es[nStates] = k
+	a.edgeStart, a.edgeClass, a.edgeNext = es, ec, en
+	ownNew := make([][]int32, nStates)
+	for old, list := range own {
+		ownNew[renum[old]] = list
+	}
+
+	a.fail = make([]int32, nStates)
+	a.dense = make([]int32, int(a.nDense)*nc)
+	outLists := make([][]int32, nStates)
+	for s := int32(0); s < nStates; s++ { // breadth-first order
+		if s != 0 {
+			outLists[s] = append(ownNew[s], outLists[a.fail[s]]...)
+		}
+		if s < a.nDense {
+			r := a.dense[int(s)*nc : int(s+1)*nc]
+			if s != 0 {
+				copy(r, a.dense[int(a.fail[s])*nc:int(a.fail[s]+1)*nc])
+			}
+			for e := a.edgeStart[s]; e < a.edgeStart[s+1]; e++ {
+				r[a.edgeClass[e]] = a.edgeNext[e]
+			}
+		}
+		for e := a.edgeStart[s]; e < a.edgeStart[s+1]; e++ {
+			if s != 0 {
+				a.fail[a.edgeNext[e]] = a.step(a.fail[s], int32(a.edgeClass[e]))
+			}
+		}
+	}
+	a.outStart = make([]int32, nStates+1)
+	for s := range outLists {
+		a.outStart[s] = int32(len(a.outs))
+		a.outs = append(a.outs, outLists[s]...)
+	}
+	a.outStart[nStates] = int32(len(a.outs))
 	return a
+}
+
+// step returns the state after reading class c in state s.
+func (a *automaton) step(s, c int32) int32 {
+	nc := int32(a.nClasses)
+	for {
+		if s < a.nDense {
+			return a.dense[s*nc+c]
+		}
+		for e, end := a.edgeStart[s], a.edgeStart[s+1]; e < end; e++ {
+			if int32(a.edgeClass[e]) == c {
+				return a.edgeNext[e]
+			}
+		}
+		s = a.fail[s]
+	}
 }
 
 // scan appends every pattern occurrence in text to hits.
 func (a *automaton) scan(text []byte, hits []hit) []hit {
 	s := int32(0)
-	nc := int32(a.nClasses)
+	nc, nDense, dense := int32(a.nClasses), a.nDense, a.dense
 	for i, b := range text {
-		s = a.delta[s*nc+int32(a.class[b])]
+		if c := int32(a.class[b]); s < nDense {
+			s = dense[s*nc+c]
+		} else {
+			s = a.step(s, c)
+		}
 		if o, e := a.outStart[s], a.outStart[s+1]; o != e {
 			for _, p := range a.outs[o:e] {
 				hits = append(hits, hit{pat: p, end: int32(i + 1)})
@@ -104,7 +212,8 @@ func (a *automaton) scan(text []byte, hits []hit) []hit {
 	return hits
 }
 
-// size reports the automaton's table size in bytes, for metrics and tests.
+// size reports the automaton's table size in bytes, for benchmarks and
+// tests.
 func (a *automaton) size() int {
-	return len(a.delta)*4 + len(a.outStart)*4 + len(a.outs)*4
+	return 4*(len(a.dense)+len(a.edgeStart)+len(a.edgeNext)+len(a.fail)+len(a.outStart)+len(a.outs)+len(a.patLen)) + 2*len(a.edgeClass)
 }

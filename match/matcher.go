@@ -174,31 +174,33 @@ func alternatives(n *node) [][][]int32 {
 		return alternatives(n.kids[0])
 	case OpOr:
 		var out [][][]int32
+		simple := true // every kid is one alternative of one group
 		for _, k := range n.kids {
-			if k.op != OpTerm {
-				out = append(out, alternatives(k)...)
-			}
+			ka := alternatives(k)
+			simple = simple && len(ka) == 1 && len(ka[0]) == 1
+			out = append(out, ka...)
 		}
-		if out == nil || len(out) >= maxAlts {
+		switch {
+		case simple:
 			return [][][]int32{{leavesOf(n, nil)}}
-		}
-		// The OR's plain terms form one more alternative of one group.
-		var terms []int32
-		for _, k := range n.kids {
-			if k.op == OpTerm {
-				terms = append(terms, k.leaf)
+		case len(out) <= maxAlts:
+			return out
+		case len(n.kids) <= maxAlts:
+			// One alternative per kid, each kid summarised by the groups
+			// all its own alternatives share.
+			out = out[:0]
+			for _, k := range n.kids {
+				out = append(out, conjunction(k))
 			}
+			return out
 		}
-		if terms != nil {
-			out = append(out, [][]int32{terms})
-		}
-		return out
+		return [][][]int32{{leavesOf(n, nil)}}
 	}
 	out := [][][]int32{{}}
 	for _, k := range n.kids {
 		ka := alternatives(k)
 		if len(out)*len(ka) > maxAlts {
-			ka = [][][]int32{{leavesOf(k, nil)}}
+			ka = [][][]int32{conjunction(k)}
 		}
 		var next [][][]int32
 		for _, o := range out {
@@ -207,6 +209,24 @@ func alternatives(n *node) [][][]int32 {
 			}
 		}
 		out = next
+	}
+	return out
+}
+
+// conjunction returns groups that must all have a hit for n to be true,
+// treating every OR as one group: a single, weaker alternative.
+func conjunction(n *node) [][]int32 {
+	switch n.op {
+	case OpTerm:
+		return [][]int32{{n.leaf}}
+	case OpNot:
+		return conjunction(n.kids[0])
+	case OpOr:
+		return [][]int32{leavesOf(n, nil)}
+	}
+	var out [][]int32
+	for _, k := range n.kids {
+		out = append(out, conjunction(k)...)
 	}
 	return out
 }

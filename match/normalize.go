@@ -115,6 +115,19 @@ func (v *view) normalize(text string) {
 			i++
 			continue
 		}
+		if r, size := utf8.DecodeRuneInString(text[i:]); r < fastFoldLimit {
+			if e := &fastFold[r]; e.n != slowFold {
+				start, end := int32(i), int32(i+size)
+				if e.n > 0 {
+					open, cur = v.foldedEmit(rune(e.r1), e.cls, start, end, open, cur)
+				}
+				if e.n > 1 {
+					open, cur = v.foldedEmit(rune(e.r2), e.cls, start, end, open, cur)
+				}
+				i += size
+				continue
+			}
+		}
 		p := norm.NFKD.PropertiesString(text[i:])
 		size := p.Size()
 		if size == 0 {
@@ -144,17 +157,94 @@ func (v *view) foldEmit(r rune, start, end int32, open bool, cur runeClass) (boo
 	if cls == classDrop {
 		return open, cur
 	}
+	open, cur = v.foldedEmit(r, cls, start, end, open, cur)
+	if extra != 0 {
+		open, cur = v.foldedEmit(extra, cls, start, end, open, cur)
+	}
+	return open, cur
+}
+
+// foldedEmit emits a rune that is already folded.
+func (v *view) foldedEmit(r rune, cls runeClass, start, end int32, open bool, cur runeClass) (bool, runeClass) {
 	if leetSymbol(r) != 0 {
 		v.maybeLeet = true
 		if v.mode == modeLeet {
 			cls = classWord
 		}
 	}
-	open, cur = v.emit(r, cls, start, end, open, cur)
-	if extra != 0 {
-		open, cur = v.emit(extra, cls, start, end, open, cur)
+	return v.emit(r, cls, start, end, open, cur)
+}
+
+// fastFoldLimit bounds the runes whose folding is precomputed: Latin,
+// Greek, Cyrillic, Arabic, Ethiopic, Vietnamese and the punctuation and
+// format characters evaders use, everything signpost's languages type.
+const fastFoldLimit = 0x3000
+
+// slowFold marks a rune whose folding is not in the table.
+const slowFold = 255
+
+// foldEntry is the precomputed result of decomposing and folding a rune:
+// n runes (0, 1 or 2) of one class.
+type foldEntry struct {
+	r1, r2 uint16
+	n      uint8
+	cls    runeClass
+}
+
+// fastFold caches decomposition and folding for runes below
+// fastFoldLimit, so the common path is one table lookup per rune instead
+// of a normalisation-table walk and several Unicode range checks. It is
+// computed once from the same code as the slow path and never written
+// after.
+var fastFold = buildFastFold()
+
+func buildFastFold() *[fastFoldLimit]foldEntry {
+	var t [fastFoldLimit]foldEntry
+	for r := rune(0x80); r < fastFoldLimit; r++ {
+		t[r] = foldEntry{n: slowFold}
+		var out []rune
+		cls := classDrop
+		ok := true
+		add := func(x rune) {
+			f, extra, c := fold(x)
+			if c == classDrop {
+				return
+			}
+			if cls != classDrop && c != cls {
+				ok = false
+			}
+			cls = c
+			out = append(out, f)
+			if extra != 0 {
+				out = append(out, extra)
+			}
+		}
+		if d := norm.NFKD.PropertiesString(string(r)).Decomposition(); d != nil {
+			for _, x := range string(d) {
+				add(x)
+			}
+		} else {
+			add(r)
+		}
+		if !ok || len(out) > 2 {
+			continue
+		}
+		e := foldEntry{n: uint8(len(out)), cls: cls}
+		for i, x := range out {
+			if x > 0xFFFF {
+				ok = false
+			}
+			if i == 0 {
+				e.r1 = uint16(x)
+			} else {
+				e.r2 = uint16(x)
+			}
+		}
+		if ok {
+			t[r] = e
+		}
 	}
-	return open, cur
+	return &t
 }
 
 // emit appends one folded rune of class cls, opening and closing words as
