@@ -13,6 +13,9 @@ const (
 	fuzzyMin2 = 9
 	// fuzzyMax bounds the words considered, in runes.
 	fuzzyMax = 32
+	// fuzzyReach is how many words either side of a term's match are
+	// considered for correction.
+	fuzzyReach = 6
 )
 
 // fuzzyIndex finds vocabulary words near a misspelt word with a deletion
@@ -177,20 +180,28 @@ func editDistance(a []byte, b string, limit int) int {
 // term hits and scratch space.
 func (v *view) correct(src *view, fx *fuzzyIndex, sc *scratch) bool {
 	if cap(sc.covered) < len(src.words) {
-		sc.covered = make([]bool, len(src.words))
+		sc.covered = make([]uint8, len(src.words))
 	}
+	// covered: 1 for words a term matched (never corrected), 2 for words
+	// near one (corrected when misspelt), 0 for the rest (left alone:
+	// rules look for words near each other, and correcting every word of
+	// a long post would cost more than the rest of matching).
 	covered := sc.covered[:len(src.words)]
 	clear(covered)
 	for _, l := range sc.links {
-		for w := l.sp.s; w <= l.sp.e && int(w) < len(covered); w++ {
-			covered[w] = true
+		for w := max(l.sp.s-fuzzyReach, 0); w <= l.sp.e+fuzzyReach && int(w) < len(covered); w++ {
+			if w >= l.sp.s && w <= l.sp.e {
+				covered[w] = 1
+			} else if covered[w] == 0 {
+				covered[w] = 2
+			}
 		}
 	}
 	v.reset()
 	changed := false
 	for i, w := range src.words {
 		text := src.buf[w.start:w.end]
-		if !covered[i] && !w.emoji {
+		if covered[i] == 2 && !w.emoji {
 			if c := fx.correct(text, sc.fuzzBuf); c != "" {
 				nw := w
 				nw.start = int32(len(v.buf))

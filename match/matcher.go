@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -468,7 +467,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		main = viewSegmented
 	}
 	m.evalView(q, sc, main, false)
-	if len(sc.hitRules) > 0 && sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, sc) {
+	if (sc.nearMiss || len(sc.matched) > 0) && sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, sc) {
 		// The corrected view holds every exactly matched word of the
 		// main one, so it replaces the main view's result: exclusions
 		// get to see corrected words too.
@@ -494,7 +493,7 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 	}
 	for _, h := range sc.hits {
 		startByte := h.end - m.ac.patLen[h.pat] + 1 // first byte of the first word
-		w := sort.Search(len(v.words), func(i int) bool { return v.words[i].start >= startByte })
+		w := v.wordStartingAt(startByte)
 		for _, ref := range m.patRefs[h.pat] {
 			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1})
 			for _, tr := range m.leaves[ref.leaf].refs {

@@ -27,6 +27,9 @@ type view struct {
 	// hasHashtag reports whether a word followed '#'.
 	hasHashtag  bool
 	pendingHash bool
+	// singleRun reports two one-letter words in a row (letters spaced out
+	// to dodge filters); prevSingle tracks the last word for it.
+	singleRun, prevSingle bool
 }
 
 // viewMode is how a view reads digits and symbols inside Latin words.
@@ -56,6 +59,7 @@ func (v *view) reset() {
 	v.buf = append(v.buf[:0], ' ')
 	v.words = v.words[:0]
 	v.maybeLeet, v.maybeArabizi, v.hasHashtag, v.pendingHash = false, false, false, false
+	v.singleRun, v.prevSingle = false, false
 }
 
 // Normalize returns the normalised form of text as the matcher sees it:
@@ -97,6 +101,27 @@ func (v *view) normalize(text string) {
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
+			// Hot path: a letter or digit continuing a word.
+			if e := asciiFold[c]; e.word && open && cur == classWord {
+				w := &v.words[len(v.words)-1]
+				w.origE = int32(i + 1)
+				if e.digit {
+					w.others = true
+					w.arabiziDigit = w.arabiziDigit || arabiziDigit(rune(c)) != 0
+				} else {
+					w.letters = true
+				}
+				if w.letters && w.others && !w.nonLatin {
+					v.maybeLeet = true
+					v.maybeArabizi = v.maybeArabizi || w.arabiziDigit
+				}
+				if v.mode != modeBase || rune(e.b) != w.lastRune || e.digit {
+					w.lastRune = rune(e.b)
+					v.buf = append(v.buf, e.b)
+				}
+				i++
+				continue
+			}
 			r := rune(c)
 			if 'A' <= r && r <= 'Z' {
 				r += 'a' - 'A'
@@ -174,6 +199,25 @@ func (v *view) foldedEmit(r rune, cls runeClass, start, end int32, open bool, cu
 	}
 	return v.emit(r, cls, start, end, open, cur)
 }
+
+// asciiEntry is the folding of an ASCII byte.
+type asciiEntry struct {
+	b     byte // lower-cased
+	word  bool // a letter or digit
+	digit bool
+}
+
+// asciiFold folds ASCII in one lookup; it is never written after init.
+var asciiFold = func() (t [utf8.RuneSelf]asciiEntry) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		b := byte(c)
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		t[c] = asciiEntry{b: b, word: ('a' <= b && b <= 'z') || ('0' <= b && b <= '9'), digit: '0' <= b && b <= '9'}
+	}
+	return t
+}()
 
 // fastFoldLimit bounds the runes whose folding is precomputed: Latin,
 // Greek, Cyrillic, Arabic, Ethiopic, Vietnamese and the punctuation and
@@ -387,6 +431,11 @@ func (v *view) closeWord() {
 	}
 	w.end = int32(len(v.buf))
 	v.buf = append(v.buf, ' ')
+	single := w.end-w.start <= utf8.UTFMax && isSingle(v, *w)
+	if single && v.prevSingle {
+		v.singleRun = true
+	}
+	v.prevSingle = single
 }
 
 // rewriteDigits rewrites the word buf[start:] in place for the leet or
@@ -423,39 +472,6 @@ func rewriteDigits(buf []byte, start int, mode viewMode, latinLetters bool) []by
 		out += utf8.EncodeRune(buf[out:], r)
 	}
 	return buf[:out]
-}
-
-// joinSingles fills v with src's words, except that runs of two or more
-// one-letter words are joined into one word: "s m u g g l e r" and
-// "s.m.u.g" (dots separate words) become "smugler" and "smug", spaced
-// Arabic letters likewise.
-func (v *view) joinSingles(src *view) {
-	v.reset()
-	ws := src.words
-	for i := 0; i < len(ws); {
-		j := i
-		for j < len(ws) && isSingle(src, ws[j]) {
-			j++
-		}
-		if j-i < 2 {
-			j = i + 1
-		}
-		nw := word{start: int32(len(v.buf)), origS: ws[i].origS, origE: ws[j-1].origE, emoji: ws[i].emoji}
-		var last rune
-		for k := i; k < j; k++ {
-			for _, r := range string(src.buf[ws[k].start:ws[k].end]) {
-				if r == last && !isDigit(r) && !nw.emoji {
-					continue
-				}
-				last = r
-				v.buf = utf8.AppendRune(v.buf, r)
-			}
-		}
-		nw.end = int32(len(v.buf))
-		v.buf = append(v.buf, ' ')
-		v.words = append(v.words, nw)
-		i = j
-	}
 }
 
 // isSingle reports whether w is a one-letter word (not a digit or emoji).
@@ -566,14 +582,19 @@ var foldTable = map[rune]folded{
 
 // hasSingleRun reports whether v has two one-letter words in a row, the
 // sign of letters spaced out to dodge filters.
-func (v *view) hasSingleRun() bool {
-	prev := false
-	for _, w := range v.words {
-		s := isSingle(v, w)
-		if s && prev {
-			return true
+func (v *view) hasSingleRun() bool { return v.singleRun }
+
+// wordStartingAt returns the index of the word that starts at byte b
+// (or the first one after it) by binary search.
+func (v *view) wordStartingAt(b int32) int {
+	lo, hi := 0, len(v.words)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if v.words[m].start < b {
+			lo = m + 1
+		} else {
+			hi = m
 		}
-		prev = s
 	}
-	return false
+	return lo
 }

@@ -1,5 +1,7 @@
 package match
 
+import "math/bits"
+
 // scratch holds the per-call buffers of a match. Matchers pool them so
 // that steady-state matching does not allocate.
 type scratch struct {
@@ -35,9 +37,12 @@ type scratch struct {
 	// match in the fuzzy view. hitRules lists them for reset.
 	hitRule  []bool
 	hitRules []int32
+	// nearMiss reports whether some rule lacks a hit in just one group,
+	// the case where correcting a typo can make it match.
+	nearMiss bool
 	// covered marks the words of the view being corrected that some term
 	// matched; they are never corrected.
-	covered []bool
+	covered []uint8
 	fuzzBuf []byte
 
 	// explain records suppressed rules too.
@@ -82,6 +87,7 @@ func (sc *scratch) reset() {
 		sc.hitRule[r] = false
 	}
 	sc.hitRules = sc.hitRules[:0]
+	sc.nearMiss = false
 	sc.suppressed = sc.suppressed[:0]
 	sc.built = [numViews]bool{}
 }
@@ -145,6 +151,9 @@ func (sc *scratch) markGroups(tr triggerRef, t trigger) {
 	}
 	now := old | tr.bits
 	sc.trigMask[tr.trigger] = now
+	if bits.OnesCount8(t.full&^now) == 1 {
+		sc.nearMiss = true
+	}
 	if now == t.full && !sc.isCand[t.rule] {
 		sc.isCand[t.rule] = true
 		sc.candidates = append(sc.candidates, t.rule)
