@@ -1,6 +1,7 @@
 package match
 
 import (
+	"bytes"
 	"slices"
 )
 
@@ -174,10 +175,28 @@ func buildAutomaton(patterns []string) *automaton {
 		a.outs = append(a.outs, outLists[s]...)
 	}
 	a.outStart[nStates] = int32(len(a.outs))
+	// Mark transitions into states with outputs, so the scan knows from
+	// the transition itself, without a lookup in outStart per byte.
+	mark := func(t []int32) {
+		for i, x := range t {
+			if a.outStart[x] != a.outStart[x+1] {
+				t[i] = x | outFlag
+			}
+		}
+	}
+	mark(a.dense)
+	mark(a.edgeNext)
 	return a
 }
 
-// step returns the state after reading class c in state s.
+// outFlag is set on a transition whose target state has outputs.
+const outFlag = -1 << 31
+
+// stateMask strips outFlag from a transition.
+const stateMask = 1<<31 - 1
+
+// step returns the transition (the next state, with outFlag if it has
+// outputs) after reading class c in state s.
 func (a *automaton) step(s, c int32) int32 {
 	nc := int32(a.nClasses)
 	for {
@@ -194,17 +213,32 @@ func (a *automaton) step(s, c int32) int32 {
 }
 
 // scan appends every pattern occurrence in text to hits.
+//
+// Every pattern starts with the space before a word, and every failure
+// link leads to the root or to a state that began at a space, so at the
+// root nothing can happen before the next space: the scan jumps there
+// with bytes.IndexByte, which is vectorised. Words that share no prefix
+// with a term are skipped almost for free.
 func (a *automaton) scan(text []byte, hits []hit) []hit {
 	s := int32(0)
 	nc, nDense, dense := int32(a.nClasses), a.nDense, a.dense
-	for i, b := range text {
-		if c := int32(a.class[b]); s < nDense {
-			s = dense[s*nc+c]
-		} else {
-			s = a.step(s, c)
+	for i := 0; i < len(text); i++ {
+		if s == 0 {
+			j := bytes.IndexByte(text[i:], ' ')
+			if j < 0 {
+				break
+			}
+			i += j
 		}
-		if o, e := a.outStart[s], a.outStart[s+1]; o != e {
-			for _, p := range a.outs[o:e] {
+		var t int32
+		if c := int32(a.class[text[i]]); s < nDense {
+			t = dense[s*nc+c]
+		} else {
+			t = a.step(s, c)
+		}
+		s = t & stateMask
+		if t < 0 {
+			for _, p := range a.outs[a.outStart[s]:a.outStart[s+1]] {
 				hits = append(hits, hit{pat: p, end: int32(i + 1)})
 			}
 		}

@@ -1,39 +1,76 @@
 package match
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
 	"testing"
 
 	"signpost/rules"
 )
 
-// pipelineQueries mirrors bench_test.go's mix.
-var pipelineQueries = []string{
-	"weather tomorrow london", "cheap flights to lisbon", "football results premier league",
-	"recette couscous facile", "horaires bus calais", "عروض السفر الى دبي", "قیمت طلا امروز",
-	"hava durumu istanbul", "giá vàng hôm nay", "lajme sot kosova", "best pizza near me",
-	"how to learn english fast", "iphone 15 price", "فيلم اكشن جديد", "کار در آلمان",
-	"boat from france to uk cost", "small boat to uk price", "smuggler number calais",
-	"dover to calais ferry price", "uk skilled worker visa application",
-}
-
-func shippedInternal(b *testing.B) *Matcher {
+// benchInternal compiles the shipped rules plus n generated ones, as
+// bench_test.go's benchMatcher does, for benchmarks of internals.
+func benchInternal(b *testing.B, n int) *Matcher {
 	files, err := LoadRules(rules.FS, ".")
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := Compile(files)
+	f, err := ParseRuleFile("generated.rules", []byte(generatedSource(n)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := Compile(append(files, f))
 	if err != nil {
 		b.Fatal(err)
 	}
 	return m
 }
 
-// BenchmarkAutomatonOnly scans already-normalised texts: the floor the
-// full pipeline is compared with.
+// generatedSource is the same synthetic rule set as bench_test.go's
+// generatedRules (same seed and shape).
+func generatedSource(n int) string {
+	rng := rand.New(rand.NewPCG(7, 11))
+	syl := []string{"ka", "lo", "mi", "ren", "tu", "sa", "vor", "pe", "di", "gan", "zu", "ber", "lin", "ho", "ta", "nek"}
+	word := func() string {
+		var b strings.Builder
+		for range 2 + rng.IntN(3) {
+			b.WriteString(syl[rng.IntN(len(syl))])
+		}
+		return b.String()
+	}
+	var src strings.Builder
+	src.WriteString("lang: xx\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&src, "rule: gen.r%d\ncategory: crossing\nmatch: (%s OR %s OR %s*) NEAR/4 (%s OR \"%s %s\")\n",
+			i, word(), word(), word(), word(), word(), word())
+	}
+	return src.String()
+}
+
+func benchLines(b *testing.B, name string) []string {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// BenchmarkAutomatonOnly scans the already-normalised benchmark queries
+// with the same automaton as BenchmarkMatch: the floor the full pipeline
+// is quoted against.
 func BenchmarkAutomatonOnly(b *testing.B) {
-	m := shippedInternal(b)
-	texts := make([][]byte, len(pipelineQueries))
-	for i, q := range pipelineQueries {
+	m := benchInternal(b, 10000)
+	qs := benchLines(b, "testdata/bench-queries.txt")
+	texts := make([][]byte, len(qs))
+	for i, q := range qs {
 		texts[i] = []byte(" " + Normalize(q) + " ")
 	}
 	hits := make([]hit, 0, 64)
@@ -44,11 +81,31 @@ func BenchmarkAutomatonOnly(b *testing.B) {
 	}
 }
 
+// BenchmarkAutomatonOnlyPosts is BenchmarkAutomatonOnly for posts.
+func BenchmarkAutomatonOnlyPosts(b *testing.B) {
+	m := benchInternal(b, 10000)
+	posts := benchLines(b, "testdata/bench-posts.txt")
+	texts := make([][]byte, len(posts))
+	total := 0
+	for i, p := range posts {
+		texts[i] = []byte(" " + Normalize(p) + " ")
+		total += len(p)
+	}
+	b.SetBytes(int64(total / len(posts)))
+	hits := make([]hit, 0, 256)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		hits = m.ac.scan(texts[i%len(texts)], hits[:0])
+	}
+}
+
 // BenchmarkNormalizeOnly is the canonical view's normalisation alone.
 func BenchmarkNormalizeOnly(b *testing.B) {
+	qs := benchLines(b, "testdata/bench-queries.txt")
 	var v view
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		v.normalize(pipelineQueries[i%len(pipelineQueries)])
+		v.normalize(qs[i%len(qs)])
 	}
 }

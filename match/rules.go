@@ -78,8 +78,9 @@ var (
 	idRe   = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)*$`)
 )
 
-// maxRuleFile bounds a rule file's size; rule files are hand-written.
-const maxRuleFile = 1 << 20
+// maxRuleFile bounds a rule file's size: generous for generated rule
+// sets, small enough that a hostile upload cannot exhaust memory.
+const maxRuleFile = 16 << 20
 
 // directive is one logical line "key: value", continuation lines joined.
 type directive struct {
