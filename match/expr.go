@@ -340,10 +340,23 @@ func termExpr(t tok) (*Expr, error) {
 	}
 	if e.Prefix {
 		words := strings.Fields(norm)
-		if last := words[len(words)-1]; utf8.RuneCountInString(last) < minPrefix {
+		if last := words[len(words)-1]; prefixLetters(last) < minPrefix {
 			return nil, &ExprError{t.col, fmt.Sprintf("%q: a prefix needs at least %d letters before '*'", t.text, minPrefix)}
 		}
 	}
 	e.Term = text
 	return e, nil
+}
+
+// prefixLetters counts the letters of a prefix for minPrefix: an Ethiopic
+// syllable (ቪ is "vi") counts as two.
+func prefixLetters(w string) int {
+	n := 0
+	for _, r := range w {
+		n++
+		if r >= 0x1200 && r <= 0x139F || r >= 0x2D80 && r <= 0x2DDF {
+			n++
+		}
+	}
+	return n
 }

@@ -13,6 +13,11 @@ const (
 	fuzzyMin2 = 9
 	// fuzzyMax bounds the words considered, in runes.
 	fuzzyMax = 32
+	// fuzzyMaxText bounds the texts (in bytes) that get typo correction:
+	// searches and short posts. Long posts have many words near a term,
+	// and correcting them would cost more than the rest of matching;
+	// adverts repeat their key words, so a typo rarely hides all of them.
+	fuzzyMaxText = 280
 	// fuzzyReach is how many words either side of a term's match are
 	// considered for correction.
 	fuzzyReach = 6

@@ -467,7 +467,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		main = viewSegmented
 	}
 	m.evalView(q, sc, main, false)
-	if (sc.nearMiss || len(sc.matched) > 0) && sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, sc) {
+	if (sc.nearMiss || len(sc.matched) > 0) && len(q.Text) <= fuzzyMaxText && sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, sc) {
 		// The corrected view holds every exactly matched word of the
 		// main one, so it replaces the main view's result: exclusions
 		// get to see corrected words too.

@@ -131,7 +131,11 @@ func (v *view) normalize(text string) {
 			case ('a' <= r && r <= 'z') || ('0' <= r && r <= '9'):
 				cls = classWord
 			case leetSymbol(r) != 0:
-				v.maybeLeet = true
+				// Only a symbol right before a letter is leetspeak
+				// (sm@ll, $mu99ler); "great!" and "$100" are not.
+				if i+1 < len(text) && asciiFold[text[i+1]&0x7f].word && !asciiFold[text[i+1]&0x7f].digit {
+					v.maybeLeet = true
+				}
 				if v.mode == modeLeet {
 					cls = classWord
 				}
@@ -141,7 +145,18 @@ func (v *view) normalize(text string) {
 			continue
 		}
 		if r, size := utf8.DecodeRuneInString(text[i:]); r < fastFoldLimit {
-			if e := &fastFold[r]; e.n != slowFold {
+			if e := &fastFold[r]; e.n == 1 && e.cls == classWord && open && cur == classWord && e.r1 >= utf8.RuneSelf && e.r1 != '€' {
+				// Hot path: a non-ASCII letter continuing a word.
+				w := &v.words[len(v.words)-1]
+				w.origE = int32(i + size)
+				w.letters, w.nonLatin = true, true
+				if f := rune(e.r1); v.mode != modeBase || f != w.lastRune || !squeezable(f) {
+					w.lastRune = f
+					v.buf = utf8.AppendRune(v.buf, f)
+				}
+				i += size
+				continue
+			} else if e.n != slowFold {
 				start, end := int32(i), int32(i+size)
 				if e.n > 0 {
 					open, cur = v.foldedEmit(rune(e.r1), e.cls, start, end, open, cur)
@@ -191,7 +206,7 @@ func (v *view) foldEmit(r rune, start, end int32, open bool, cur runeClass) (boo
 
 // foldedEmit emits a rune that is already folded.
 func (v *view) foldedEmit(r rune, cls runeClass, start, end int32, open bool, cur runeClass) (bool, runeClass) {
-	if leetSymbol(r) != 0 {
+	if leetSymbol(r) != 0 { // only € is not ASCII
 		v.maybeLeet = true
 		if v.mode == modeLeet {
 			cls = classWord
@@ -343,7 +358,7 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 	// Squeeze runs of the same letter (not digits: 1000 is not 10) so that
 	// "smuggggler" and "smuggler" meet at "smugler". The leet view squeezes
 	// when the word is complete, after digits have become letters.
-	if v.mode == modeBase && r == w.lastRune && !isDigit(r) && cls == classWord {
+	if v.mode == modeBase && r == w.lastRune && squeezable(r) && cls == classWord {
 		return open, cur
 	}
 	w.lastRune = r
@@ -465,7 +480,7 @@ func rewriteDigits(buf []byte, start int, mode viewMode, latinLetters bool) []by
 				r = l
 			}
 		}
-		if r == last && !isDigit(r) {
+		if r == last && squeezable(r) {
 			continue
 		}
 		last = r
@@ -597,4 +612,11 @@ func (v *view) wordStartingAt(b int32) int {
 		}
 	}
 	return lo
+}
+
+// squeezable reports whether a run of r is squeezed to one. Digits are not
+// (1000 is not 10), nor Ethiopic syllables, whose repetition is spelling
+// (ደላላ, broker), not emphasis.
+func squeezable(r rune) bool {
+	return !isDigit(r) && !(r >= 0x1200 && r <= 0x139F) && !(r >= 0x2D80 && r <= 0x2DDF)
 }

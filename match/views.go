@@ -58,7 +58,7 @@ func (v *view) segment(src *view, vocab map[string]struct{}) {
 		var last rune
 		for k := i; k < j; k++ {
 			for _, r := range string(src.buf[ws[k].start:ws[k].end]) {
-				if r == last && !isDigit(r) {
+				if r == last && squeezable(r) {
 					continue
 				}
 				last = r
