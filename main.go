@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -91,20 +92,17 @@ func serve(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 	return a.Run(ctx)
 }
 
-// matchLine is one output line of `signpost match`.
-type matchLine struct {
-	Matched    bool              `json:"matched"`
-	Categories []string          `json:"categories"`
-	Rules      []string          `json:"rules"`
-	Normalized *string           `json:"normalized,omitempty"`
-	Matches    []match.RuleMatch `json:"matches,omitempty"`
+// explainLine is one output line of `signpost match --explain`.
+type explainLine struct {
+	match.Explanation
+	RulesVersion string `json:"rules_version"`
 }
 
 func matchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("match", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	kindName := fs.String("kind", "search", "event kind: search or view")
-	explain := fs.Bool("explain", false, "also print the normalised text and matched spans")
+	explain := fs.Bool("explain", false, "also print the normalised text, views, matched spans and suppressed rules")
 	rulesDir := fs.String("rules", "", "directory of *.rules files (default: the shipped rules)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -117,26 +115,28 @@ func matchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	out := bufio.NewWriter(stdout)
+	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for line := 1; sc.Scan(); line++ {
+	version := m.Version()
+	var line []byte
+	for sc.Scan() {
 		q := match.Query{Text: sc.Text(), Kind: kind}
-		var res matchLine
 		if *explain {
 			ex := m.Explain(q)
-			res = matchLine{Matched: ex.Matched, Categories: ex.Categories, Rules: ex.Rules, Normalized: &ex.Normalized, Matches: ex.Matches}
-		} else {
-			r := m.Match(q)
-			res = matchLine{Matched: r.Matched, Categories: r.Categories, Rules: r.Rules}
+			if ex.Categories == nil {
+				ex.Categories, ex.Rules = []string{}, []string{}
+			}
+			if err := enc.Encode(explainLine{Explanation: ex, RulesVersion: version}); err != nil {
+				return fmt.Errorf("write: %w", err)
+			}
+			continue
 		}
-		if res.Categories == nil {
-			res.Categories, res.Rules = []string{}, []string{}
-		}
-		if err := enc.Encode(res); err != nil {
+		line = appendResult(line[:0], m.Match(q), version)
+		if _, err := out.Write(line); err != nil {
 			return fmt.Errorf("write: %w", err)
 		}
 	}
@@ -144,6 +144,33 @@ func matchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return fmt.Errorf("read stdin: %w", err)
 	}
 	return nil
+}
+
+// appendResult appends r as one JSON line. Rule ids, categories and the
+// version are validated ASCII identifiers, so they need no escaping; this
+// keeps the CLI streaming at matcher speed instead of encoder speed.
+func appendResult(b []byte, r match.Result, version string) []byte {
+	b = append(b, `{"matched":`...)
+	b = strconv.AppendBool(b, r.Matched)
+	list := func(b []byte, key string, items []string) []byte {
+		b = append(b, `,"`...)
+		b = append(b, key...)
+		b = append(b, `":[`...)
+		for i, it := range items {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '"')
+			b = append(b, it...)
+			b = append(b, '"')
+		}
+		return append(b, ']')
+	}
+	b = list(b, "categories", r.Categories)
+	b = list(b, "rules", r.Rules)
+	b = append(b, `,"rules_version":"`...)
+	b = append(b, version...)
+	return append(b, "\"}\n"...)
 }
 
 func tokenCmd(args []string, stdout, stderr io.Writer, getenv func(string) string) error {

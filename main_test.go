@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,4 +100,34 @@ func TestTokenCreateCommand(t *testing.T) {
 	if code := run([]string{"token", "create", "--role", "platform", "--name", "Acme"}, nil, &out, &errb, env(vars)); code == 0 || !strings.Contains(errb.String(), "platform id") {
 		t.Errorf("platform token without --platform: exit %d, stderr %q", code, errb.String())
 	}
+}
+
+// BenchmarkMatchCommand streams the benchmark queries through `signpost
+// match` end to end (read, match, write JSON), reporting queries/s.
+func BenchmarkMatchCommand(b *testing.B) {
+	data, err := os.ReadFile("match/testdata/bench-queries.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var qs []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			qs = append(qs, l)
+		}
+	}
+	const perRun = 200000
+	var in strings.Builder
+	for i := 0; i < perRun; i++ {
+		in.WriteString(qs[i%len(qs)])
+		in.WriteByte('\n')
+	}
+	input := in.String()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var errb bytes.Buffer
+		if code := run([]string{"match"}, strings.NewReader(input), io.Discard, &errb, env(nil)); code != 0 {
+			b.Fatalf("exit %d: %s", code, errb.String())
+		}
+	}
+	b.ReportMetric(float64(b.N*perRun)/b.Elapsed().Seconds(), "queries/s")
 }

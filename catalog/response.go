@@ -24,6 +24,8 @@ type Response struct {
 type MatchInfo struct {
 	Categories []string `json:"categories"`
 	Rules      []string `json:"rules"`
+	// RulesVersion identifies the rule set that matched.
+	RulesVersion string `json:"rules_version"`
 }
 
 // Card is a localised card as platforms render it.
@@ -60,7 +62,7 @@ func (c *Catalog) Respond(ev Event, s Signer, publicURL string) (Response, Decis
 	if !d.Match.Matched {
 		return Response{}, d, nil
 	}
-	r := Response{Matched: true, Match: &MatchInfo{Categories: d.Match.Categories, Rules: d.Match.Rules}}
+	r := Response{Matched: true, Match: &MatchInfo{Categories: d.Match.Categories, Rules: d.Match.Rules, RulesVersion: c.Matcher.Version()}}
 	if d.Campaign == nil || d.Card == nil {
 		return r, d, nil
 	}

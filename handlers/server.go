@@ -58,4 +58,5 @@ func (s *Server) Register(app *fiber.App) {
 	v1.Post("/events", requireRole(s.Tokens, auth.RolePlatform), s.postEvent)
 	v1.Post("/events/batch", requireRole(s.Tokens, auth.RolePlatform), s.postEventBatch)
 	v1.Post("/tokens", requireRole(s.Tokens, auth.RoleAdmin), s.postToken)
+	v1.Post("/match/explain", requireRole(s.Tokens, auth.RoleEditor), s.postExplain)
 }

@@ -341,9 +341,9 @@ type Query struct {
 // Result is what matched: rule ids in rule order and their categories in
 // the order of Categories. Both are nil when nothing matched.
 type Result struct {
-	Matched    bool
-	Categories []string
-	Rules      []string
+	Matched    bool     `json:"matched"`
+	Categories []string `json:"categories"`
+	Rules      []string `json:"rules"`
 }
 
 // Version identifies the rule set (a hash of the rule files), so every
