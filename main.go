@@ -3,6 +3,7 @@
 //	signpost [serve]                      serve HTTP (the default)
 //	signpost match [--kind K] [--explain] [--rules DIR]
 //	signpost token create --role R --name N [--platform P]
+//	signpost rules check [DIR]
 //
 // Configuration comes from the environment (see README.md).
 package main
@@ -15,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -24,6 +26,7 @@ import (
 
 	"signpost/app"
 	"signpost/match"
+	"signpost/rules"
 )
 
 func main() {
@@ -34,6 +37,7 @@ const usage = `usage:
   signpost [serve]
   signpost match [--kind search|view] [--explain] [--rules DIR]   < texts, one per line
   signpost token create --role platform|editor|analyst|admin --name NAME [--platform ID]
+  signpost rules check [DIR]
 `
 
 // run is main without the process: it returns the exit code, so the CLI
@@ -51,6 +55,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		err = matchCmd(args, stdin, stdout, stderr)
 	case "token":
 		err = tokenCmd(args, stdout, stderr, getenv)
+	case "rules":
+		err = rulesCmd(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -171,6 +177,44 @@ func appendResult(b []byte, r match.Result, version string) []byte {
 	b = append(b, `,"rules_version":"`...)
 	b = append(b, version...)
 	return append(b, "\"}\n"...)
+}
+
+// rulesCmd is `signpost rules check [DIR]`: parse and lint the rule files
+// in DIR (default: the shipped ones) and check them against the benign
+// corpus in DIR/testdata/benign. Findings go to stdout; the exit code is
+// non-zero when any is an error.
+func rulesCmd(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "check" || len(args) > 2 {
+		return fmt.Errorf("usage: signpost rules check [DIR]")
+	}
+	var fsys fs.FS = rules.FS
+	if len(args) == 2 {
+		fsys = os.DirFS(args[1])
+	}
+	files, err := match.LoadRules(fsys, ".")
+	if err != nil {
+		return err
+	}
+	findings, err := match.Lint(files, fsys, "testdata/benign")
+	if err != nil {
+		return err
+	}
+	errs := 0
+	for _, f := range findings {
+		fmt.Fprintln(stdout, f)
+		if f.Severity == "error" {
+			errs++
+		}
+	}
+	n := 0
+	for _, f := range files {
+		n += len(f.Rules)
+	}
+	fmt.Fprintf(stderr, "%d rule files, %d rules: %d errors, %d warnings\n", len(files), n, errs, len(findings)-errs)
+	if errs > 0 {
+		return fmt.Errorf("rules check failed")
+	}
+	return nil
 }
 
 func tokenCmd(args []string, stdout, stderr io.Writer, getenv func(string) string) error {

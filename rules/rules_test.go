@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -50,6 +51,28 @@ func TestCoverage(t *testing.T) {
 			if !slices.Contains(cats, c) {
 				t.Errorf("%s has no %s rule", lang, c)
 			}
+		}
+	}
+}
+
+// TestLint runs `signpost rules check`'s linter on the shipped rules:
+// no errors (in particular, no rule fires on the benign corpus in
+// testdata/benign).
+func TestLint(t *testing.T) {
+	_, files := shipped(t)
+	findings, err := match.Lint(files, rules.FS, "testdata/benign")
+	if err != nil {
+		t.Fatal(err)
+	}
+	benign, _ := fs.Glob(rules.FS, "testdata/benign/*.txt")
+	if len(benign) < len(languages) {
+		t.Errorf("benign corpus has %d files, want one per language", len(benign))
+	}
+	for _, f := range findings {
+		if f.Severity == "error" {
+			t.Error(f)
+		} else {
+			t.Log(f)
 		}
 	}
 }
