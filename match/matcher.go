@@ -24,7 +24,7 @@ type Matcher struct {
 	version  string
 	// vocab holds every word of every term, for splitting glued words;
 	// fuzzy finds vocabulary words near misspelt ones.
-	vocab map[string]struct{}
+	vocab *hashIndex
 	fuzzy *fuzzyIndex
 	pool  sync.Pool
 }
@@ -57,7 +57,8 @@ type trigger struct {
 
 type compiledRule struct {
 	Rule
-	root *node
+	root     *node
+	catIndex uint8 // index of Category in Categories
 	file int32
 	// langs is the rule's language restriction; nil means any.
 	langs []string
@@ -105,7 +106,7 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		for _, r := range f.Rules {
 			ri := int32(len(m.rules))
 			root := c.node(r.Expr, r.Lang)
-			m.rules = append(m.rules, compiledRule{Rule: r, root: root, file: int32(fi), langs: r.Languages})
+			m.rules = append(m.rules, compiledRule{Rule: r, root: root, file: int32(fi), langs: r.Languages, catIndex: uint8(slices.Index(Categories, r.Category))})
 			c.link(root, ri, m)
 		}
 	}
@@ -113,15 +114,20 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		return nil, fmt.Errorf("compile rules: no rules")
 	}
 	m.ac = buildAutomaton(c.patterns)
-	m.vocab = map[string]struct{}{}
+	vocab := map[string]struct{}{}
 	for _, p := range c.patterns {
 		for _, w := range strings.Fields(p) {
 			if utf8.RuneCountInString(w) >= 2 {
-				m.vocab[w] = struct{}{}
+				vocab[w] = struct{}{}
 			}
 		}
 	}
-	m.fuzzy = newFuzzyIndex(m.vocab)
+	set := make(map[string][]int32, len(vocab))
+	for w := range vocab {
+		set[w] = nil
+	}
+	m.vocab = newHashIndex(set)
+	m.fuzzy = newFuzzyIndex(vocab)
 	m.version = rulesVersion(files)
 	m.patRefs = c.patRefs
 	m.leaves = c.leaves
@@ -434,13 +440,14 @@ func (m *Matcher) result(sc *scratch) Result {
 		return Result{}
 	}
 	res := Result{Matched: true, Rules: make([]string, 0, len(sc.matched))}
+	// Rules in rule order: sort a copy of the (few) matched indices.
+	order := append(sc.order[:0], sc.matched...)
+	slices.Sort(order)
+	sc.order = order
 	var cats uint32
-	for ri := range m.rules {
-		if !sc.isMatched[ri] {
-			continue
-		}
+	for _, ri := range order {
 		res.Rules = append(res.Rules, m.rules[ri].ID)
-		cats |= 1 << slices.Index(Categories, m.rules[ri].Category)
+		cats |= 1 << m.rules[ri].catIndex
 	}
 	for i, c := range Categories {
 		if cats&(1<<i) != 0 {

@@ -31,6 +31,7 @@ type scratch struct {
 	matched    []int32
 	matchView  []int8 // view each matched rule matched in
 	matchSpans [][]span
+	order      []int32 // matched, sorted, for results
 	isMatched  []bool
 
 	// hitRule marks the rules with a hit in the main view; only they may

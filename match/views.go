@@ -36,7 +36,7 @@ func (v *view) needsSegmenting() bool {
 // and splitting hashtags and joined runs into vocabulary words: "s m u g
 // g l e r" and "#boattouk" become "smugler" and "boat to uk". Pieces
 // that are not vocabulary words are kept as words of their own.
-func (v *view) segment(src *view, vocab map[string]struct{}) {
+func (v *view) segment(src *view, vocab *hashIndex) {
 	v.reset()
 	ws := src.words
 	var glued [maxGlued * 2]byte
@@ -86,7 +86,7 @@ func (v *view) copyWord(src *view, w word) {
 // addSegments appends g split into vocabulary words by dynamic
 // programming: the split leaving the fewest bytes outside vocabulary
 // words wins, then the one with the fewest pieces.
-func (v *view) addSegments(g []byte, vocab map[string]struct{}, origS, origE int32) {
+func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32) {
 	n := len(g)
 	if n == 0 {
 		return
@@ -102,7 +102,7 @@ func (v *view) addSegments(g []byte, vocab map[string]struct{}, origS, origE int
 		// An unknown byte extends the previous piece.
 		unknown[i], pieces[i], from[i], known[i] = unknown[i-1]+1, pieces[i-1]+1, int8(i-1), false
 		for j := 0; j < i; j++ {
-			if _, ok := vocab[string(g[j:i])]; !ok {
+			if _, ok := vocab.lookup(g[j:i]); !ok {
 				continue
 			}
 			if unknown[j] < unknown[i] || (unknown[j] == unknown[i] && pieces[j]+1 < pieces[i]) {
