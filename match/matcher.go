@@ -59,7 +59,7 @@ type compiledRule struct {
 	Rule
 	root     *node
 	catIndex uint8 // index of Category in Categories
-	file int32
+	file     int32
 	// langs is the rule's language restriction; nil means any.
 	langs []string
 }
