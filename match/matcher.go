@@ -389,8 +389,11 @@ type Explanation struct {
 	Normalized string      `json:"normalized"`
 	Matches    []RuleMatch `json:"matches"`
 	// Views holds the text of every view that was built, by name.
-	Views      map[string]string `json:"views"`
-	Suppressed []Suppression     `json:"suppressed,omitempty"`
+	Views map[string]string `json:"views"`
+	// Signals are evasion signs worth an editor's attention even when no
+	// rule matched: "rtl-override" (U+202E in the text).
+	Signals    []string      `json:"signals,omitempty"`
+	Suppressed []Suppression `json:"suppressed,omitempty"`
 }
 
 // Match reports which rules q matches.
@@ -410,6 +413,9 @@ func (m *Matcher) Explain(q Query) Explanation {
 	defer func() { sc.explain = false }()
 	m.run(q, sc)
 	ex := Explanation{Result: m.result(sc), Normalized: Normalize(q.Text), Views: map[string]string{}}
+	if sc.views[viewCanonical].rtlOverride {
+		ex.Signals = append(ex.Signals, "rtl-override")
+	}
 	for vi := range numViews {
 		if v := &sc.views[vi]; sc.built[vi] && len(v.buf) > 1 {
 			ex.Views[ViewNames[vi]] = string(v.buf[1 : len(v.buf)-1])

@@ -27,6 +27,9 @@ type view struct {
 	// hasHashtag reports whether a word followed '#'.
 	hasHashtag  bool
 	pendingHash bool
+	// rtlOverride reports a right-to-left override (U+202E), which hides
+	// text by reversing its display; explain reports it as a signal.
+	rtlOverride bool
 	// singleRun reports two one-letter words in a row (letters spaced out
 	// to dodge filters); prevSingle tracks the last word for it.
 	singleRun, prevSingle bool
@@ -59,7 +62,7 @@ func (v *view) reset() {
 	v.buf = append(v.buf[:0], ' ')
 	v.words = v.words[:0]
 	v.maybeLeet, v.maybeArabizi, v.hasHashtag, v.pendingHash = false, false, false, false
-	v.singleRun, v.prevSingle = false, false
+	v.singleRun, v.prevSingle, v.rtlOverride = false, false, false
 }
 
 // Normalize returns the normalised form of text as the matcher sees it:
@@ -144,7 +147,17 @@ func (v *view) normalize(text string) {
 			i++
 			continue
 		}
-		if r, size := utf8.DecodeRuneInString(text[i:]); r < fastFoldLimit {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if r == utf8.RuneError && size == 1 {
+			// Invalid UTF-8 separates words; it is not a symbol.
+			open, cur = v.emit(' ', classSep, int32(i), int32(i+1), open, cur)
+			i++
+			continue
+		}
+		if r == '\u202e' {
+			v.rtlOverride = true // a signal: text hidden by reversal
+		}
+		if r < fastFoldLimit {
 			if e := &fastFold[r]; e.n == 1 && e.cls == classWord && open && cur == classWord && e.r1 >= utf8.RuneSelf && e.r1 != '€' {
 				// Hot path: a non-ASCII letter continuing a word.
 				w := &v.words[len(v.words)-1]
@@ -168,20 +181,14 @@ func (v *view) normalize(text string) {
 				continue
 			}
 		}
-		p := norm.NFKD.PropertiesString(text[i:])
-		size := p.Size()
-		if size == 0 {
-			size = 1
-		}
 		start, end := int32(i), int32(i+size)
-		if d := p.Decomposition(); d != nil {
+		if d := norm.NFKD.PropertiesString(text[i:]).Decomposition(); d != nil {
 			for j := 0; j < len(d); {
-				r, n := utf8.DecodeRune(d[j:])
+				dr, n := utf8.DecodeRune(d[j:])
 				j += n
-				open, cur = v.foldEmit(r, start, end, open, cur)
+				open, cur = v.foldEmit(dr, start, end, open, cur)
 			}
 		} else {
-			r, _ := utf8.DecodeRuneInString(text[i:])
 			open, cur = v.foldEmit(r, start, end, open, cur)
 		}
 		i += size
