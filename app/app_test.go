@@ -141,8 +141,11 @@ type card struct {
 
 type eventResponse struct {
 	Matched bool
-	Match   *struct{ Categories, Rules []string }
-	Card    *card
+	Match   *struct {
+		Categories, Rules []string
+		RulesVersion      string `json:"rules_version"`
+	}
+	Card *card
 }
 
 // positives holds, per shipped language, a query that must get a card in
@@ -309,6 +312,30 @@ func exerciseIntercept(t *testing.T, in *instance) {
 					t.Errorf("got %d %s, want %d %s", resp.StatusCode, body, tt.status, tt.code)
 				}
 			})
+		}
+	})
+
+	t.Run("explain for editors", func(t *testing.T) {
+		editor := in.createToken(t, "editor", "")
+		resp, body := in.do(t, "POST", "/v1/match/explain", editor, map[string]string{"text": "$mu99l3r numb3r calais", "kind": "search"})
+		var ex struct {
+			Matched      bool
+			Rules        []string
+			RulesVersion string `json:"rules_version"`
+			Views        map[string]string
+			Matches      []struct{ Rule, View string }
+		}
+		if err := json.Unmarshal(body, &ex); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("explain: %d %s", resp.StatusCode, body)
+		}
+		if !ex.Matched || len(ex.Matches) == 0 || ex.Matches[0].View != "leet" || ex.Views["leet"] == "" || ex.RulesVersion == "" {
+			t.Errorf("explain = %s", body)
+		}
+		if resp, _ := in.do(t, "POST", "/v1/match/explain", platform, map[string]string{"text": "x"}); resp.StatusCode != 403 {
+			t.Errorf("platform token on explain: %d, want 403", resp.StatusCode)
+		}
+		if resp, _ := in.do(t, "POST", "/v1/match/explain", editor, map[string]string{"kind": "search"}); resp.StatusCode != 400 {
+			t.Errorf("explain without text: %d, want 400", resp.StatusCode)
 		}
 	})
 
