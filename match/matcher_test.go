@@ -43,6 +43,7 @@ func TestMatch(t *testing.T) {
 		{"spaced letters rejoined", Query{Text: "S.M.U.G.G.L.E.R contact", Kind: KindSearch}, []string{"en.smuggler.contact"}},
 		{"spaced with spaces and underscores", Query{Text: "s m u g g l e r_number", Kind: KindSearch}, []string{"en.smuggler.contact"}},
 		{"leetspeak", Query{Text: "$mu99l3r numb3r", Kind: KindSearch}, []string{"en.smuggler.contact"}},
+		{"capital I for l", Query{Text: "smuggIer number", Kind: KindSearch}, []string{"en.smuggler.contact"}},
 		{"leet and spacing with a distant partner", Query{Text: "sm@ll b0at to u.k", Kind: KindSearch}, []string{"en.crossing.boat_uk"}},
 		{"leet leaves prices alone", Query{Text: "b0at uk 1200", Kind: KindSearch}, []string{"en.crossing.boat_uk"}},
 		{"cyrillic lookalikes", Query{Text: "smuggl\u0435r c\u043entact", Kind: KindSearch}, []string{"en.smuggler.contact"}},

@@ -104,6 +104,14 @@ func (v *view) normalize(text string) {
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
+			// A capital I between lower-case letters is usually an l in
+			// disguise (smuggIer): the leet view reads it so.
+			if c == 'I' && i > 0 && i+1 < len(text) && isLowerASCII(text[i-1]) && isLowerASCII(text[i+1]) {
+				v.maybeLeet = true
+				if v.mode == modeLeet {
+					c = 'l'
+				}
+			}
 			// Hot path: a letter or digit continuing a word.
 			if e := asciiFold[c]; e.word && open && cur == classWord {
 				w := &v.words[len(v.words)-1]
@@ -627,3 +635,5 @@ func (v *view) wordStartingAt(b int32) int {
 func squeezable(r rune) bool {
 	return !isDigit(r) && !(r >= 0x1200 && r <= 0x139F) && !(r >= 0x2D80 && r <= 0x2DDF)
 }
+
+func isLowerASCII(b byte) bool { return 'a' <= b && b <= 'z' }
