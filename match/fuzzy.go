@@ -26,11 +26,12 @@ const (
 
 // fuzzyIndex finds vocabulary words near a misspelt word with a deletion
 // index (the SymSpell idea): every word and every form of it with one
-// letter deleted maps to the vocabulary words it came from, so candidates
-// are found with a handful of lookups and then checked with a real edit
-// distance. Distance 2 is searched with two deletions on the text side
-// only: it finds two dropped or one dropped and one changed letter, but
-// not two changed letters, in exchange for an index a tenth the size.
+// letter deleted (two for words of 9+ letters) maps to the vocabulary
+// words it came from. A text word is looked up as it is and with each
+// one letter deleted, a dozen lookups, and candidates are checked with a
+// real edit distance. Distance 2 is found for two dropped letters or one
+// dropped and one changed, not for two changed letters; deleting two on
+// the text side too would find those at ten times the cost per word.
 type fuzzyIndex struct {
 	words []string
 	dels  *hashIndex
@@ -57,10 +58,11 @@ func newFuzzyIndex(vocab map[string]struct{}) *fuzzyIndex {
 		}
 		id := int32(len(fx.words))
 		fx.words = append(fx.words, w)
-		// One deletion on the index side; correct adds up to two on the
-		// text side, which covers most distance-2 typos of long words
-		// without storing every two-letter deletion of every word.
-		forDeletions(w, 1, func(s string) { add(s, id) })
+		d := 1
+		if n >= fuzzyMin2 {
+			d = 2
+		}
+		forDeletions(w, d, func(s string) { add(s, id) })
 	}
 	fx.dels = newHashIndex(dels)
 	return fx
@@ -114,19 +116,10 @@ func (fx *fuzzyIndex) correct(w []byte, buf []byte) string {
 	if bestD == 0 {
 		return ""
 	}
-	// One deletion from w covers insertions and substitutions; two cover
-	// the longer words' distance 2.
+	// One deletion from w covers an inserted or changed letter.
 	for i, r := range string(w) {
 		rl := utf8.RuneLen(r)
-		b1 := append(append(buf[:0], w[:i]...), w[i+rl:]...)
-		try(b1)
-		if n-1 >= fuzzyMin2-1 {
-			for j, r2 := range string(b1) {
-				rl2 := utf8.RuneLen(r2)
-				b2 := append(append(buf[len(b1):len(b1)], b1[:j]...), b1[j+rl2:]...)
-				try(b2)
-			}
-		}
+		try(append(append(buf[:0], w[:i]...), w[i+rl:]...))
 	}
 	if best < 0 {
 		return ""

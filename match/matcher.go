@@ -19,6 +19,9 @@ type Matcher struct {
 	leaves   []leafInfo
 	rules    []compiledRule
 	triggers []trigger
+	// groups are the distinct requirement groups; anchored[g] lists the
+	// triggers checked when group g gets its first hit.
+	anchored [][]int32
 	excludes []*node // per rule file; nil when the file has none
 	nNodes   int
 	version  string
@@ -35,14 +38,8 @@ type leafRef struct {
 }
 
 type leafInfo struct {
-	// refs are the trigger groups this leaf belongs to.
-	refs []triggerRef
-}
-
-// triggerRef says that a leaf satisfies groups bits of a trigger.
-type triggerRef struct {
-	trigger int32
-	bits    uint8
+	// groups are the requirement groups this leaf belongs to.
+	groups []int32
 }
 
 // A trigger is one way a rule can become true: a set of requirement
@@ -50,9 +47,16 @@ type triggerRef struct {
 // only when one of its triggers has all its groups hit, so a text that
 // mentions "london" alone skips every rule that also needs a vehicle, a
 // smuggler or a price.
+//
+// Groups are shared: the destinations of a language are one group for
+// every rule that uses them. Each trigger is filed under one anchor, the
+// group it shares with the fewest other triggers, and is looked at only
+// when its anchor is hit. A common word such as "uk", in a group used by
+// hundreds of triggers but anchoring none of them, costs one mark.
 type trigger struct {
-	rule int32
-	full uint8 // one bit per group
+	rule   int32
+	n      uint8
+	groups [maxGroups]int32
 }
 
 type compiledRule struct {
@@ -85,17 +89,24 @@ var arabicProclitics = []string{"و", "ف", "ب", "ل", "ك", "ال", "وال", 
 // compiler turns rule expressions into nodes and automaton patterns,
 // sharing leaves between rules that use the same term.
 type compiler struct {
-	nodes    map[string]*node // by Expr.String(), to share identical subexpressions
-	patIndex map[string]int32
-	patterns []string
-	patRefs  [][]leafRef
-	leafKey  map[string]int32
-	leaves   []leafInfo
+	nodes map[string]*node // by Expr.String(), to share identical subexpressions
+	// leafWords are each leaf's words as written (canonical view, no
+	// proclitics), and positive marks leaves that can make a rule match
+	// (not only under the right side of a NOT): typos are corrected only
+	// towards those, never towards an exclusion, which would veto.
+	leafWords [][]string
+	positive  []bool
+	groupIDs  map[string]int32
+	patIndex  map[string]int32
+	patterns  []string
+	patRefs   [][]leafRef
+	leafKey   map[string]int32
+	leaves    []leafInfo
 }
 
 // Compile builds a Matcher from parsed rule files.
 func Compile(files []*RuleFile) (*Matcher, error) {
-	c := &compiler{nodes: map[string]*node{}, patIndex: map[string]int32{}, leafKey: map[string]int32{}}
+	c := &compiler{nodes: map[string]*node{}, groupIDs: map[string]int32{}, patIndex: map[string]int32{}, leafKey: map[string]int32{}}
 	m := &Matcher{}
 	for fi, f := range files {
 		var excl *node
@@ -127,12 +138,22 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		set[w] = nil
 	}
 	m.vocab = newHashIndex(set)
-	m.fuzzy = newFuzzyIndex(vocab)
+	fuzzyVocab := map[string]struct{}{}
+	for l, words := range c.leafWords {
+		if c.positive[l] {
+			for _, w := range words {
+				fuzzyVocab[w] = struct{}{}
+			}
+		}
+	}
+	m.fuzzy = newFuzzyIndex(fuzzyVocab)
 	m.version = rulesVersion(files)
 	m.patRefs = c.patRefs
 	m.leaves = c.leaves
 	m.nNodes = len(c.nodes)
-	m.pool.New = func() any { return newScratch(len(m.leaves), len(m.rules), len(m.triggers), m.nNodes) }
+	m.anchor(len(c.groupIDs))
+	nGroups := len(c.groupIDs)
+	m.pool.New = func() any { return newScratch(len(m.leaves), len(m.rules), nGroups, m.nNodes) }
 	return m, nil
 }
 
@@ -144,25 +165,66 @@ const (
 	maxAlts   = 8
 )
 
-// link registers rule ri's triggers with their leaves.
+// link registers rule ri's triggers, interning their groups, and marks
+// its positive leaves.
 func (c *compiler) link(root *node, ri int32, m *Matcher) {
+	if len(c.positive) < len(c.leaves) {
+		c.positive = append(c.positive, make([]bool, len(c.leaves)-len(c.positive))...)
+	}
+	for _, l := range leavesOf(root, nil) {
+		c.positive[l] = true
+	}
 	for _, alt := range alternatives(root) {
 		if len(alt) > maxGroups {
-			alt = alt[:maxGroups]
+			alt = alt[:maxGroups] // fewer necessary conditions are still necessary
 		}
-		ti := int32(len(m.triggers))
-		m.triggers = append(m.triggers, trigger{rule: ri, full: uint8(1)<<len(alt) - 1})
-		for gi, g := range alt {
-			bit := uint8(1) << gi
-			for _, leaf := range g {
-				l := &c.leaves[leaf]
-				if n := len(l.refs); n > 0 && l.refs[n-1].trigger == ti {
-					l.refs[n-1].bits |= bit
-				} else {
-					l.refs = append(l.refs, triggerRef{trigger: ti, bits: bit})
-				}
+		t := trigger{rule: ri}
+		for _, g := range alt {
+			gid := c.group(g)
+			if !slices.Contains(t.groups[:t.n], gid) {
+				t.groups[t.n] = gid
+				t.n++
 			}
 		}
+		m.triggers = append(m.triggers, t)
+	}
+}
+
+// group interns a group of leaves and returns its id.
+func (c *compiler) group(leaves []int32) int32 {
+	sorted := slices.Clone(leaves)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	key := fmt.Sprint(sorted)
+	if id, ok := c.groupIDs[key]; ok {
+		return id
+	}
+	id := int32(len(c.groupIDs))
+	c.groupIDs[key] = id
+	for _, l := range sorted {
+		c.leaves[l].groups = append(c.leaves[l].groups, id)
+	}
+	return id
+}
+
+// anchor files every trigger under the group it shares with the fewest
+// other triggers.
+func (m *Matcher) anchor(nGroups int) {
+	fanout := make([]int, nGroups)
+	for _, t := range m.triggers {
+		for _, g := range t.groups[:t.n] {
+			fanout[g]++
+		}
+	}
+	m.anchored = make([][]int32, nGroups)
+	for ti, t := range m.triggers {
+		best := t.groups[0]
+		for _, g := range t.groups[1:t.n] {
+			if fanout[g] < fanout[best] {
+				best = g
+			}
+		}
+		m.anchored[best] = append(m.anchored[best], int32(ti))
 	}
 }
 
@@ -288,6 +350,11 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 	id := int32(len(c.leaves))
 	c.leaves = append(c.leaves, leafInfo{})
 	c.leafKey[key] = id
+	if !e.Prefix {
+		c.leafWords = append(c.leafWords, words)
+	} else {
+		c.leafWords = append(c.leafWords, words[:len(words)-1]) // a prefix is no word to correct towards
+	}
 	// A term also matches its leet and Arabizi readings, so that views
 	// which replace the canonical one keep every term: "m20" is "mzo" in
 	// the leet view, "ta7rib" is "tahrib" in the Arabizi view.
@@ -480,7 +547,8 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		main = viewSegmented
 	}
 	m.evalView(q, sc, main, false)
-	if (sc.nearMiss || len(sc.matched) > 0) && len(q.Text) <= fuzzyMaxText && sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, sc) {
+	if len(sc.groupsHit) > 0 && len(q.Text) <= fuzzyMaxText && sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, sc) {
+		sc.keepMainGroups()
 		// The corrected view holds every exactly matched word of the
 		// main one, so it replaces the main view's result: exclusions
 		// get to see corrected words too.
@@ -508,17 +576,21 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 		startByte := h.end - m.ac.patLen[h.pat] + 1 // first byte of the first word
 		w := v.wordStartingAt(startByte)
 		for _, ref := range m.patRefs[h.pat] {
-			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1})
-			for _, tr := range m.leaves[ref.leaf].refs {
-				t := m.triggers[tr.trigger]
-				if sc.isMatched[t.rule] || (fuzzy && !sc.hitRule[t.rule]) {
-					continue
+			if sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1}) {
+				for _, g := range m.leaves[ref.leaf].groups {
+					sc.hitGroup(g)
 				}
-				if !fuzzy {
-					sc.markHit(t.rule)
-				}
-				sc.markGroups(tr, t)
 			}
+		}
+	}
+	for _, g := range sc.groupsHit {
+		for _, ti := range m.anchored[g] {
+			t := &m.triggers[ti]
+			if sc.isMatched[t.rule] || sc.isCand[t.rule] || !sc.complete(t) || (fuzzy && !sc.hadMainHit(t)) {
+				continue
+			}
+			sc.isCand[t.rule] = true
+			sc.candidates = append(sc.candidates, t.rule)
 		}
 	}
 	slices.Sort(sc.candidates)

@@ -629,11 +629,10 @@ func (v *view) wordStartingAt(b int32) int {
 	return lo
 }
 
-// squeezable reports whether a run of r is squeezed to one. Digits are not
-// (1000 is not 10), nor Ethiopic syllables, whose repetition is spelling
-// (ደላላ, broker), not emphasis.
-func squeezable(r rune) bool {
-	return !isDigit(r) && !(r >= 0x1200 && r <= 0x139F) && !(r >= 0x2D80 && r <= 0x2DDF)
-}
+// squeezable reports whether a run of r is squeezed to one: letters are,
+// digits are not (1000 is not 10). Ethiopic syllables are squeezed too,
+// so ደላላ (broker) reads ደላ: people repeat syllables for emphasis, and
+// terms fold the same way.
+func squeezable(r rune) bool { return !isDigit(r) }
 
 func isLowerASCII(b byte) bool { return 'a' <= b && b <= 'z' }

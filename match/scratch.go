@@ -1,7 +1,5 @@
 package match
 
-import "math/bits"
-
 // scratch holds the per-call buffers of a match. Matchers pool them so
 // that steady-state matching does not allocate.
 type scratch struct {
@@ -18,13 +16,13 @@ type scratch struct {
 	links     []spanLink
 	touched   []int32
 
-	// trigMask has, per trigger, the groups hit so far; maskTouched lists
-	// the triggers to reset. candidates are the rules with a trigger whose
-	// every group has a hit; isCand marks them.
-	trigMask    []uint8
-	maskTouched []int32
-	candidates  []int32
-	isCand      []bool
+	// groupHit marks the groups with a hit in this view; groupsHit lists
+	// them. candidates are the rules with a trigger whose every group has
+	// a hit; isCand marks them.
+	groupHit   []bool
+	groupsHit  []int32
+	candidates []int32
+	isCand     []bool
 
 	arena      []span
 	stack      []span // partial results of OR and AND nodes being evaluated
@@ -34,13 +32,11 @@ type scratch struct {
 	order      []int32 // matched, sorted, for results
 	isMatched  []bool
 
-	// hitRule marks the rules with a hit in the main view; only they may
-	// match in the fuzzy view. hitRules lists them for reset.
-	hitRule  []bool
-	hitRules []int32
-	// nearMiss reports whether some rule lacks a hit in just one group,
-	// the case where correcting a typo can make it match.
-	nearMiss bool
+	// mainHit marks the groups hit in the main view when the fuzzy view
+	// is evaluated: a rule may only match there if one of its groups had
+	// an exact hit. mainHits lists them for reset.
+	mainHit  []bool
+	mainHits []int32
 	// covered marks the words of the view being corrected that some term
 	// matched; they are never corrected.
 	covered []uint8
@@ -72,8 +68,8 @@ type spanLink struct {
 	next int32
 }
 
-func newScratch(nLeaves, nRules, nTriggers, nNodes int) *scratch {
-	sc := &scratch{leafFirst: make([]int32, nLeaves), trigMask: make([]uint8, nTriggers), isCand: make([]bool, nRules), isMatched: make([]bool, nRules), hitRule: make([]bool, nRules), fuzzBuf: make([]byte, 0, 8*fuzzyMax), memo: make([]memo, nNodes)}
+func newScratch(nLeaves, nRules, nGroups, nNodes int) *scratch {
+	sc := &scratch{leafFirst: make([]int32, nLeaves), groupHit: make([]bool, nGroups), mainHit: make([]bool, nGroups), isCand: make([]bool, nRules), isMatched: make([]bool, nRules), fuzzBuf: make([]byte, 0, 8*fuzzyMax), memo: make([]memo, nNodes)}
 	sc.views[viewLeet].mode, sc.views[viewArabizi].mode = modeLeet, modeArabizi
 	for i := range sc.leafFirst {
 		sc.leafFirst[i] = -1
@@ -84,11 +80,10 @@ func newScratch(nLeaves, nRules, nTriggers, nNodes int) *scratch {
 func (sc *scratch) reset() {
 	sc.resetView()
 	sc.clearMatches()
-	for _, r := range sc.hitRules {
-		sc.hitRule[r] = false
+	for _, g := range sc.mainHits {
+		sc.mainHit[g] = false
 	}
-	sc.hitRules = sc.hitRules[:0]
-	sc.nearMiss = false
+	sc.mainHits = sc.mainHits[:0]
 	sc.suppressed = sc.suppressed[:0]
 	sc.built = [numViews]bool{}
 }
@@ -106,10 +101,39 @@ func (sc *scratch) clearMatches() {
 	sc.suppressed = sc.suppressed[:0]
 }
 
-func (sc *scratch) markHit(ri int32) {
-	if !sc.hitRule[ri] {
-		sc.hitRule[ri] = true
-		sc.hitRules = append(sc.hitRules, ri)
+// keepMainGroups remembers the groups hit in the main view before the
+// fuzzy view is evaluated.
+func (sc *scratch) keepMainGroups() {
+	for _, g := range sc.groupsHit {
+		sc.mainHit[g] = true
+	}
+	sc.mainHits = append(sc.mainHits, sc.groupsHit...)
+}
+
+// hadMainHit reports whether one of t's groups had an exact hit.
+func (sc *scratch) hadMainHit(t *trigger) bool {
+	for _, g := range t.groups[:t.n] {
+		if sc.mainHit[g] {
+			return true
+		}
+	}
+	return false
+}
+
+// complete reports whether every group of t has a hit.
+func (sc *scratch) complete(t *trigger) bool {
+	for _, g := range t.groups[:t.n] {
+		if !sc.groupHit[g] {
+			return false
+		}
+	}
+	return true
+}
+
+func (sc *scratch) hitGroup(g int32) {
+	if !sc.groupHit[g] {
+		sc.groupHit[g] = true
+		sc.groupsHit = append(sc.groupsHit, g)
 	}
 }
 
@@ -120,10 +144,10 @@ func (sc *scratch) resetView() {
 	for _, l := range sc.touched {
 		sc.leafFirst[l] = -1
 	}
-	for _, t := range sc.maskTouched {
-		sc.trigMask[t] = 0
+	for _, g := range sc.groupsHit {
+		sc.groupHit[g] = false
 	}
-	sc.maskTouched = sc.maskTouched[:0]
+	sc.groupsHit = sc.groupsHit[:0]
 	for _, r := range sc.candidates {
 		sc.isCand[r] = false
 	}
@@ -132,31 +156,14 @@ func (sc *scratch) resetView() {
 	sc.candidates = sc.candidates[:0]
 }
 
-func (sc *scratch) addLeafSpan(leaf int32, sp span) {
-	if sc.leafFirst[leaf] < 0 {
+// addLeafSpan records a span for leaf and reports whether it is the
+// leaf's first.
+func (sc *scratch) addLeafSpan(leaf int32, sp span) bool {
+	first := sc.leafFirst[leaf] < 0
+	if first {
 		sc.touched = append(sc.touched, leaf)
 	}
 	sc.links = append(sc.links, spanLink{sp: sp, next: sc.leafFirst[leaf]})
 	sc.leafFirst[leaf] = int32(len(sc.links) - 1)
-}
-
-// markGroups records a hit in groups tr.bits of trigger tr.trigger and
-// makes its rule a candidate when all the trigger's groups are hit.
-func (sc *scratch) markGroups(tr triggerRef, t trigger) {
-	old := sc.trigMask[tr.trigger]
-	if old == t.full {
-		return
-	}
-	if old == 0 {
-		sc.maskTouched = append(sc.maskTouched, tr.trigger)
-	}
-	now := old | tr.bits
-	sc.trigMask[tr.trigger] = now
-	if bits.OnesCount8(t.full&^now) == 1 {
-		sc.nearMiss = true
-	}
-	if now == t.full && !sc.isCand[t.rule] {
-		sc.isCand[t.rule] = true
-		sc.candidates = append(sc.candidates, t.rule)
-	}
+	return first
 }

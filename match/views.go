@@ -68,7 +68,7 @@ func (v *view) segment(src *view, vocab *hashIndex) {
 				g = utf8.AppendRune(g, r)
 			}
 		}
-		v.addSegments(g, vocab, origS, origE)
+		v.addSegments(g, vocab, origS, origE, ws[i].hashtag && j-i == 1)
 		i = j
 	}
 }
@@ -85,8 +85,12 @@ func (v *view) copyWord(src *view, w word) {
 
 // addSegments appends g split into vocabulary words by dynamic
 // programming: the split leaving the fewest bytes outside vocabulary
-// words wins, then the one with the fewest pieces.
-func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32) {
+// words wins, then the one with the fewest pieces. A hashtag keeps any
+// split (its unknown pieces become words); letters that were spaced out
+// are split only when at most one letter is left over (a one-letter word
+// glued on, as in "a s m u g g l e r"), and otherwise stay one word, so
+// "f e r i b o t l a" is not cut into unrelated terms.
+func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hashtag bool) {
 	n := len(g)
 	if n == 0 {
 		return
@@ -109,6 +113,10 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32) {
 				unknown[i], pieces[i], from[i], known[i] = unknown[j], pieces[j]+1, int8(j), true
 			}
 		}
+	}
+	if !hashtag && (unknown[n] > 2 || unknown[n] > 0 && utf8.RuneCount(g) <= 3) {
+		v.addWord(g, origS, origE)
+		return
 	}
 	// Walk back to collect the cut points, then emit pieces in order,
 	// merging consecutive unknown bytes into one word.
