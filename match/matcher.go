@@ -19,9 +19,7 @@ type Matcher struct {
 	leaves   []leafInfo
 	rules    []compiledRule
 	triggers []trigger
-	// groups are the distinct requirement groups; anchored[g] lists the
-	// triggers checked when group g gets its first hit.
-	anchored [][]int32
+	nGroups  int
 	excludes []*node // per rule file; nil when the file has none
 	nNodes   int
 	version  string
@@ -38,8 +36,11 @@ type leafRef struct {
 }
 
 type leafInfo struct {
-	// groups are the requirement groups this leaf belongs to.
+	// groups are the requirement groups this leaf belongs to, sorted.
 	groups []int32
+	// anchors are the triggers whose anchor group holds this leaf: the
+	// ones looked at when the leaf has a hit.
+	anchors []int32
 }
 
 // A trigger is one way a rule can become true: a set of requirement
@@ -94,14 +95,15 @@ type compiler struct {
 	// proclitics), and positive marks leaves that can make a rule match
 	// (not only under the right side of a NOT): typos are corrected only
 	// towards those, never towards an exclusion, which would veto.
-	leafWords [][]string
-	positive  []bool
-	groupIDs  map[string]int32
-	patIndex  map[string]int32
-	patterns  []string
-	patRefs   [][]leafRef
-	leafKey   map[string]int32
-	leaves    []leafInfo
+	leafWords   [][]string
+	positive    []bool
+	groupIDs    map[string]int32
+	groupLeaves [][]int32
+	patIndex    map[string]int32
+	patterns    []string
+	patRefs     [][]leafRef
+	leafKey     map[string]int32
+	leaves      []leafInfo
 }
 
 // Compile builds a Matcher from parsed rule files.
@@ -140,7 +142,7 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	m.vocab = newHashIndex(set)
 	fuzzyVocab := map[string]struct{}{}
 	for l, words := range c.leafWords {
-		if c.positive[l] {
+		if l < len(c.positive) && c.positive[l] {
 			for _, w := range words {
 				fuzzyVocab[w] = struct{}{}
 			}
@@ -148,12 +150,11 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	}
 	m.fuzzy = newFuzzyIndex(fuzzyVocab)
 	m.version = rulesVersion(files)
+	c.anchor(m)
 	m.patRefs = c.patRefs
 	m.leaves = c.leaves
 	m.nNodes = len(c.nodes)
-	m.anchor(len(c.groupIDs))
-	nGroups := len(c.groupIDs)
-	m.pool.New = func() any { return newScratch(len(m.leaves), len(m.rules), nGroups, m.nNodes) }
+	m.pool.New = func() any { return newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes) }
 	return m, nil
 }
 
@@ -201,6 +202,7 @@ func (c *compiler) group(leaves []int32) int32 {
 	}
 	id := int32(len(c.groupIDs))
 	c.groupIDs[key] = id
+	c.groupLeaves = append(c.groupLeaves, sorted)
 	for _, l := range sorted {
 		c.leaves[l].groups = append(c.leaves[l].groups, id)
 	}
@@ -208,24 +210,30 @@ func (c *compiler) group(leaves []int32) int32 {
 }
 
 // anchor files every trigger under the group it shares with the fewest
-// other triggers.
-func (m *Matcher) anchor(nGroups int) {
+// other triggers, on each leaf of that group.
+func (c *compiler) anchor(m *Matcher) {
+	nGroups := len(c.groupLeaves)
 	fanout := make([]int, nGroups)
 	for _, t := range m.triggers {
 		for _, g := range t.groups[:t.n] {
 			fanout[g]++
 		}
 	}
-	m.anchored = make([][]int32, nGroups)
 	for ti, t := range m.triggers {
 		best := t.groups[0]
 		for _, g := range t.groups[1:t.n] {
-			if fanout[g] < fanout[best] {
+			if fanout[g] < fanout[best] || fanout[g] == fanout[best] && len(c.groupLeaves[g]) < len(c.groupLeaves[best]) {
 				best = g
 			}
 		}
-		m.anchored[best] = append(m.anchored[best], int32(ti))
+		for _, l := range c.groupLeaves[best] {
+			c.leaves[l].anchors = append(c.leaves[l].anchors, int32(ti))
+		}
 	}
+	for l := range c.leaves {
+		slices.Sort(c.leaves[l].groups)
+	}
+	m.nGroups = nGroups
 }
 
 // alternatives returns the ways n can be true as lists of leaf groups: n
@@ -547,8 +555,8 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		main = viewSegmented
 	}
 	m.evalView(q, sc, main, false)
-	if len(sc.groupsHit) > 0 && len(q.Text) <= fuzzyMaxText && sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, sc) {
-		sc.keepMainGroups()
+	if len(sc.touched) > 0 && len(q.Text) <= fuzzyMaxText && sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, sc) {
+		sc.keepMainLeaves()
 		// The corrected view holds every exactly matched word of the
 		// main one, so it replaces the main view's result: exclusions
 		// get to see corrected words too.
@@ -576,17 +584,20 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 		startByte := h.end - m.ac.patLen[h.pat] + 1 // first byte of the first word
 		w := v.wordStartingAt(startByte)
 		for _, ref := range m.patRefs[h.pat] {
-			if sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1}) {
-				for _, g := range m.leaves[ref.leaf].groups {
-					sc.hitGroup(g)
-				}
-			}
+			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1})
 		}
 	}
-	for _, g := range sc.groupsHit {
-		for _, ti := range m.anchored[g] {
+	// Mark the groups of the leaves with hits (a flat write per group),
+	// then look at the triggers anchored on those leaves.
+	for _, l := range sc.touched {
+		for _, g := range m.leaves[l].groups {
+			sc.groupState[g].gen = sc.gen
+		}
+	}
+	for _, l := range sc.touched {
+		for _, ti := range m.leaves[l].anchors {
 			t := &m.triggers[ti]
-			if sc.isMatched[t.rule] || sc.isCand[t.rule] || !sc.complete(t) || (fuzzy && !sc.hadMainHit(t)) {
+			if sc.isMatched[t.rule] || sc.isCand[t.rule] || !m.complete(sc, t) || (fuzzy && !m.hadMainHit(sc, t)) {
 				continue
 			}
 			sc.isCand[t.rule] = true
@@ -776,4 +787,27 @@ func rulesVersion(files []*RuleFile) string {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// complete reports whether every group of t has a hit.
+func (m *Matcher) complete(sc *scratch, t *trigger) bool {
+	for _, g := range t.groups[:t.n] {
+		if sc.groupState[g].gen != sc.gen {
+			return false
+		}
+	}
+	return true
+}
+
+// hadMainHit reports whether one of t's groups had an exact hit in the
+// main view (kept by keepMainLeaves before the fuzzy view).
+func (m *Matcher) hadMainHit(sc *scratch, t *trigger) bool {
+	for _, g := range t.groups[:t.n] {
+		for _, l := range sc.mainLeaves {
+			if _, ok := slices.BinarySearch(m.leaves[l].groups, g); ok {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -16,11 +16,10 @@ type scratch struct {
 	links     []spanLink
 	touched   []int32
 
-	// groupHit marks the groups with a hit in this view; groupsHit lists
-	// them. candidates are the rules with a trigger whose every group has
-	// a hit; isCand marks them.
-	groupHit   []bool
-	groupsHit  []int32
+	// groupState[g].gen == gen marks group g as hit in this view.
+	// candidates are the rules with a trigger whose every group has a hit;
+	// isCand marks them.
+	groupState []groupState
 	candidates []int32
 	isCand     []bool
 
@@ -32,11 +31,10 @@ type scratch struct {
 	order      []int32 // matched, sorted, for results
 	isMatched  []bool
 
-	// mainHit marks the groups hit in the main view when the fuzzy view
-	// is evaluated: a rule may only match there if one of its groups had
-	// an exact hit. mainHits lists them for reset.
-	mainHit  []bool
-	mainHits []int32
+	// mainLeaves are the leaves hit in the main view, kept when the fuzzy
+	// view is evaluated: a rule may only match there if one of its groups
+	// had an exact hit.
+	mainLeaves []int32
 	// covered marks the words of the view being corrected that some term
 	// matched; they are never corrected.
 	covered []uint8
@@ -58,6 +56,10 @@ type suppression struct {
 	byFile bool
 }
 
+type groupState struct {
+	gen uint32
+}
+
 type memo struct {
 	gen    uint32
 	lo, hi int32
@@ -69,7 +71,7 @@ type spanLink struct {
 }
 
 func newScratch(nLeaves, nRules, nGroups, nNodes int) *scratch {
-	sc := &scratch{leafFirst: make([]int32, nLeaves), groupHit: make([]bool, nGroups), mainHit: make([]bool, nGroups), isCand: make([]bool, nRules), isMatched: make([]bool, nRules), fuzzBuf: make([]byte, 0, 8*fuzzyMax), memo: make([]memo, nNodes)}
+	sc := &scratch{leafFirst: make([]int32, nLeaves), groupState: make([]groupState, nGroups), isCand: make([]bool, nRules), isMatched: make([]bool, nRules), fuzzBuf: make([]byte, 0, 8*fuzzyMax), memo: make([]memo, nNodes)}
 	sc.views[viewLeet].mode, sc.views[viewArabizi].mode = modeLeet, modeArabizi
 	for i := range sc.leafFirst {
 		sc.leafFirst[i] = -1
@@ -80,10 +82,7 @@ func newScratch(nLeaves, nRules, nGroups, nNodes int) *scratch {
 func (sc *scratch) reset() {
 	sc.resetView()
 	sc.clearMatches()
-	for _, g := range sc.mainHits {
-		sc.mainHit[g] = false
-	}
-	sc.mainHits = sc.mainHits[:0]
+	sc.mainLeaves = sc.mainLeaves[:0]
 	sc.suppressed = sc.suppressed[:0]
 	sc.built = [numViews]bool{}
 }
@@ -101,40 +100,19 @@ func (sc *scratch) clearMatches() {
 	sc.suppressed = sc.suppressed[:0]
 }
 
-// keepMainGroups remembers the groups hit in the main view before the
+// keepMainLeaves remembers the leaves hit in the main view before the
 // fuzzy view is evaluated.
-func (sc *scratch) keepMainGroups() {
-	for _, g := range sc.groupsHit {
-		sc.mainHit[g] = true
-	}
-	sc.mainHits = append(sc.mainHits, sc.groupsHit...)
+func (sc *scratch) keepMainLeaves() {
+	sc.mainLeaves = append(sc.mainLeaves[:0], sc.touched...)
 }
 
-// hadMainHit reports whether one of t's groups had an exact hit.
-func (sc *scratch) hadMainHit(t *trigger) bool {
-	for _, g := range t.groups[:t.n] {
-		if sc.mainHit[g] {
-			return true
-		}
+// addLeafSpan records a span for leaf.
+func (sc *scratch) addLeafSpan(leaf int32, sp span) {
+	if sc.leafFirst[leaf] < 0 {
+		sc.touched = append(sc.touched, leaf)
 	}
-	return false
-}
-
-// complete reports whether every group of t has a hit.
-func (sc *scratch) complete(t *trigger) bool {
-	for _, g := range t.groups[:t.n] {
-		if !sc.groupHit[g] {
-			return false
-		}
-	}
-	return true
-}
-
-func (sc *scratch) hitGroup(g int32) {
-	if !sc.groupHit[g] {
-		sc.groupHit[g] = true
-		sc.groupsHit = append(sc.groupsHit, g)
-	}
+	sc.links = append(sc.links, spanLink{sp: sp, next: sc.leafFirst[leaf]})
+	sc.leafFirst[leaf] = int32(len(sc.links) - 1)
 }
 
 // resetView clears what one view's evaluation leaves behind, keeping the
@@ -144,26 +122,10 @@ func (sc *scratch) resetView() {
 	for _, l := range sc.touched {
 		sc.leafFirst[l] = -1
 	}
-	for _, g := range sc.groupsHit {
-		sc.groupHit[g] = false
-	}
-	sc.groupsHit = sc.groupsHit[:0]
 	for _, r := range sc.candidates {
 		sc.isCand[r] = false
 	}
 	sc.touched = sc.touched[:0]
 	sc.links = sc.links[:0]
 	sc.candidates = sc.candidates[:0]
-}
-
-// addLeafSpan records a span for leaf and reports whether it is the
-// leaf's first.
-func (sc *scratch) addLeafSpan(leaf int32, sp span) bool {
-	first := sc.leafFirst[leaf] < 0
-	if first {
-		sc.touched = append(sc.touched, leaf)
-	}
-	sc.links = append(sc.links, spanLink{sp: sp, next: sc.leafFirst[leaf]})
-	sc.leafFirst[leaf] = int32(len(sc.links) - 1)
-	return first
 }
