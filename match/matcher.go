@@ -41,6 +41,9 @@ type leafInfo struct {
 	// anchors are the triggers whose anchor group holds this leaf: the
 	// ones looked at when the leaf has a hit.
 	anchors []int32
+	// positive reports whether the leaf can make a rule match (it is not
+	// only under the right side of a NOT or in an exclusion).
+	positive bool
 }
 
 // A trigger is one way a rule can become true: a set of requirement
@@ -151,6 +154,9 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	m.fuzzy = newFuzzyIndex(fuzzyVocab)
 	m.version = rulesVersion(files)
 	c.anchor(m)
+	for l := range c.positive {
+		c.leaves[l].positive = c.positive[l]
+	}
 	m.patRefs = c.patRefs
 	m.leaves = c.leaves
 	m.nNodes = len(c.nodes)
@@ -555,7 +561,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		main = viewSegmented
 	}
 	m.evalView(q, sc, main, false)
-	if len(sc.touched) > 0 && len(q.Text) <= fuzzyMaxText && sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, sc) {
+	if m.anyPositiveHit(sc) && len(q.Text) <= fuzzyMaxText && sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, sc) {
 		sc.keepMainLeaves()
 		// The corrected view holds every exactly matched word of the
 		// main one, so it replaces the main view's result: exclusions
@@ -807,6 +813,17 @@ func (m *Matcher) hadMainHit(sc *scratch, t *trigger) bool {
 			if _, ok := slices.BinarySearch(m.leaves[l].groups, g); ok {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// anyPositiveHit reports whether a term that can make a rule match had a
+// hit: only then can correcting a typo complete a rule.
+func (m *Matcher) anyPositiveHit(sc *scratch) bool {
+	for _, l := range sc.touched {
+		if m.leaves[l].positive {
+			return true
 		}
 	}
 	return false
