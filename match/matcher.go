@@ -67,6 +67,10 @@ type compiledRule struct {
 	Rule
 	root     *node
 	catIndex uint8 // index of Category in Categories
+	// arabizi marks rules written for Arabizi (lang ar-latn): the only
+	// ones evaluated in the Arabizi view, whose reading of digits would
+	// garble other languages' terms and exclusions.
+	arabizi bool
 	file     int32
 	// langs is the rule's language restriction; nil means any.
 	langs []string
@@ -122,7 +126,7 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		for _, r := range f.Rules {
 			ri := int32(len(m.rules))
 			root := c.node(r.Expr, r.Lang)
-			m.rules = append(m.rules, compiledRule{Rule: r, root: root, file: int32(fi), langs: r.Languages, catIndex: uint8(slices.Index(Categories, r.Category))})
+			m.rules = append(m.rules, compiledRule{Rule: r, root: root, file: int32(fi), langs: r.Languages, catIndex: uint8(slices.Index(Categories, r.Category)), arabizi: strings.HasSuffix(r.Lang, "-latn")})
 			c.link(root, ri, m)
 		}
 	}
@@ -613,7 +617,7 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 	slices.Sort(sc.candidates)
 	for _, ri := range sc.candidates {
 		r := &m.rules[ri]
-		if r.Kinds&q.Kind == 0 {
+		if r.Kinds&q.Kind == 0 || (vi == viewArabizi && !r.arabizi) {
 			continue
 		}
 		if r.langs != nil && !slices.Contains(r.langs, q.Lang) {

@@ -108,7 +108,7 @@ func (v *view) normalize(text string) {
 			// disguise (smuggIer): the leet view reads it so.
 			if c == 'I' && i > 0 && i+1 < len(text) && isLowerASCII(text[i-1]) && isLowerASCII(text[i+1]) {
 				v.maybeLeet = true
-				if v.mode == modeLeet {
+				if v.mode != modeBase {
 					c = 'l'
 				}
 			}
@@ -147,7 +147,7 @@ func (v *view) normalize(text string) {
 				if i+1 < len(text) && asciiFold[text[i+1]&0x7f].word && !asciiFold[text[i+1]&0x7f].digit {
 					v.maybeLeet = true
 				}
-				if v.mode == modeLeet {
+				if v.mode != modeBase {
 					cls = classWord
 				}
 			}
@@ -223,7 +223,7 @@ func (v *view) foldEmit(r rune, start, end int32, open bool, cur runeClass) (boo
 func (v *view) foldedEmit(r rune, cls runeClass, start, end int32, open bool, cur runeClass) (bool, runeClass) {
 	if leetSymbol(r) != 0 { // only € is not ASCII
 		v.maybeLeet = true
-		if v.mode == modeLeet {
+		if v.mode != modeBase {
 			cls = classWord
 		}
 	}
@@ -480,16 +480,19 @@ func rewriteDigits(buf []byte, start int, mode viewMode, latinLetters bool) []by
 		r, n := utf8.DecodeRune(buf[i:])
 		i += n
 		if l := leetSymbol(r); l != 0 {
-			if !latinLetters || mode != modeLeet {
+			if !latinLetters {
 				continue
 			}
 			r = l
 		} else if latinLetters {
-			var l rune
-			if mode == modeLeet {
-				l = leetDigit(r)
-			} else {
-				l = arabiziDigit(r)
+			// The Arabizi view reads Arabizi's digits its own way and the
+			// rest (0, 1, 4) as leetspeak, so that a leet word such as an
+			// exclusion written $h0f3r still reads as a word there.
+			l := leetDigit(r)
+			if mode == modeArabizi {
+				if a := arabiziDigit(r); a != 0 {
+					l = a
+				}
 			}
 			if l != 0 {
 				r = l
