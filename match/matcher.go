@@ -71,7 +71,7 @@ type compiledRule struct {
 	// ones evaluated in the Arabizi view, whose reading of digits would
 	// garble other languages' terms and exclusions.
 	arabizi bool
-	file     int32
+	file    int32
 	// langs is the rule's language restriction; nil means any.
 	langs []string
 }
