@@ -11,6 +11,7 @@ func FuzzParseRuleFile(f *testing.F) {
 	f.Add("lang: ar\nrule: x\ncategory: smuggler\nmatch: مهرب\n  AND رقم\n")
 	f.Add("rule: x\n")
 	f.Add("lang: en\nrule: x\ncategory: crossing\nmatch: ((((a))))\n")
+	f.Add("lang: ar-latn\nset: b = bilm OR 9arib\nset: c = @b NEAR/2 uk\nrule: x\ncategory: crossing\nmatch: @c NOT news\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		rf, err := ParseRuleFile("fuzz.rules", []byte(src))
 		if err != nil {
@@ -52,7 +53,8 @@ func FuzzParseExpr(f *testing.F) {
 
 func FuzzMatch(f *testing.F) {
 	m := mustMatcher(f, "test.rules", "ar.rules")
-	for _, s := range []string{"small boat to uk", "السفر الى بريطانيا بالبلم", "s\u200bm\u00adu", "🚤\ufe0f🇬🇧", "\xff\xfe", "İı"} {
+	for _, s := range []string{"small boat to uk", "السفر الى بريطانيا بالبلم", "s\u200bm\u00adu", "🚤\ufe0f🇬🇧", "\xff\xfe", "İı",
+		"#boattouk", "s m u g g l e r", "$mu99l3r numb3r", "smuggIer", "ta7reeb bri6ania", "smugglr numbr calais", "\u202eboat"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
