@@ -2,8 +2,6 @@ package match_test
 
 import (
 	"bufio"
-	"fmt"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"strings"
@@ -38,22 +36,7 @@ func readLines(tb testing.TB, name string) []string {
 // to measure how the matcher scales with rule count.
 func generatedRules(tb testing.TB, n int) *match.RuleFile {
 	tb.Helper()
-	rng := rand.New(rand.NewPCG(7, 11))
-	syl := []string{"ka", "lo", "mi", "ren", "tu", "sa", "vor", "pe", "di", "gan", "zu", "ber", "lin", "ho", "ta", "nek"}
-	word := func() string {
-		var b strings.Builder
-		for range 2 + rng.IntN(3) {
-			b.WriteString(syl[rng.IntN(len(syl))])
-		}
-		return b.String()
-	}
-	var src strings.Builder
-	src.WriteString("lang: xx\n")
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&src, "rule: gen.r%d\ncategory: crossing\nmatch: (%s OR %s OR %s*) NEAR/4 (%s OR \"%s %s\")\n",
-			i, word(), word(), word(), word(), word(), word())
-	}
-	f, err := match.ParseRuleFile("generated.rules", []byte(src.String()))
+	f, err := match.ParseRuleFile("generated.rules", []byte(match.GeneratedRuleSource(n)))
 	if err != nil {
 		tb.Fatal(err)
 	}

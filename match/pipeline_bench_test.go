@@ -28,8 +28,9 @@ func benchInternal(b *testing.B, n int) *Matcher {
 	return m
 }
 
-// generatedSource is the same synthetic rule set as bench_test.go's
-// generatedRules (same seed and shape).
+// generatedSource returns n synthetic rules in the shipped style (a set
+// of alternatives NEAR another set) made of pronounceable pseudo-words,
+// with a fixed seed, for the scaling benchmarks here and in bench_test.go.
 func generatedSource(n int) string {
 	rng := rand.New(rand.NewPCG(7, 11))
 	syl := []string{"ka", "lo", "mi", "ren", "tu", "sa", "vor", "pe", "di", "gan", "zu", "ber", "lin", "ho", "ta", "nek"}

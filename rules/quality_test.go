@@ -204,16 +204,23 @@ func leet(s string) string {
 	})
 }
 
-// spaceLongest spells the longest word letter by letter with sep.
-func spaceLongest(s, sep string) string {
-	words := strings.Fields(s)
+// longestWord returns the index of the longest all-letter word of at
+// least min letters, or -1.
+func longestWord(words []string, min int) int {
 	best := -1
 	for i, w := range words {
 		r := []rune(w)
-		if len(r) >= 5 && allLetters(r) && (best < 0 || len(r) > utf8.RuneCountInString(words[best])) {
+		if len(r) >= min && allLetters(r) && (best < 0 || len(r) > utf8.RuneCountInString(words[best])) {
 			best = i
 		}
 	}
+	return best
+}
+
+// spaceLongest spells the longest word letter by letter with sep.
+func spaceLongest(s, sep string) string {
+	words := strings.Fields(s)
+	best := longestWord(words, 5)
 	if best < 0 {
 		return s
 	}
@@ -271,13 +278,7 @@ func hashtag(s string) string {
 // typo drops the middle letter of the longest word of 6+ letters.
 func typo(s string) string {
 	words := strings.Fields(s)
-	best := -1
-	for i, w := range words {
-		r := []rune(w)
-		if len(r) >= 6 && allLetters(r) && (best < 0 || len(r) > utf8.RuneCountInString(words[best])) {
-			best = i
-		}
-	}
+	best := longestWord(words, 6)
 	if best < 0 {
 		return s
 	}

@@ -1,0 +1,4 @@
+package match
+
+// GeneratedRuleSource exposes generatedSource to the external benchmarks.
+var GeneratedRuleSource = generatedSource
