@@ -16,6 +16,8 @@ type view struct {
 	buf   []byte
 	words []word
 
+	// cur is the word being written.
+	cur wordState
 	// mode says how digits and symbols inside Latin words are read.
 	mode viewMode
 	// maybeLeet reports whether the text has anything the leet view would
@@ -50,12 +52,19 @@ type word struct {
 	start, end   int32 // in view.buf
 	origS, origE int32 // in the original text
 	emoji        bool  // the word is an emoji (or a flag), not letters
+	hashtag      bool  // the word followed '#'
+}
+
+// wordState is what normalisation tracks about the word being written; it
+// lives in the view rather than in the word record, so the per-byte path
+// touches one small, fixed place.
+type wordState struct {
+	origE        int32 // end of the word so far in the original text
 	lastRune     rune  // last rune written, for squeezing repeats
 	letters      bool  // the word has a real letter
 	others       bool  // the word has a digit or a leet symbol
 	nonLatin     bool  // the word has a letter outside ASCII after folding
 	arabiziDigit bool  // the word has a digit Arabizi uses for a letter
-	hashtag      bool  // the word followed '#'
 }
 
 func (v *view) reset() {
@@ -112,9 +121,22 @@ func (v *view) normalize(text string) {
 					c = 'l'
 				}
 			}
+			e := asciiFold[c]
+			if e.word && !open {
+				// A letter or digit starting a word.
+				v.openWord(int32(i), false)
+				open, cur = true, classWord
+			} else if !e.word && open && e.plainSep {
+				// A space or punctuation ending a word.
+				v.closeWord()
+				open = false
+				v.pendingHash = c == '#'
+				i++
+				continue
+			}
 			// Hot path: a letter or digit continuing a word.
-			if e := asciiFold[c]; e.word && open && cur == classWord {
-				w := &v.words[len(v.words)-1]
+			if e.word && open && cur == classWord {
+				w := &v.cur
 				w.origE = int32(i + 1)
 				if e.digit {
 					w.others = true
@@ -168,7 +190,7 @@ func (v *view) normalize(text string) {
 		if r < fastFoldLimit {
 			if e := &fastFold[r]; e.n == 1 && e.cls == classWord && open && cur == classWord && e.r1 >= utf8.RuneSelf && e.r1 != '€' {
 				// Hot path: a non-ASCII letter continuing a word.
-				w := &v.words[len(v.words)-1]
+				w := &v.cur
 				w.origE = int32(i + size)
 				w.letters, w.nonLatin = true, true
 				if f := rune(e.r1); v.mode != modeBase || f != w.lastRune || !squeezable(f) {
@@ -232,9 +254,10 @@ func (v *view) foldedEmit(r rune, cls runeClass, start, end int32, open bool, cu
 
 // asciiEntry is the folding of an ASCII byte.
 type asciiEntry struct {
-	b     byte // lower-cased
-	word  bool // a letter or digit
-	digit bool
+	b        byte // lower-cased
+	word     bool // a letter or digit
+	digit    bool
+	plainSep bool // a separator that is not a leet symbol
 }
 
 // asciiFold folds ASCII in one lookup; it is never written after init.
@@ -244,7 +267,8 @@ var asciiFold = func() (t [utf8.RuneSelf]asciiEntry) {
 		if 'A' <= b && b <= 'Z' {
 			b += 'a' - 'A'
 		}
-		t[c] = asciiEntry{b: b, word: ('a' <= b && b <= 'z') || ('0' <= b && b <= '9'), digit: '0' <= b && b <= '9'}
+		word := ('a' <= b && b <= 'z') || ('0' <= b && b <= '9')
+		t[c] = asciiEntry{b: b, word: word, digit: '0' <= b && b <= '9', plainSep: !word && leetSymbol(rune(b)) == 0}
 	}
 	return t
 }()
@@ -337,7 +361,7 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 		}
 		v.openWord(start, true)
 		v.buf = utf8.AppendRune(v.buf, r)
-		v.words[len(v.words)-1].origE = end
+		v.cur.origE = end
 		v.closeWord()
 		return false, classSep
 	}
@@ -351,7 +375,7 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 		v.openWord(start, cls == classFlag)
 		open, cur = true, cls
 	}
-	w := &v.words[len(v.words)-1]
+	w := &v.cur
 	w.origE = end
 	if cls == classWord {
 		switch {
@@ -444,7 +468,8 @@ func leetDigit(r rune) rune {
 }
 
 func (v *view) openWord(origStart int32, emoji bool) {
-	v.words = append(v.words, word{start: int32(len(v.buf)), origS: origStart, origE: origStart, emoji: emoji, hashtag: v.pendingHash})
+	v.words = append(v.words, word{start: int32(len(v.buf)), origS: origStart, emoji: emoji, hashtag: v.pendingHash})
+	v.cur = wordState{origE: origStart}
 	if v.pendingHash {
 		v.hasHashtag, v.pendingHash = true, false
 	}
@@ -452,8 +477,9 @@ func (v *view) openWord(origStart int32, emoji bool) {
 
 func (v *view) closeWord() {
 	w := &v.words[len(v.words)-1]
+	w.origE = v.cur.origE
 	if v.mode != modeBase && !w.emoji {
-		v.buf = rewriteDigits(v.buf, int(w.start), v.mode, w.letters && !w.nonLatin)
+		v.buf = rewriteDigits(v.buf, int(w.start), v.mode, v.cur.letters && !v.cur.nonLatin)
 		if int32(len(v.buf)) == w.start {
 			v.words = v.words[:len(v.words)-1]
 			return
