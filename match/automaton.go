@@ -245,9 +245,3 @@ func (a *automaton) scan(text []byte, hits []hit) []hit {
 	}
 	return hits
 }
-
-// size reports the automaton's table size in bytes, for benchmarks and
-// tests.
-func (a *automaton) size() int {
-	return 4*(len(a.dense)+len(a.edgeStart)+len(a.edgeNext)+len(a.fail)+len(a.outStart)+len(a.outs)+len(a.patLen)) + 2*len(a.edgeClass)
-}

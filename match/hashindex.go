@@ -90,6 +90,3 @@ func (h *hashIndex) lookup(b []byte) ([]int32, bool) {
 		}
 	}
 }
-
-// size reports the index's memory in bytes.
-func (h *hashIndex) size() int { return 8*len(h.keys) + 4*len(h.vals) + 4*len(h.more) }
