@@ -715,9 +715,11 @@ func (m *Matcher) evalNode(n *node, sc *scratch) (int32, int32) {
 	panic("match: unknown op")
 }
 
-// near appends, for each span of a, one span covering it and the first
-// span of b that does not overlap it and has at most dist words between
-// them, and returns the appended range. Spans of b are sorted by start and
+// near appends, for each span of a, the spans covering it and its
+// tightest partner in b on either side (the one ending last before it and
+// the one starting first after it, within dist words), and returns the
+// appended range. Those two are at least as tight as any other pairing,
+// so an enclosing NEAR loses nothing. Spans of b are sorted by start and
 // searched by binary search, so hostile texts with thousands of repeated
 // terms cost O(n log n), not O(n²).
 func (sc *scratch) near(alo, ahi, blo, bhi, dist int32) (int32, int32) {
@@ -734,14 +736,30 @@ func (sc *scratch) near(alo, ahi, blo, bhi, dist int32) (int32, int32) {
 		// before it) to dist+1 words after its end.
 		from := a.s - dist - maxLen - 1
 		first, _ := slices.BinarySearchFunc(bs, from, func(x span, t int32) int { return int(x.s - t) })
+		var before, after span
+		haveBefore, haveAfter := false, false
 		for _, b := range bs[first:] {
 			if b.s > a.e+dist+1 {
 				break
 			}
-			if sp, ok := nearPair(a, b, dist); ok {
-				sc.arena = append(sc.arena, sp)
-				break
+			if _, ok := nearPair(a, b, dist); !ok {
+				continue
 			}
+			if b.s < a.s {
+				if !haveBefore || b.e > before.e || b.e == before.e && b.s > before.s {
+					before, haveBefore = b, true
+				}
+			} else if !haveAfter || b.e < after.e {
+				after, haveAfter = b, true
+			}
+		}
+		if haveBefore {
+			sp, _ := nearPair(a, before, dist)
+			sc.arena = append(sc.arena, sp)
+		}
+		if haveAfter {
+			sp, _ := nearPair(a, after, dist)
+			sc.arena = append(sc.arena, sp)
 		}
 	}
 	return lo, int32(len(sc.arena))

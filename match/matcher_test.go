@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -44,6 +45,8 @@ func TestMatch(t *testing.T) {
 		{"spaced with spaces and underscores", Query{Text: "s m u g g l e r_number", Kind: KindSearch}, []string{"en.smuggler.contact"}},
 		{"leetspeak", Query{Text: "$mu99l3r numb3r", Kind: KindSearch}, []string{"en.smuggler.contact"}},
 		{"capital I for l", Query{Text: "smuggIer number", Kind: KindSearch}, []string{"en.smuggler.contact"}},
+		{"exclamation and euro are not leet", Query{Text: "sm@ll boat to the UK! 1500€", Kind: KindSearch}, []string{"en.crossing.boat_uk"}},
+		{"a mention is not leet", Query{Text: "contact @smuggler", Kind: KindSearch}, []string{"en.smuggler.contact"}},
 		{"leet and spacing with a distant partner", Query{Text: "sm@ll b0at to u.k", Kind: KindSearch}, []string{"en.crossing.boat_uk"}},
 		{"leet leaves prices alone", Query{Text: "b0at uk 1200", Kind: KindSearch}, []string{"en.crossing.boat_uk"}},
 		{"cyrillic lookalikes", Query{Text: "smuggl\u0435r c\u043entact", Kind: KindSearch}, []string{"en.smuggler.contact"}},
@@ -120,5 +123,34 @@ func TestMatchManyRepeats(t *testing.T) {
 	text = strings.Repeat("boat uk ", 8000)
 	if got := m.Match(Query{Text: text, Kind: KindView}); !got.Matched {
 		t.Error("repeated pair did not match")
+	}
+}
+
+// TestGenerationWrap: the per-view generation stamp may wrap on a pooled
+// scratch that lives for billions of calls; matching must not change.
+func TestGenerationWrap(t *testing.T) {
+	m := mustMatcher(t, "test.rules")
+	sc := newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes)
+	sc.gen = math.MaxUint32 - 1
+	for i := 0; i < 4; i++ {
+		m.run(Query{Text: "small boat to the UK", Kind: KindSearch}, sc)
+		if got := m.result(sc).Rules; !slices.Equal(got, []string{"en.crossing.boat_uk"}) {
+			t.Fatalf("call %d around the wrap: rules = %v", i, got)
+		}
+	}
+}
+
+// TestNestedNear: a NEAR inside a NEAR keeps the tightest pairing.
+func TestNestedNear(t *testing.T) {
+	f, err := ParseRuleFile("n.rules", []byte("lang: en\nrule: r\ncategory: crossing\nmatch: (alpha NEAR/2 bravo) NEAR/0 charlie\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Compile([]*RuleFile{f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Match(Query{Text: "bravo x alpha bravo charlie", Kind: KindSearch}).Matched {
+		t.Error("alpha bravo charlie are adjacent, but the nested NEAR missed")
 	}
 }

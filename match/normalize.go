@@ -42,7 +42,7 @@ type viewMode uint8
 
 const (
 	modeBase    viewMode = iota // as written
-	modeLeet                    // b0at, $mu99l3r, sm@ll: digits and @ $ ! | € as letters
+	modeLeet                    // b0at, $mu99l3r, sm@ll: digits and @ $ ! | as letters
 	modeArabizi                 // ta7reeb, bri6ania: digits as the Arabic letters they stand for
 )
 
@@ -115,7 +115,7 @@ func (v *view) normalize(text string) {
 		if c < utf8.RuneSelf {
 			// A capital I between lower-case letters is usually an l in
 			// disguise (smuggIer): the leet view reads it so.
-			if c == 'I' && i > 0 && i+1 < len(text) && isLowerASCII(text[i-1]) && isLowerASCII(text[i+1]) {
+			if c == 'I' && i > 0 && i+1 < len(text) && isLowerASCII(text[i-1]) && isLowerASCII(text[i+1]) && !camelCase(text, i) {
 				v.maybeLeet = true
 				if v.mode != modeBase {
 					c = 'l'
@@ -163,12 +163,8 @@ func (v *view) normalize(text string) {
 			switch {
 			case ('a' <= r && r <= 'z') || ('0' <= r && r <= '9'):
 				cls = classWord
-			case leetSymbol(r) != 0:
-				// Only a symbol right before a letter is leetspeak
-				// (sm@ll, $mu99ler); "great!" and "$100" are not.
-				if i+1 < len(text) && asciiFold[text[i+1]&0x7f].word && !asciiFold[text[i+1]&0x7f].digit {
-					v.maybeLeet = true
-				}
+			case leetSymbol(r) != 0 && leetLetterAt(text, i):
+				v.maybeLeet = true
 				if v.mode != modeBase {
 					cls = classWord
 				}
@@ -188,7 +184,7 @@ func (v *view) normalize(text string) {
 			v.rtlOverride = true // a signal: text hidden by reversal
 		}
 		if r < fastFoldLimit {
-			if e := &fastFold[r]; e.n == 1 && e.cls == classWord && open && cur == classWord && e.r1 >= utf8.RuneSelf && e.r1 != '€' {
+			if e := &fastFold[r]; e.n == 1 && e.cls == classWord && open && cur == classWord && e.r1 >= utf8.RuneSelf {
 				// Hot path: a non-ASCII letter continuing a word.
 				w := &v.cur
 				w.origE = int32(i + size)
@@ -243,12 +239,6 @@ func (v *view) foldEmit(r rune, start, end int32, open bool, cur runeClass) (boo
 
 // foldedEmit emits a rune that is already folded.
 func (v *view) foldedEmit(r rune, cls runeClass, start, end int32, open bool, cur runeClass) (bool, runeClass) {
-	if leetSymbol(r) != 0 { // only € is not ASCII
-		v.maybeLeet = true
-		if v.mode != modeBase {
-			cls = classWord
-		}
-	}
 	return v.emit(r, cls, start, end, open, cur)
 }
 
@@ -417,10 +407,44 @@ func leetSymbol(r rune) rune {
 		return 'i'
 	case '|':
 		return 'l'
-	case '€':
-		return 'e'
 	}
 	return 0
+}
+
+// leetLetterAt reports whether the symbol at text[i] stands for a letter:
+// inside a word (sm@ll, h!gh), or $ starting or ending one ($mu99ler,
+// b04t$). A mention (@smuggler), an exclamation (UK!) or a price ($100)
+// is not.
+func leetLetterAt(text string, i int) bool {
+	prev := i > 0 && (isAlnumASCII(text[i-1]) || leetSymbol(rune(text[i-1])) != 0)
+	next := i+1 < len(text) && isAlnumASCII(text[i+1])
+	if text[i] == '$' && !prev {
+		// $ starting a word is a letter if a letter follows in the word
+		// ($mu99l3r, $4l3), a currency sign if only digits do ($100).
+		for j := i + 1; j < len(text) && (isAlnumASCII(text[j]) || text[j] == '$' || text[j] >= utf8.RuneSelf); j++ {
+			if !isDigitByte(text[j]) && text[j] != '$' {
+				return true
+			}
+		}
+		return false
+	}
+	return prev && (next || text[i] == '$')
+}
+
+func isAlnumASCII(b byte) bool { return b < utf8.RuneSelf && asciiFold[b].word }
+
+func isDigitByte(b byte) bool { return '0' <= b && b <= '9' }
+
+// camelCase reports whether the word around text[i] has a capital letter
+// before i (LinkedIn, #BoatToIreland): its capital I is a capital, not an
+// l in disguise.
+func camelCase(text string, i int) bool {
+	for j := i - 1; j >= 0 && isAlnumASCII(text[j]); j-- {
+		if 'A' <= text[j] && text[j] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // arabiziDigit returns the Latin letter signpost reads for a digit that
@@ -602,7 +626,6 @@ var foldTable = map[rune]folded{
 	'ħ': {'h', 0, classWord},
 	'æ': {'a', 'e', classWord},
 	'œ': {'o', 'e', classWord},
-	'€': {'€', 0, classSep}, // a separator, except in the leet view
 
 	// Cyrillic and Greek letters that look like Latin ones (the Latin part
 	// of Unicode TR39's confusables), so that "smuggler" typed with a

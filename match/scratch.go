@@ -3,9 +3,9 @@ package match
 // scratch holds the per-call buffers of a match. Matchers pool them so
 // that steady-state matching does not allocate.
 type scratch struct {
-	// views are the renderings of the text that are matched: the base
-	// view, then, only when the text calls for them, its one-letter runs
-	// joined, the leet view, and the leet view's runs joined.
+	// views are the renderings of the text (see views.go): the canonical
+	// view, and the leet, segmented, fuzzy and Arabizi views when the
+	// text calls for them.
 	views [numViews]view
 	built [numViews]bool
 	hits  []hit
@@ -119,6 +119,13 @@ func (sc *scratch) addLeafSpan(leaf int32, sp span) {
 // matches found so far.
 func (sc *scratch) resetView() {
 	sc.gen++
+	if sc.gen == 0 {
+		// The generation wrapped (after ~4 billion views on one pooled
+		// scratch): stamps from the last cycle would read as current.
+		clear(sc.memo)
+		clear(sc.groupState)
+		sc.gen = 1
+	}
 	for _, l := range sc.touched {
 		sc.leafFirst[l] = -1
 	}
