@@ -51,7 +51,7 @@ func (e *Expr) String() string {
 			s += "*"
 		}
 		if e.Phrase {
-			s = strconv.Quote(s)
+			s = `"` + s + `"` // a phrase cannot contain '"'; no escaping
 		}
 		return s
 	}

@@ -97,7 +97,7 @@ var arabicProclitics = []string{"و", "ف", "ب", "ل", "ك", "ال", "وال", 
 // compiler turns rule expressions into nodes and automaton patterns,
 // sharing leaves between rules that use the same term.
 type compiler struct {
-	nodes map[string]*node // by Expr.String(), to share identical subexpressions
+	nodes map[string]*node // by structure, to share identical subexpressions
 	// leafWords are each leaf's words as written (canonical view, no
 	// proclitics), and positive marks leaves that can make a rule match
 	// (not only under the right side of a NOT): typos are corrected only
@@ -338,20 +338,31 @@ func (c *compiler) node(e *Expr, lang string) *node {
 	if e.Set != "" {
 		return c.node(e.Kids[0], lang)
 	}
-	// Terms compile differently per language (Arabic proclitics), so the
-	// language is part of the key.
-	key := lang + "\x00" + e.String()
+	// Nodes are keyed by their structure: the language (terms compile
+	// differently per language: Arabic proclitics), the operator and the
+	// children's node ids, so identical subexpressions share a node
+	// whatever sets they were written with, and building a key costs the
+	// same at every depth.
+	var b strings.Builder
+	var kids []*node
+	if e.Op == OpTerm {
+		fmt.Fprintf(&b, "%s\x00t\x00%s\x00%v\x00%v", lang, e.Term, e.Prefix, e.Phrase)
+	} else {
+		fmt.Fprintf(&b, "%s\x00%d\x00%d", lang, e.Op, e.Dist)
+		kids = make([]*node, len(e.Kids))
+		for i, k := range e.Kids {
+			kids[i] = c.node(k, lang)
+			fmt.Fprintf(&b, "\x00%d", kids[i].id)
+		}
+	}
+	key := b.String()
 	if n, ok := c.nodes[key]; ok {
 		return n
 	}
-	n := &node{op: e.Op, id: int32(len(c.nodes)), dist: int32(e.Dist)}
+	n := &node{op: e.Op, id: int32(len(c.nodes)), dist: int32(e.Dist), kids: kids}
 	c.nodes[key] = n
 	if e.Op == OpTerm {
 		n.leaf = c.leaf(e, lang)
-		return n
-	}
-	for _, k := range e.Kids {
-		n.kids = append(n.kids, c.node(k, lang))
 	}
 	return n
 }
@@ -807,6 +818,16 @@ func rulesVersion(files []*RuleFile) string {
 	h := sha256.New()
 	for _, f := range files {
 		fmt.Fprintf(h, "%s\x00%s\x00", f.Name, f.Lang)
+		// Sets render by name inside expressions, so hash their
+		// definitions too: editing a set changes the version.
+		names := make([]string, 0, len(f.Sets))
+		for name := range f.Sets {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			fmt.Fprintf(h, "@%s=%s\x00", name, f.Sets[name])
+		}
 		if f.Exclude != nil {
 			fmt.Fprintf(h, "%s\x00", f.Exclude)
 		}

@@ -86,3 +86,35 @@ func TestLoadRules(t *testing.T) {
 		t.Error("no rule files: no error")
 	}
 }
+
+// TestSetsAcrossFiles: two files may use the same set name for different
+// terms, and editing a set changes the rules version.
+func TestSetsAcrossFiles(t *testing.T) {
+	parse := func(name, src string) *RuleFile {
+		f, err := ParseRuleFile(name, []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	a := parse("a.rules", "lang: en\nset: v = boat\nrule: r1\ncategory: crossing\nmatch: @v NEAR/3 uk\n")
+	b := parse("b.rules", "lang: en\nset: v = raft\nrule: r2\ncategory: crossing\nmatch: @v NEAR/3 uk\n")
+	m, err := Compile([]*RuleFile{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Match(Query{Text: "raft to uk", Kind: KindSearch}).Rules; len(got) != 1 || got[0] != "en.r2" {
+		t.Errorf("raft to uk: %v, want [en.r2]", got)
+	}
+	if got := m.Match(Query{Text: "boat to uk", Kind: KindSearch}).Rules; len(got) != 1 || got[0] != "en.r1" {
+		t.Errorf("boat to uk: %v, want [en.r1]", got)
+	}
+	b2 := parse("b.rules", "lang: en\nset: v = dinghy\nrule: r2\ncategory: crossing\nmatch: @v NEAR/3 uk\n")
+	m2, err := Compile([]*RuleFile{a, b2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Version() == m2.Version() {
+		t.Error("editing a set did not change the rules version")
+	}
+}
