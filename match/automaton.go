@@ -37,8 +37,8 @@ type automaton struct {
 }
 
 // denseDepth is the depth up to which states get dense rows: the space
-// that starts every pattern plus three bytes covers the prefixes most
-// words of a text share with some term.
+// that starts every pattern plus seven bytes, the prefixes most words of
+// a text share with some term (measured best among 3, 5, 8 and 12).
 const denseDepth = 8
 
 // hit is one pattern occurrence: the pattern and the end offset (exclusive)

@@ -11,9 +11,10 @@ import (
 // number in the hundreds of thousands (the typo index): a flat table of
 // integers holds no pointers for the garbage collector to scan and takes
 // a third of the memory, and a lookup hashes once and usually reads one
-// slot. Two strings with the same hash share a list; every user verifies
-// its candidates (an edit distance, a vocabulary word split), so a
-// collision costs a check, not a wrong answer.
+// slot. Two strings with the same 64-bit hash share a list; the typo
+// index verifies every candidate with an edit distance, and a collision
+// in the segmentation vocabulary (odds about 2^-40 for its size) would
+// only split a glued word differently.
 type hashIndex struct {
 	seed maphash.Seed
 	mask uint64

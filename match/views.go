@@ -34,8 +34,9 @@ func (v *view) needsSegmenting() bool {
 
 // segment fills v from src, joining runs of two or more one-letter words
 // and splitting hashtags and joined runs into vocabulary words: "s m u g
-// g l e r" and "#boattouk" become "smugler" and "boat to uk". Pieces
-// that are not vocabulary words are kept as words of their own.
+// g l e r" and "#smugglercontact" become "smugler" and "smugler
+// contact". Pieces that are not vocabulary words are kept as words of
+// their own.
 func (v *view) segment(src *view, vocab *hashIndex) {
 	v.reset()
 	ws := src.words
@@ -87,8 +88,9 @@ func (v *view) copyWord(src *view, w word) {
 // programming: the split leaving the fewest bytes outside vocabulary
 // words wins, then the one with the fewest pieces. A hashtag keeps any
 // split (its unknown pieces become words); letters that were spaced out
-// are split only when at most one letter is left over (a one-letter word
-// glued on, as in "a s m u g g l e r"), and otherwise stay one word, so
+// are split only when at most two bytes (one letter of most scripts) are
+// left over, as when a one-letter word is glued on ("a s m u g g l e r"),
+// and a run of three letters or fewer with any left over stays whole, so
 // "f e r i b o t l a" is not cut into unrelated terms.
 func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hashtag bool) {
 	n := len(g)
