@@ -61,8 +61,11 @@ func Lint(files []*RuleFile, fsys fs.FS, benignDir string) ([]Finding, error) {
 				if text == "" || strings.HasPrefix(text, "#") {
 					continue
 				}
+				// The corpus file's name is its language, so rules limited
+				// to that language (languages:) are tried too.
+				lang := strings.TrimSuffix(path.Base(name), ".txt")
 				for _, kind := range []Kind{KindSearch, KindView} {
-					res := m.Match(Query{Text: text, Kind: kind})
+					res := m.Match(Query{Text: text, Kind: kind, Lang: lang})
 					for _, id := range res.Rules {
 						out = append(out, Finding{File: name, Line: n, Severity: "error", Rule: id,
 							Message: fmt.Sprintf("fires on benign text %q", text)})
