@@ -115,7 +115,14 @@ type tok struct {
 
 func lexExpr(s string) ([]tok, error) {
 	var toks []tok
-	col := func(i int) int { return utf8.RuneCountInString(s[:i]) + 1 }
+	// col converts a byte offset to a 1-based rune column; offsets only
+	// grow, so it counts incrementally (a long line stays linear).
+	lastI, lastCol := 0, 1
+	col := func(i int) int {
+		lastCol += utf8.RuneCountInString(s[lastI:i])
+		lastI = i
+		return lastCol
+	}
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {

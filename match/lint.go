@@ -88,17 +88,30 @@ func Lint(files []*RuleFile, fsys fs.FS, benignDir string) ([]Finding, error) {
 
 func lintFile(f *RuleFile) []Finding {
 	var out []Finding
-	// walk visits e and everything under it, through set references.
+	// walk visits e and everything under it, going into each set once
+	// per walk: sets built from sets would otherwise be walked
+	// exponentially often.
+	var walked map[*Expr]bool
 	var walk func(e *Expr, visit func(*Expr))
 	walk = func(e *Expr, visit func(*Expr)) {
 		visit(e)
+		if e.Set != "" {
+			if walked[e.Kids[0]] {
+				return
+			}
+			walked[e.Kids[0]] = true
+		}
 		for _, k := range e.Kids {
 			walk(k, visit)
 		}
 	}
+	walkFrom := func(e *Expr, visit func(*Expr)) {
+		walked = map[*Expr]bool{}
+		walk(e, visit)
+	}
 	seen := map[string]bool{} // each short term is reported once per file
 	for _, r := range f.Rules {
-		walk(r.Expr, func(e *Expr) {
+		walkFrom(r.Expr, func(e *Expr) {
 			if e.Op != OpTerm || e.Phrase || e.Prefix || seen[e.Term] {
 				return
 			}
@@ -114,14 +127,14 @@ func lintFile(f *RuleFile) []Finding {
 	// through another set.
 	usedByRules := map[string]bool{}
 	for _, r := range f.Rules {
-		walk(r.Expr, func(e *Expr) {
+		walkFrom(r.Expr, func(e *Expr) {
 			if e.Set != "" {
 				usedByRules[e.Set] = true
 			}
 		})
 	}
 	if f.Exclude != nil {
-		walk(f.Exclude, func(e *Expr) {
+		walkFrom(f.Exclude, func(e *Expr) {
 			if e.Set != "" {
 				usedByRules[e.Set] = true
 			}

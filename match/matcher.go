@@ -98,6 +98,11 @@ var arabicProclitics = []string{"و", "ف", "ب", "ل", "ك", "ال", "وال", 
 // sharing leaves between rules that use the same term.
 type compiler struct {
 	nodes map[string]*node // by structure, to share identical subexpressions
+	// Memoised per node id: see alternatives.
+	altMemo  map[int32][][][]int32
+	conjMemo map[int32][][]int32
+	leafMemo map[int32][]int32
+	byExpr   map[exprKey]*node
 	// leafWords are each leaf's words as written (canonical view, no
 	// proclitics), and positive marks leaves that can make a rule match
 	// (not only under the right side of a NOT): typos are corrected only
@@ -115,7 +120,9 @@ type compiler struct {
 
 // Compile builds a Matcher from parsed rule files.
 func Compile(files []*RuleFile) (*Matcher, error) {
-	c := &compiler{nodes: map[string]*node{}, groupIDs: map[string]int32{}, patIndex: map[string]int32{}, leafKey: map[string]int32{}}
+	c := &compiler{nodes: map[string]*node{}, groupIDs: map[string]int32{}, patIndex: map[string]int32{}, leafKey: map[string]int32{},
+		altMemo: map[int32][][][]int32{}, conjMemo: map[int32][][]int32{}, leafMemo: map[int32][]int32{},
+		byExpr: map[exprKey]*node{}}
 	m := &Matcher{}
 	for fi, f := range files {
 		var excl *node
@@ -182,10 +189,10 @@ func (c *compiler) link(root *node, ri int32, m *Matcher) {
 	if len(c.positive) < len(c.leaves) {
 		c.positive = append(c.positive, make([]bool, len(c.leaves)-len(c.positive))...)
 	}
-	for _, l := range leavesOf(root, nil) {
+	for _, l := range c.leavesOf(root) {
 		c.positive[l] = true
 	}
-	for _, alt := range alternatives(root) {
+	for _, alt := range c.alternatives(root) {
 		if len(alt) > maxGroups {
 			alt = alt[:maxGroups] // fewer necessary conditions are still necessary
 		}
@@ -251,23 +258,42 @@ func (c *compiler) anchor(m *Matcher) {
 // with a hit. An OR of terms is one group; an OR of larger expressions
 // is their alternatives side by side; AND and NEAR combine their kids'
 // alternatives; NOT needs its left side's.
-func alternatives(n *node) [][][]int32 {
+//
+// Results are memoised per node and lists are capped (groups per
+// alternative at maxGroups, alternatives at maxAlts), so sets used many
+// times over, even sets built from sets doubling at each line, cost time
+// in proportion to the rule's distinct nodes.
+func (c *compiler) alternatives(n *node) [][][]int32 {
+	if a, ok := c.altMemo[n.id]; ok {
+		return a
+	}
+	a := c.computeAlternatives(n)
+	for i, alt := range a {
+		if len(alt) > maxGroups {
+			a[i] = alt[:maxGroups]
+		}
+	}
+	c.altMemo[n.id] = a
+	return a
+}
+
+func (c *compiler) computeAlternatives(n *node) [][][]int32 {
 	switch n.op {
 	case OpTerm:
 		return [][][]int32{{{n.leaf}}}
 	case OpNot:
-		return alternatives(n.kids[0])
+		return c.alternatives(n.kids[0])
 	case OpOr:
 		var out [][][]int32
 		simple := true // every kid is one alternative of one group
 		for _, k := range n.kids {
-			ka := alternatives(k)
+			ka := c.alternatives(k)
 			simple = simple && len(ka) == 1 && len(ka[0]) == 1
 			out = append(out, ka...)
 		}
 		switch {
 		case simple:
-			return [][][]int32{{leavesOf(n, nil)}}
+			return [][][]int32{{c.leavesOf(n)}}
 		case len(out) <= maxAlts:
 			return out
 		case len(n.kids) <= maxAlts:
@@ -275,22 +301,26 @@ func alternatives(n *node) [][][]int32 {
 			// all its own alternatives share.
 			out = out[:0]
 			for _, k := range n.kids {
-				out = append(out, conjunction(k))
+				out = append(out, c.conjunction(k))
 			}
 			return out
 		}
-		return [][][]int32{{leavesOf(n, nil)}}
+		return [][][]int32{{c.leavesOf(n)}}
 	}
 	out := [][][]int32{{}}
 	for _, k := range n.kids {
-		ka := alternatives(k)
+		ka := c.alternatives(k)
 		if len(out)*len(ka) > maxAlts {
-			ka = [][][]int32{conjunction(k)}
+			ka = [][][]int32{c.conjunction(k)}
 		}
 		var next [][][]int32
 		for _, o := range out {
 			for _, a := range ka {
-				next = append(next, append(slices.Clone(o), a...))
+				if len(o) >= maxGroups {
+					next = append(next, o)
+					continue
+				}
+				next = append(next, append(slices.Clone(o), a[:min(len(a), maxGroups-len(o))]...))
 			}
 		}
 		out = next
@@ -299,45 +329,80 @@ func alternatives(n *node) [][][]int32 {
 }
 
 // conjunction returns groups that must all have a hit for n to be true,
-// treating every OR as one group: a single, weaker alternative.
-func conjunction(n *node) [][]int32 {
-	switch n.op {
-	case OpTerm:
-		return [][]int32{{n.leaf}}
-	case OpNot:
-		return conjunction(n.kids[0])
-	case OpOr:
-		return [][]int32{leavesOf(n, nil)}
+// treating every OR as one group: a single, weaker alternative (at most
+// maxGroups groups).
+func (c *compiler) conjunction(n *node) [][]int32 {
+	if g, ok := c.conjMemo[n.id]; ok {
+		return g
 	}
 	var out [][]int32
-	for _, k := range n.kids {
-		out = append(out, conjunction(k)...)
+	switch n.op {
+	case OpTerm:
+		out = [][]int32{{n.leaf}}
+	case OpNot:
+		out = c.conjunction(n.kids[0])
+	case OpOr:
+		out = [][]int32{c.leavesOf(n)}
+	default:
+		for _, k := range n.kids {
+			if len(out) >= maxGroups {
+				break
+			}
+			out = append(out, c.conjunction(k)...)
+		}
+		if len(out) > maxGroups {
+			out = out[:maxGroups]
+		}
 	}
+	c.conjMemo[n.id] = out
 	return out
 }
 
-// leavesOf appends the positive leaves under n (not those under the right
-// side of a NOT) to dst.
-func leavesOf(n *node, dst []int32) []int32 {
+// leavesOf returns the positive leaves under n (not those under the right
+// side of a NOT), sorted and without repeats.
+func (c *compiler) leavesOf(n *node) []int32 {
+	if l, ok := c.leafMemo[n.id]; ok {
+		return l
+	}
+	var out []int32
 	switch n.op {
 	case OpTerm:
-		if !slices.Contains(dst, n.leaf) {
-			dst = append(dst, n.leaf)
-		}
+		out = []int32{n.leaf}
 	case OpNot:
-		dst = leavesOf(n.kids[0], dst)
+		out = c.leavesOf(n.kids[0])
 	default:
 		for _, k := range n.kids {
-			dst = leavesOf(k, dst)
+			out = append(out, c.leavesOf(k)...)
 		}
+		slices.Sort(out)
+		out = slices.Compact(out)
 	}
-	return dst
+	c.leafMemo[n.id] = out
+	return out
 }
 
 func (c *compiler) node(e *Expr, lang string) *node {
 	if e.Set != "" {
 		return c.node(e.Kids[0], lang)
 	}
+	// A set used twice is one *Expr: compile it once, or sets built from
+	// sets would be compiled exponentially often.
+	ek := exprKey{e, lang}
+	if n, ok := c.byExpr[ek]; ok {
+		return n
+	}
+	n := c.buildNode(e, lang)
+	c.byExpr[ek] = n
+	return n
+}
+
+// exprKey identifies an expression compiled for a language.
+type exprKey struct {
+	e    *Expr
+	lang string
+}
+
+func (c *compiler) buildNode(e *Expr, lang string) *node {
 	// Nodes are keyed by their structure: the language (terms compile
 	// differently per language: Arabic proclitics), the operator and the
 	// children's node ids, so identical subexpressions share a node
