@@ -24,6 +24,9 @@ type hashIndex struct {
 	// key without ids (a plain set).
 	vals []int32
 	more []int32
+	// maxKey is the longest key in bytes: no longer substring can be in
+	// the index, which bounds segmentation's search.
+	maxKey int
 }
 
 const noID = -1 << 31
@@ -42,6 +45,7 @@ func newHashIndex(entries map[string][]int32) *hashIndex {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
+		h.maxKey = max(h.maxKey, len(k))
 		hv := maphash.String(h.seed, k) | 1
 		lists[hv] = append(lists[hv], entries[k]...)
 	}

@@ -107,7 +107,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	for i := 1; i <= n; i++ {
 		// An unknown byte extends the previous piece.
 		unknown[i], pieces[i], from[i], known[i] = unknown[i-1]+1, pieces[i-1]+1, int8(i-1), false
-		for j := 0; j < i; j++ {
+		for j := max(0, i-vocab.maxKey); j < i; j++ {
 			if _, ok := vocab.lookup(g[j:i]); !ok {
 				continue
 			}
