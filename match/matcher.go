@@ -637,7 +637,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		main = viewLeet
 	}
 	if sc.views[main].needsSegmenting() {
-		sc.views[viewSegmented].segment(&sc.views[main], m.vocab)
+		sc.views[viewSegmented].segment(&sc.views[main], m.vocab, q.Text, &sc.hashtag)
 		main = viewSegmented
 	}
 	m.evalView(q, sc, main, false)

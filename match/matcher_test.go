@@ -154,3 +154,13 @@ func TestNestedNear(t *testing.T) {
 		t.Error("alpha bravo charlie are adjacent, but the nested NEAR missed")
 	}
 }
+
+// TestHashtagGluedDoubleLetters: a hashtag is re-read unsqueezed, so a
+// doubled letter across glued words ("boat"+"to") is not lost.
+func TestHashtagGluedDoubleLetters(t *testing.T) {
+	m := mustMatcher(t, "test.rules")
+	ex := m.Explain(Query{Text: "#boattouk", Kind: KindView})
+	if !ex.Matched || ex.Views["segmented"] != "boat to uk" {
+		t.Errorf("segmented = %q, matched = %v", ex.Views["segmented"], ex.Matched)
+	}
+}

@@ -18,6 +18,10 @@ type view struct {
 
 	// cur is the word being written.
 	cur wordState
+	// noSqueeze keeps repeated letters (for re-reading hashtags).
+	noSqueeze bool
+	// keyBuf is scratch space for squeezed lookup keys.
+	keyBuf []byte
 	// mode says how digits and symbols inside Latin words are read.
 	mode viewMode
 	// maybeLeet reports whether the text has anything the leet view would
@@ -148,7 +152,7 @@ func (v *view) normalize(text string) {
 					v.maybeLeet = true
 					v.maybeArabizi = v.maybeArabizi || w.arabiziDigit
 				}
-				if v.mode != modeBase || rune(e.b) != w.lastRune || e.digit {
+				if v.mode != modeBase || rune(e.b) != w.lastRune || e.digit || v.noSqueeze {
 					w.lastRune = rune(e.b)
 					v.buf = append(v.buf, e.b)
 				}
@@ -189,7 +193,7 @@ func (v *view) normalize(text string) {
 				w := &v.cur
 				w.origE = int32(i + size)
 				w.letters, w.nonLatin = true, true
-				if f := rune(e.r1); v.mode != modeBase || f != w.lastRune || !squeezable(f) {
+				if f := rune(e.r1); v.mode != modeBase || f != w.lastRune || !squeezable(f) || v.noSqueeze {
 					w.lastRune = f
 					v.buf = utf8.AppendRune(v.buf, f)
 				}
@@ -387,7 +391,7 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 	// Squeeze runs of the same letter (not digits: 1000 is not 10) so that
 	// "smuggggler" and "smuggler" meet at "smugler". The leet view squeezes
 	// when the word is complete, after digits have become letters.
-	if v.mode == modeBase && r == w.lastRune && squeezable(r) && cls == classWord {
+	if v.mode == modeBase && !v.noSqueeze && r == w.lastRune && squeezable(r) && cls == classWord {
 		return open, cur
 	}
 	w.lastRune = r

@@ -8,6 +8,8 @@ type scratch struct {
 	// text calls for them.
 	views [numViews]view
 	built [numViews]bool
+	// hashtag is scratch space for re-reading hashtags unsqueezed.
+	hashtag view
 	hits  []hit
 
 	// Spans found per leaf, as linked lists in links; leafFirst[l] is the

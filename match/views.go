@@ -37,7 +37,12 @@ func (v *view) needsSegmenting() bool {
 // g l e r" and "#smugglercontact" become "smugler" and "smugler
 // contact". Pieces that are not vocabulary words are kept as words of
 // their own.
-func (v *view) segment(src *view, vocab *hashIndex) {
+//
+// A hashtag is re-read from the original text without squeezing, because
+// squeezing across the words it glues loses letters ("#boattouk" would
+// read "boatouk"); pieces are then looked up and written squeezed. tmp
+// is scratch space for that reading.
+func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 	v.reset()
 	ws := src.words
 	var glued [maxGlued * 2]byte
@@ -55,6 +60,19 @@ func (v *view) segment(src *view, vocab *hashIndex) {
 			i = j
 			continue
 		}
+		if j-i == 1 && src.mode == modeBase {
+			tmp.noSqueeze = true
+			tmp.normalize(text[origS:origE])
+			g := glued[:0]
+			for _, w := range tmp.words {
+				if len(g)+int(w.end-w.start) <= len(glued) {
+					g = append(g, tmp.buf[w.start:w.end]...)
+				}
+			}
+			v.addSegments(g, vocab, origS, origE, true, true)
+			i = j
+			continue
+		}
 		g := glued[:0]
 		var last rune
 		for k := i; k < j; k++ {
@@ -69,7 +87,7 @@ func (v *view) segment(src *view, vocab *hashIndex) {
 				g = utf8.AppendRune(g, r)
 			}
 		}
-		v.addSegments(g, vocab, origS, origE, ws[i].hashtag && j-i == 1)
+		v.addSegments(g, vocab, origS, origE, ws[i].hashtag && j-i == 1, false)
 		i = j
 	}
 }
@@ -92,13 +110,16 @@ func (v *view) copyWord(src *view, w word) {
 // left over, as when a one-letter word is glued on ("a s m u g g l e r"),
 // and a run of three letters or fewer with any left over stays whole, so
 // "f e r i b o t l a" is not cut into unrelated terms.
-func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hashtag bool) {
+//
+// With unsqueezed, g was read without squeezing: pieces are squeezed
+// before lookup and when written, as every other word is.
+func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hashtag, unsqueezed bool) {
 	n := len(g)
 	if n == 0 {
 		return
 	}
 	if n > maxGlued {
-		v.addWord(g, origS, origE)
+		v.addPiece(g, origS, origE, unsqueezed)
 		return
 	}
 	var unknown, pieces [maxGlued + 1]int16
@@ -107,8 +128,19 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	for i := 1; i <= n; i++ {
 		// An unknown byte extends the previous piece.
 		unknown[i], pieces[i], from[i], known[i] = unknown[i-1]+1, pieces[i-1]+1, int8(i-1), false
-		for j := max(0, i-vocab.maxKey); j < i; j++ {
-			if _, ok := vocab.lookup(g[j:i]); !ok {
+		// Unsqueezed pieces may be longer than the squeezed vocabulary
+		// word they stand for.
+		reach := vocab.maxKey
+		if unsqueezed {
+			reach *= 2
+		}
+		for j := max(0, i-reach); j < i; j++ {
+			piece := g[j:i]
+			if unsqueezed {
+				piece = squeezeInto(v.keyBuf[:0], piece)
+				v.keyBuf = piece
+			}
+			if _, ok := vocab.lookup(piece); !ok {
 				continue
 			}
 			if unknown[j] < unknown[i] || (unknown[j] == unknown[i] && pieces[j]+1 < pieces[i]) {
@@ -117,7 +149,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 		}
 	}
 	if !hashtag && (unknown[n] > 2 || unknown[n] > 0 && utf8.RuneCount(g) <= 3) {
-		v.addWord(g, origS, origE)
+		v.addPiece(g, origS, origE, unsqueezed)
 		return
 	}
 	// Walk back to collect the cut points, then emit pieces in order,
@@ -135,18 +167,41 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 		end := int(cuts[k])
 		if kinds[k] {
 			if gapStart >= 0 {
-				v.addWord(g[gapStart:start], origS, origE)
+				v.addPiece(g[gapStart:start], origS, origE, unsqueezed)
 				gapStart = -1
 			}
-			v.addWord(g[start:end], origS, origE)
+			v.addPiece(g[start:end], origS, origE, unsqueezed)
 		} else if gapStart < 0 {
 			gapStart = start
 		}
 		start = end
 	}
 	if gapStart >= 0 {
-		v.addWord(g[gapStart:n], origS, origE)
+		v.addPiece(g[gapStart:n], origS, origE, unsqueezed)
 	}
+}
+
+// squeezeInto appends b with runs of a squeezable rune squeezed to dst.
+func squeezeInto(dst, b []byte) []byte {
+	var last rune
+	for _, r := range string(b) {
+		if r == last && squeezable(r) {
+			continue
+		}
+		last = r
+		dst = utf8.AppendRune(dst, r)
+	}
+	return dst
+}
+
+// addPiece appends a piece of a glued word, squeezed if it was read
+// without squeezing.
+func (v *view) addPiece(b []byte, origS, origE int32, unsqueezed bool) {
+	if unsqueezed {
+		v.keyBuf = squeezeInto(v.keyBuf[:0], b)
+		b = v.keyBuf
+	}
+	v.addWord(b, origS, origE)
 }
 
 func (v *view) addWord(b []byte, origS, origE int32) {
