@@ -158,7 +158,14 @@ func TestNestedNear(t *testing.T) {
 // TestHashtagGluedDoubleLetters: a hashtag is re-read unsqueezed, so a
 // doubled letter across glued words ("boat"+"to") is not lost.
 func TestHashtagGluedDoubleLetters(t *testing.T) {
-	m := mustMatcher(t, "test.rules")
+	f, err := ParseRuleFile("h.rules", []byte("lang: en\nrule: r\ncategory: crossing\nmatch: \"boat to\" NEAR/1 uk\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Compile([]*RuleFile{f})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ex := m.Explain(Query{Text: "#boattouk", Kind: KindView})
 	if !ex.Matched || ex.Views["segmented"] != "boat to uk" {
 		t.Errorf("segmented = %q, matched = %v", ex.Views["segmented"], ex.Matched)

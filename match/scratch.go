@@ -10,7 +10,7 @@ type scratch struct {
 	built [numViews]bool
 	// hashtag is scratch space for re-reading hashtags unsqueezed.
 	hashtag view
-	hits  []hit
+	hits    []hit
 
 	// Spans found per leaf, as linked lists in links; leafFirst[l] is the
 	// head for leaf l or -1. touched lists the leaves to reset.
