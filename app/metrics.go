@@ -68,9 +68,11 @@ func (m *metrics) observe(log *slog.Logger) fiber.Handler {
 		route, status, took := c.Route().Path, c.Response().StatusCode(), time.Since(start)
 		m.requests.WithLabelValues(route, c.Method(), strconv.Itoa(status)).Inc()
 		m.latency.WithLabelValues(route).Observe(took.Seconds())
-		log.LogAttrs(c.UserContext(), slog.LevelDebug, "request",
-			slog.String("method", c.Method()), slog.String("route", route),
-			slog.Int("status", status), slog.Duration("took", took))
+		if ctx := c.UserContext(); log.Enabled(ctx, slog.LevelDebug) {
+			log.LogAttrs(ctx, slog.LevelDebug, "request",
+				slog.String("method", c.Method()), slog.String("route", route),
+				slog.Int("status", status), slog.Duration("took", took))
+		}
 		return nil
 	}
 }

@@ -29,9 +29,6 @@ const (
 	RoleAdmin    = "admin"
 )
 
-// Roles lists the valid roles.
-var Roles = []string{RolePlatform, RoleEditor, RoleAnalyst, RoleAdmin}
-
 // secretPrefix marks signpost secrets so that secret scanners and people
 // recognise them.
 const secretPrefix = "sp_"

@@ -853,15 +853,6 @@ func nearPair(a, b span, dist int32) (span, bool) {
 	return span{a.s, max(a.e, b.e)}, true
 }
 
-// Rules returns the compiled rules, for listing and linting.
-func (m *Matcher) Rules() []Rule {
-	out := make([]Rule, len(m.rules))
-	for i, r := range m.rules {
-		out[i] = r.Rule
-	}
-	return out
-}
-
 // mergeSpans sorts spans and merges those that overlap, so explain output
 // highlights each matched stretch of text once.
 func mergeSpans(in []span) []span {

@@ -29,6 +29,20 @@ func mustMatcher(tb testing.TB, names ...string) *Matcher {
 	return m
 }
 
+// compileSource compiles one rule file given as text.
+func compileSource(tb testing.TB, src string) *Matcher {
+	tb.Helper()
+	f, err := ParseRuleFile("inline.rules", []byte(src))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := Compile([]*RuleFile{f})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
 func TestMatch(t *testing.T) {
 	m := mustMatcher(t, "test.rules", "ar.rules")
 	tests := []struct {
@@ -142,14 +156,7 @@ func TestGenerationWrap(t *testing.T) {
 
 // TestNestedNear: a NEAR inside a NEAR keeps the tightest pairing.
 func TestNestedNear(t *testing.T) {
-	f, err := ParseRuleFile("n.rules", []byte("lang: en\nrule: r\ncategory: crossing\nmatch: (alpha NEAR/2 bravo) NEAR/0 charlie\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := Compile([]*RuleFile{f})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := compileSource(t, "lang: en\nrule: r\ncategory: crossing\nmatch: (alpha NEAR/2 bravo) NEAR/0 charlie\n")
 	if !m.Match(Query{Text: "bravo x alpha bravo charlie", Kind: KindSearch}).Matched {
 		t.Error("alpha bravo charlie are adjacent, but the nested NEAR missed")
 	}
@@ -158,14 +165,7 @@ func TestNestedNear(t *testing.T) {
 // TestHashtagGluedDoubleLetters: a hashtag is re-read unsqueezed, so a
 // doubled letter across glued words ("boat"+"to") is not lost.
 func TestHashtagGluedDoubleLetters(t *testing.T) {
-	f, err := ParseRuleFile("h.rules", []byte("lang: en\nrule: r\ncategory: crossing\nmatch: \"boat to\" NEAR/1 uk\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := Compile([]*RuleFile{f})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := compileSource(t, "lang: en\nrule: r\ncategory: crossing\nmatch: \"boat to\" NEAR/1 uk\n")
 	ex := m.Explain(Query{Text: "#boattouk", Kind: KindView})
 	if !ex.Matched || ex.Views["segmented"] != "boat to uk" {
 		t.Errorf("segmented = %q, matched = %v", ex.Views["segmented"], ex.Matched)

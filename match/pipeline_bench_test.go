@@ -68,32 +68,30 @@ func benchLines(b *testing.B, name string) []string {
 // with the same automaton as BenchmarkMatch: the floor the full pipeline
 // is quoted against.
 func BenchmarkAutomatonOnly(b *testing.B) {
-	m := benchInternal(b, 10000)
-	qs := benchLines(b, "testdata/bench-queries.txt")
-	texts := make([][]byte, len(qs))
-	for i, q := range qs {
-		texts[i] = []byte(" " + Normalize(q) + " ")
-	}
-	hits := make([]hit, 0, 64)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		hits = m.ac.scan(texts[i%len(texts)], hits[:0])
-	}
+	benchAutomaton(b, "testdata/bench-queries.txt", 10000, false)
 }
 
 // BenchmarkAutomatonOnlyPosts is BenchmarkAutomatonOnly for posts, on the
 // shipped rules as BenchmarkMatchPosts.
 func BenchmarkAutomatonOnlyPosts(b *testing.B) {
-	m := benchInternal(b, 0)
-	posts := benchLines(b, "testdata/bench-posts.txt")
-	texts := make([][]byte, len(posts))
+	benchAutomaton(b, "testdata/bench-posts.txt", 0, true)
+}
+
+// benchAutomaton scans the normalised texts of file with the automaton of
+// the shipped rules plus extra generated ones, reporting bytes/s when
+// perByte is set.
+func benchAutomaton(b *testing.B, file string, extra int, perByte bool) {
+	m := benchInternal(b, extra)
+	lines := benchLines(b, file)
+	texts := make([][]byte, len(lines))
 	total := 0
-	for i, p := range posts {
-		texts[i] = []byte(" " + Normalize(p) + " ")
-		total += len(p)
+	for i, l := range lines {
+		texts[i] = []byte(" " + Normalize(l) + " ")
+		total += len(l)
 	}
-	b.SetBytes(int64(total / len(posts)))
+	if perByte {
+		b.SetBytes(int64(total / len(lines)))
+	}
 	hits := make([]hit, 0, 256)
 	b.ReportAllocs()
 	b.ResetTimer()

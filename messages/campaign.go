@@ -90,7 +90,7 @@ func (d *Definition) Seed() string {
 	return d.ID
 }
 
-// Experiment returns the assignment parameters of d's experiment.
+// experiment returns the assignment parameters of d's experiment.
 func (d *Definition) experiment() experiment.Experiment {
 	w := make([]float64, len(d.Experiment.Variants))
 	for i, v := range d.Experiment.Variants {
