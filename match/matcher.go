@@ -14,15 +14,18 @@ import (
 // compiled and safe for concurrent use; per-call buffers come from a pool,
 // so a text that matches nothing costs no allocation.
 type Matcher struct {
-	ac       *automaton
-	patRefs  [][]leafRef // pattern index -> leaves it completes
-	leaves   []leafInfo
-	rules    []compiledRule
-	triggers []trigger
-	nGroups  int
-	excludes []*node // per rule file; nil when the file has none
-	nNodes   int
-	version  string
+	// ac finds the terms that can make a rule match; acNeg (nil when
+	// there are none) those that can only veto one.
+	ac, acNeg *automaton
+	patLen    []int32     // pattern index -> length in bytes
+	patRefs   [][]leafRef // pattern index -> leaves it completes
+	leaves    []leafInfo
+	rules     []compiledRule
+	triggers  []trigger
+	nGroups   int
+	excludes  []*node // per rule file; nil when the file has none
+	nNodes    int
+	version   string
 	// vocab holds every word of every term, for splitting glued words;
 	// fuzzy finds vocabulary words near misspelt ones.
 	vocab *hashIndex
@@ -140,7 +143,30 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	if len(m.rules) == 0 {
 		return nil, fmt.Errorf("compile rules: no rules")
 	}
-	m.ac = buildAutomaton(c.patterns)
+	// Terms that can only veto a rule (exclusions, the right side of a
+	// NOT) go in a second automaton, scanned only when a rule is a
+	// candidate: exclusion lists are long and made of everyday words
+	// (lunch, game, photo), which would otherwise stop the scan at most
+	// words of every text.
+	var pos, neg []string
+	var posIDs, negIDs []int32
+	m.patLen = make([]int32, len(c.patterns))
+	for pi, p := range c.patterns {
+		m.patLen[pi] = int32(len(p))
+		positive := false
+		for _, ref := range c.patRefs[pi] {
+			positive = positive || (int(ref.leaf) < len(c.positive) && c.positive[ref.leaf])
+		}
+		if positive {
+			pos, posIDs = append(pos, p), append(posIDs, int32(pi))
+		} else {
+			neg, negIDs = append(neg, p), append(negIDs, int32(pi))
+		}
+	}
+	m.ac = buildAutomaton(pos, posIDs)
+	if len(neg) > 0 {
+		m.acNeg = buildAutomaton(neg, negIDs)
+	}
 	vocab := map[string]struct{}{}
 	for _, p := range c.patterns {
 		for _, w := range strings.Fields(p) {
@@ -641,7 +667,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		main = viewSegmented
 	}
 	m.evalView(q, sc, main, false)
-	if m.anyPositiveHit(sc) && len(q.Text) <= fuzzyMaxText && sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, sc) {
+	if m.anyPositiveHit(sc) && len(q.Text) <= fuzzyMaxText && m.correctable(sc, main) {
 		sc.keepMainLeaves()
 		// The corrected view holds every exactly matched word of the
 		// main one, so it replaces the main view's result: exclusions
@@ -666,13 +692,7 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 	if len(sc.hits) == 0 {
 		return
 	}
-	for _, h := range sc.hits {
-		startByte := h.end - m.ac.patLen[h.pat] + 1 // first byte of the first word
-		w := v.wordStartingAt(startByte)
-		for _, ref := range m.patRefs[h.pat] {
-			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1})
-		}
-	}
+	m.addHits(sc, v)
 	// Mark the groups of the leaves with hits (a flat write per group),
 	// then look at the triggers anchored on those leaves.
 	for _, l := range sc.touched {
@@ -690,6 +710,10 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 			sc.candidates = append(sc.candidates, t.rule)
 		}
 	}
+	if len(sc.candidates) == 0 {
+		return
+	}
+	m.addVetoHits(sc, v)
 	slices.Sort(sc.candidates)
 	for _, ri := range sc.candidates {
 		r := &m.rules[ri]
@@ -720,6 +744,37 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 		sc.matched = append(sc.matched, ri)
 		sc.matchView = append(sc.matchView, int8(vi))
 		sc.matchSpans = append(sc.matchSpans, sc.arena[lo:hi:hi])
+	}
+}
+
+// correctable builds the fuzzy view from view main and reports whether it
+// corrected a word.
+func (m *Matcher) correctable(sc *scratch, main int) bool {
+	m.addVetoHits(sc, &sc.views[main])
+	return sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, sc)
+}
+
+// addVetoHits adds the hits of the terms that can only veto a rule, once
+// per view: they are needed when a rule is a candidate, and before typos
+// are corrected (a word that is an exclusion term is never corrected).
+func (m *Matcher) addVetoHits(sc *scratch, v *view) {
+	if m.acNeg == nil || sc.vetoScanned {
+		return
+	}
+	sc.vetoScanned = true
+	sc.hits = m.acNeg.scan(v.buf, sc.hits[:0])
+	m.addHits(sc, v)
+}
+
+// addHits records the spans of the words of v that sc.hits cover, per
+// leaf.
+func (m *Matcher) addHits(sc *scratch, v *view) {
+	for _, h := range sc.hits {
+		startByte := h.end - m.patLen[h.pat] + 1 // first byte of the first word
+		w := v.wordStartingAt(startByte)
+		for _, ref := range m.patRefs[h.pat] {
+			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1})
+		}
 	}
 }
 

@@ -171,3 +171,60 @@ func TestHashtagGluedDoubleLetters(t *testing.T) {
 		t.Errorf("segmented = %q, matched = %v", ex.Views["segmented"], ex.Matched)
 	}
 }
+
+// TestHashtagSegmentation covers how a hashtag is split: across dots and
+// apostrophes, around emoji, with camel-case capitals, and without
+// inventing two-letter words inside unknown ones.
+func TestHashtagSegmentation(t *testing.T) {
+	src := "lang: xx\n" +
+		"rule: r1\ncategory: crossing\nmatch: (boat OR smuggler OR kacak OR tahrib OR مهرب) NEAR/3 (uk OR ingiltere* OR ingiriis* OR انجلترا OR calais)\n" +
+		"rule: r2\ncategory: documents\nmatch: fake NEAR/1 passport\n" +
+		"rule: r3\ncategory: crossing\nmatch: ai NEAR/1 ne\n" +
+		"rule: r4\ncategory: crossing\nmatch: رقم NEAR/1 ton\n" +
+		"rule: r5\ncategory: crossing\nmatch: \"go to\" NEAR/1 ingiltere*\n"
+	m := compileSource(t, src)
+	for _, tc := range []struct {
+		text, segmented string
+		matched         bool
+	}{
+		{"#boattouk", "boat to uk", true},
+		{"#ukboat", "uk boat", true},
+		{"#SMUGGLERtoU.K.", "smugler to uk", true},           // dots inside the hashtag
+		{"#f.a.k.epassportuk", "fake pasport uk", true},      // partly dotted
+		{"#ingiltere'yekacak", "ingiltere ye kacak", true},   // an apostrophe inside
+		{"#tahriibIngiriiska", "tahrib ingiris ka", true},    // a capital I is a capital here, not a disguised l
+		{"#🇬🇧boatCalais", "🇬🇧 boat calais", true},            // emoji stay words
+		{"#رقممهربالىانجلترا", "رقم مهرب الي انجلترا", true}, // the doubled م belongs to both words
+		{"#ukraine boat trip", "ukraine boat trip", false},   // no "uk" invented inside a word
+		{"#pukhtoon boat", "pukh ton boat", false},           // nor inside this one
+		{"#xaineq", "xaineq", false},                         // two short words alone do not split a word
+		{"#boat #uk", "boat uk", true},                       // two hashtags stay two
+		{"#boatuk, smuggler", "boat uk smugler", true},       // a comma ends the hashtag
+		{"#aine", "ai ne", true},                             // a whole word of short pieces splits
+		{"#ukxyz boat", "ukxyz boat", false},                 // a short piece before a gap does not
+		{"#uk🇬🇧", "uk 🇬🇧", false},                            // flag after a short piece
+		{"#smuggleruk", "smugler uk", true},                  // squeezed pieces
+		{"s m u g g l e r uk", "smugler uk", true},           // spaced letters
+		{"#boattoukfast", "boat to uk fast", true},           // a short word next to known ones
+		{"#رقمton", "رقم ton", true},                         // mixed scripts
+		{"#passport", "pasport", false},                      // one word
+		{"#", "", false},                                     // nothing
+		{"#️⃣", "", false},                                   // keycap emoji only
+		{"#fakepassport", "fake pasport", true},              // two words
+		{"##boatuk", "boat uk", true},                        // a doubled #
+		{"#BoatToUK", "boat to uk", true},                    // camel case
+		{"#boat.to.uk", "boat to uk", true},                  // dotted words
+		{"#boat_to_uk", "boat to uk", true},                  // underscores
+		{"#boat-to-uk", "boat to uk", true},                  // hyphens
+		{"#ingiltere'ye kacak", "ingiltere ye kacak", true},  // the hashtag ends at the space
+	} {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindView})
+		seg, ok := ex.Views["segmented"]
+		if !ok {
+			seg = ex.Normalized
+		}
+		if seg != tc.segmented || ex.Matched != tc.matched {
+			t.Errorf("%q: segmented %q matched %v, want %q %v", tc.text, seg, ex.Matched, tc.segmented, tc.matched)
+		}
+	}
+}

@@ -119,7 +119,9 @@ func (v *view) normalize(text string) {
 		if c < utf8.RuneSelf {
 			// A capital I between lower-case letters is usually an l in
 			// disguise (smuggIer): the leet view reads it so.
-			if c == 'I' && i > 0 && i+1 < len(text) && isLowerASCII(text[i-1]) && isLowerASCII(text[i+1]) && !camelCase(text, i) {
+			// Not in a hashtag, where a capital starts a word
+			// (#tahriibIngiriiska).
+			if c == 'I' && i > 0 && i+1 < len(text) && isLowerASCII(text[i-1]) && isLowerASCII(text[i+1]) && !camelCase(text, i) && !(open && v.words[len(v.words)-1].hashtag) {
 				v.maybeLeet = true
 				if v.mode != modeBase {
 					c = 'l'
@@ -138,25 +140,9 @@ func (v *view) normalize(text string) {
 				i++
 				continue
 			}
-			// Hot path: a letter or digit continuing a word.
+			// Hot path: letters and digits continuing a word.
 			if e.word && open && cur == classWord {
-				w := &v.cur
-				w.origE = int32(i + 1)
-				if e.digit {
-					w.others = true
-					w.arabiziDigit = w.arabiziDigit || arabiziDigit(rune(c)) != 0
-				} else {
-					w.letters = true
-				}
-				if w.letters && w.others && !w.nonLatin {
-					v.maybeLeet = true
-					v.maybeArabizi = v.maybeArabizi || w.arabiziDigit
-				}
-				if v.mode != modeBase || rune(e.b) != w.lastRune || e.digit || v.noSqueeze {
-					w.lastRune = rune(e.b)
-					v.buf = append(v.buf, e.b)
-				}
-				i++
+				i = v.asciiRun(text, i, e)
 				continue
 			}
 			r := rune(c)
@@ -189,15 +175,8 @@ func (v *view) normalize(text string) {
 		}
 		if r < fastFoldLimit {
 			if e := &fastFold[r]; e.n == 1 && e.cls == classWord && open && cur == classWord && e.r1 >= utf8.RuneSelf {
-				// Hot path: a non-ASCII letter continuing a word.
-				w := &v.cur
-				w.origE = int32(i + size)
-				w.letters, w.nonLatin = true, true
-				if f := rune(e.r1); v.mode != modeBase || f != w.lastRune || !squeezable(f) || v.noSqueeze {
-					w.lastRune = f
-					v.buf = utf8.AppendRune(v.buf, f)
-				}
-				i += size
+				// Hot path: non-ASCII letters continuing a word.
+				i = v.letterRun(text, i)
 				continue
 			} else if e.n != slowFold {
 				start, end := int32(i), int32(i+size)
@@ -226,6 +205,94 @@ func (v *view) normalize(text string) {
 	if open {
 		v.closeWord()
 	}
+}
+
+// asciiRun writes the ASCII letters and digits of the open word from
+// text[i] on (text[i] is one, already folded to e: a leet view reads a
+// disguised I as l) and returns the index after them. It is the path
+// most bytes take, so the word's state stays in locals until the run
+// ends; a capital I ends the run, for the leet check of the main loop.
+func (v *view) asciiRun(text string, i int, e asciiEntry) int {
+	w := &v.cur
+	buf, last := v.buf, w.lastRune
+	letters, others, arz := w.letters, w.others, w.arabiziDigit
+	squeeze := v.mode == modeBase && !v.noSqueeze
+	j := i
+	for {
+		if e.digit {
+			others = true
+			arz = arz || arabiziDigit(rune(e.b)) != 0
+			last = rune(e.b)
+			buf = append(buf, e.b)
+		} else {
+			letters = true
+			if !squeeze || rune(e.b) != last {
+				last = rune(e.b)
+				buf = append(buf, e.b)
+			}
+		}
+		j++
+		if j == len(text) {
+			break
+		}
+		c := text[j]
+		if c >= utf8.RuneSelf || c == 'I' || !asciiFold[c].word {
+			break
+		}
+		e = asciiFold[c]
+	}
+	v.buf = buf
+	w.lastRune, w.origE = last, int32(j)
+	w.letters, w.others, w.arabiziDigit = letters, others, arz
+	if letters && others && !w.nonLatin {
+		v.maybeLeet = true
+		v.maybeArabizi = v.maybeArabizi || arz
+	}
+	return j
+}
+
+// letterRun is asciiRun for letters outside ASCII whose folding is one
+// letter outside ASCII (most of Arabic, Persian, Cyrillic, Ethiopic and
+// accented Latin): text[i] is one, continuing the open word. Two-byte
+// UTF-8, the bulk of those scripts, is decoded inline.
+func (v *view) letterRun(text string, i int) int {
+	w := &v.cur
+	buf, last := v.buf, w.lastRune
+	squeeze := v.mode == modeBase && !v.noSqueeze
+	j := i
+	for j < len(text) {
+		c := text[j]
+		if c < utf8.RuneSelf {
+			break
+		}
+		var r rune
+		size := 2
+		if c >= 0xC2 && c <= 0xDF && j+1 < len(text) && text[j+1]&0xC0 == 0x80 {
+			r = rune(c&0x1F)<<6 | rune(text[j+1]&0x3F)
+		} else {
+			r, size = utf8.DecodeRuneInString(text[j:])
+		}
+		if r >= fastFoldLimit {
+			break
+		}
+		e := &fastFold[r]
+		if e.n != 1 || e.cls != classWord || e.r1 < utf8.RuneSelf {
+			break
+		}
+		if f := rune(e.r1); !squeeze || f != last {
+			last = f
+			if f < 0x800 {
+				buf = append(buf, byte(0xC0|f>>6), byte(0x80|f&0x3F))
+			} else {
+				buf = utf8.AppendRune(buf, f)
+			}
+		}
+		j += size
+	}
+	v.buf = buf
+	w.lastRune, w.origE = last, int32(j)
+	w.letters, w.nonLatin = true, true
+	return j
 }
 
 // foldEmit folds one decomposed rune and emits what it becomes.

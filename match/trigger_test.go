@@ -18,8 +18,12 @@ func (m *Matcher) exhaustive(q Query) []string {
 	v := &sc.views[0]
 	v.normalize(q.Text)
 	sc.resetView()
-	for _, h := range m.ac.scan(v.buf, nil) {
-		startByte := h.end - m.ac.patLen[h.pat] + 1
+	hits := m.ac.scan(v.buf, nil)
+	if m.acNeg != nil {
+		hits = m.acNeg.scan(v.buf, hits)
+	}
+	for _, h := range hits {
+		startByte := h.end - m.patLen[h.pat] + 1
 		w := sort.Search(len(v.words), func(i int) bool { return v.words[i].start >= startByte })
 		for _, ref := range m.patRefs[h.pat] {
 			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1})

@@ -38,46 +38,66 @@ func (v *view) needsSegmenting() bool {
 // contact". Pieces that are not vocabulary words are kept as words of
 // their own.
 //
-// A hashtag is re-read from the original text without squeezing, because
-// squeezing across the words it glues loses letters ("#boattouk" would
-// read "boatouk"); pieces are then looked up and written squeezed. tmp
-// is scratch space for that reading.
+// A hashtag runs to the next white space, across the dots and
+// apostrophes it may hold ("#f.a.k.epassportuk", "#ingiltere'yekacak").
+// In the canonical view it is re-read from the original text without
+// squeezing, because squeezing across the words it glues loses letters
+// ("#boattouk" would read "boatouk"); pieces are then looked up and
+// written squeezed. tmp is scratch space for that reading. Emoji in a
+// hashtag stay words of their own.
 func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 	v.reset()
 	ws := src.words
-	var glued [maxGlued * 2]byte
 	for i := 0; i < len(ws); {
+		if ws[i].hashtag {
+			j := i + 1
+			// Words from one rune ("¼" is "1 4") have overlapping ranges.
+			for j < len(ws) && !ws[j].hashtag && (ws[j].origS <= ws[j-1].origE || !hasSpace(text[ws[j-1].origE:ws[j].origS])) {
+				j++
+			}
+			if src.mode == modeBase {
+				origS, origE := ws[i].origS, ws[j-1].origE
+				tmp.noSqueeze = true
+				tmp.normalize(text[origS:origE])
+				v.segmentRun(tmp, tmp.words, vocab, origS, true)
+			} else {
+				v.segmentRun(src, ws[i:j], vocab, 0, true)
+			}
+			i = j
+			continue
+		}
 		j := i
 		for j < len(ws) && isSingle(src, ws[j]) {
 			j++
 		}
 		if j-i < 2 {
-			j = i + 1
-		}
-		origS, origE := ws[i].origS, ws[j-1].origE
-		if j-i == 1 && !ws[i].hashtag {
 			v.copyWord(src, ws[i])
-			i = j
+			i++
 			continue
 		}
-		if j-i == 1 && src.mode == modeBase {
-			tmp.noSqueeze = true
-			tmp.normalize(text[origS:origE])
-			g := glued[:0]
-			for _, w := range tmp.words {
-				if len(g)+int(w.end-w.start) <= len(glued) {
-					g = append(g, tmp.buf[w.start:w.end]...)
-				}
+		v.segmentRun(src, ws[i:j], vocab, 0, false)
+		i = j
+	}
+}
+
+// segmentRun glues the words ws of src and appends them split into
+// vocabulary words. Emoji words end a glued run and are copied whole.
+// With hashtag set the words are a hashtag (any split is kept); src is
+// then unsqueezed when it is the re-read of the original (src.noSqueeze),
+// and its original offsets are relative to base.
+func (v *view) segmentRun(src *view, ws []word, vocab *hashIndex, base int32, hashtag bool) {
+	var glued [maxGlued * 2]byte
+	g := glued[:0]
+	var last rune
+	var origS, origE int32 = -1, 0
+	for k, w := range ws {
+		if !w.emoji {
+			if origS < 0 {
+				origS = base + w.origS
 			}
-			v.addSegments(g, vocab, origS, origE, true, true)
-			i = j
-			continue
-		}
-		g := glued[:0]
-		var last rune
-		for k := i; k < j; k++ {
-			for _, r := range string(src.buf[ws[k].start:ws[k].end]) {
-				if r == last && squeezable(r) {
+			origE = base + w.origE
+			for _, r := range string(src.buf[w.start:w.end]) {
+				if r == last && squeezable(r) && !src.noSqueeze {
 					continue
 				}
 				last = r
@@ -87,9 +107,26 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 				g = utf8.AppendRune(g, r)
 			}
 		}
-		v.addSegments(g, vocab, origS, origE, ws[i].hashtag && j-i == 1, false)
-		i = j
+		if (w.emoji || k == len(ws)-1) && origS >= 0 {
+			v.addSegments(g, vocab, origS, origE, hashtag, src.noSqueeze)
+			g, last, origS = glued[:0], 0, -1
+		}
+		if w.emoji {
+			v.addWord(src.buf[w.start:w.end], base+w.origS, base+w.origE)
+		}
 	}
+}
+
+// hasSpace reports whether s holds white space (or is empty of anything
+// that glues: a new hashtag starts a new run).
+func hasSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\r', '\f', '\v', '#':
+			return true
+		}
+	}
+	return false
 }
 
 // copyWord appends word w of src unchanged.
@@ -111,6 +148,12 @@ func (v *view) copyWord(src *view, w word) {
 // and a run of three letters or fewer with any left over stays whole, so
 // "f e r i b o t l a" is not cut into unrelated terms.
 //
+// Two-letter vocabulary words are pieces only in a run of vocabulary
+// words that has a longer one, or that is the whole glued word: short
+// terms hide inside unknown words by chance ("#ukraine" is not "uk r ai
+// ne", "#pukhtoon" not "p uk h ton"), while "#boattouk" still reads "boat
+// to uk" and "#touk" "to uk".
+//
 // With unsqueezed, g was read without squeezing: pieces are squeezed
 // before lookup and when written, as every other word is.
 func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hashtag, unsqueezed bool) {
@@ -122,17 +165,26 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 		v.addPiece(g, origS, origE, unsqueezed)
 		return
 	}
-	var unknown, pieces [maxGlued + 1]int16
-	var from [maxGlued + 1]int8
-	var known [maxGlued + 1]bool
-	for i := 1; i <= n; i++ {
-		// An unknown byte extends the previous piece.
-		unknown[i], pieces[i], from[i], known[i] = unknown[i-1]+1, pieces[i-1]+1, int8(i-1), false
+	// dp[i][st] is the best split of g[:i] whose last piece is in state
+	// st: segGap (an unknown byte, or nothing yet), segKnown (a run of
+	// vocabulary words with one longer than two letters), segShortFirst
+	// (a run of two-letter words from the start of g) or segShort (such
+	// a run after an unknown byte, which needs a longer word to follow).
+	var dp [maxGlued + 1][segStates]segCell
+	dp[0][segGap] = segCell{ok: true}
+	reach := vocab.maxKey
+	if unsqueezed {
 		// Unsqueezed pieces may be longer than the squeezed vocabulary
 		// word they stand for.
-		reach := vocab.maxKey
-		if unsqueezed {
-			reach *= 2
+		reach *= 2
+	}
+	for i := 1; i <= n; i++ {
+		// An unknown byte extends the previous piece, unless it ends a
+		// run of two-letter words.
+		for _, st := range [...]int8{segGap, segKnown} {
+			if p := dp[i-1][st]; p.ok {
+				dp[i][segGap].offer(segCell{ok: true, unknown: p.unknown + 1, pieces: p.pieces + 1, short: p.short, from: int8(i - 1), fromSt: st})
+			}
 		}
 		for j := max(0, i-reach); j < i; j++ {
 			piece := g[j:i]
@@ -143,12 +195,39 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 			if _, ok := vocab.lookup(piece); !ok {
 				continue
 			}
-			if unknown[j] < unknown[i] || (unknown[j] == unknown[i] && pieces[j]+1 < pieces[i]) {
-				unknown[i], pieces[i], from[i], known[i] = unknown[j], pieces[j]+1, int8(j), true
+			// Two letters of most scripts; two Ethiopic syllables say more.
+			short := len(piece) <= 4 && utf8.RuneCount(piece) <= 2
+			for st := int8(0); st < segStates; st++ {
+				p := dp[j][st]
+				if !p.ok {
+					continue
+				}
+				to := int8(segKnown)
+				switch {
+				case !short || st == segKnown:
+				case j == 0:
+					to = segShortFirst
+				case st == segGap:
+					to = segShort
+				default:
+					to = st
+				}
+				nshort := p.short
+				if short {
+					nshort++
+				}
+				dp[i][to].offer(segCell{ok: true, unknown: p.unknown, pieces: p.pieces + 1, short: nshort, from: int8(j), fromSt: st, known: true})
 			}
 		}
 	}
-	if !hashtag && (unknown[n] > 2 || unknown[n] > 0 && utf8.RuneCount(g) <= 3) {
+	end := int8(segGap)
+	for _, st := range [...]int8{segKnown, segShortFirst} {
+		if dp[n][st].better(dp[n][end]) {
+			end = st
+		}
+	}
+	best := dp[n][end]
+	if !best.ok || (!hashtag && (best.unknown > 2 || best.unknown > 0 && utf8.RuneCount(g) <= 3)) {
 		v.addPiece(g, origS, origE, unsqueezed)
 		return
 	}
@@ -157,9 +236,11 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	var cuts [maxGlued + 1]int8
 	var kinds [maxGlued + 1]bool
 	c := 0
-	for i := n; i > 0; i = int(from[i]) {
-		cuts[c], kinds[c] = int8(i), known[i]
+	for i, st := n, end; i > 0; {
+		cell := dp[i][st]
+		cuts[c], kinds[c] = int8(i), cell.known
 		c++
+		i, st = int(cell.from), cell.fromSt
 	}
 	start := 0
 	gapStart := -1
@@ -178,6 +259,46 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	}
 	if gapStart >= 0 {
 		v.addPiece(g[gapStart:n], origS, origE, unsqueezed)
+	}
+}
+
+// States of the last piece in addSegments.
+const (
+	segGap = iota
+	segKnown
+	segShortFirst
+	segShort
+	segStates
+)
+
+// segCell is one entry of addSegments' table: a split of a prefix of the
+// glued word, its cost and where it came from.
+type segCell struct {
+	unknown, pieces int16
+	short           int16 // two-letter pieces
+	from, fromSt    int8
+	known, ok       bool
+}
+
+// better reports whether c is a better split than d: fewer unknown
+// bytes, then fewer pieces, then fewer two-letter pieces ("رقم مهرب",
+// number + smuggler, not "رقم هر" with the doubled م swallowed).
+func (c segCell) better(d segCell) bool {
+	if !c.ok || !d.ok {
+		return c.ok
+	}
+	if c.unknown != d.unknown {
+		return c.unknown < d.unknown
+	}
+	if c.pieces != d.pieces {
+		return c.pieces < d.pieces
+	}
+	return c.short < d.short
+}
+
+func (c *segCell) offer(d segCell) {
+	if d.better(*c) {
+		*c = d
 	}
 }
 
