@@ -1,6 +1,7 @@
 package match
 
 import (
+	"bytes"
 	"math/bits"
 	"slices"
 	"unicode/utf8"
@@ -186,6 +187,48 @@ func (fx *fuzzyIndex) correct(w []byte, buf []byte) string {
 	return fx.words[best]
 }
 
+// correctWithProclitic is correct, and for an Arabic word that has no
+// correction of its own, the correction of the word after a proclitic
+// (لايطليا is ل + ايطاليا misspelt), returned as the proclitic and the
+// corrected rest. Terms match with proclitics attached, so the corrected
+// word still matches.
+func (fx *fuzzyIndex) correctWithProclitic(w []byte, buf []byte) ([]byte, string) {
+	if c := fx.correct(w, buf); c != "" || len(w) == 0 || w[0] < utf8.RuneSelf || fx.has(w) {
+		return nil, c
+	}
+	for _, p := range arabicProcliticKeys {
+		if !bytes.HasPrefix(w, p) || utf8.RuneCount(w[len(p):]) < fuzzyMin1 {
+			continue
+		}
+		if c := fx.correct(w[len(p):], buf); c != "" {
+			return p, c
+		}
+	}
+	return nil, ""
+}
+
+// has reports whether w is a vocabulary word.
+func (fx *fuzzyIndex) has(w []byte) bool {
+	ids, _ := fx.dels.lookup(w)
+	for _, id := range ids {
+		if fx.words[id] == string(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// arabicProcliticKeys are the normalised Arabic proclitics, longest
+// first, so that وال is tried before و. Computed once, never written.
+var arabicProcliticKeys = func() [][]byte {
+	var out [][]byte
+	for _, p := range arabicProclitics {
+		out = append(out, []byte(Normalize(p)))
+	}
+	slices.SortStableFunc(out, func(a, b []byte) int { return len(b) - len(a) })
+	return out
+}()
+
 // editDistance is the optimal-string-alignment distance between a and b
 // in runes (insertions, deletions, substitutions and transpositions of
 // neighbours), giving up early above limit. Words are short: it uses
@@ -265,9 +308,11 @@ func (v *view) correct(src *view, fx *fuzzyIndex, sc *scratch) bool {
 	for i, w := range src.words {
 		text := src.buf[w.start:w.end]
 		if covered[i] == 2 && !w.emoji {
-			if c := fx.correct(text, sc.fuzzBuf); c != "" {
+			proc, c := fx.correctWithProclitic(text, sc.fuzzBuf)
+			if c != "" {
 				nw := w
 				nw.start = int32(len(v.buf))
+				v.buf = append(v.buf, proc...)
 				v.buf = append(v.buf, c...)
 				nw.end = int32(len(v.buf))
 				v.buf = append(v.buf, ' ')

@@ -582,7 +582,15 @@ func (v *view) closeWord() {
 	}
 	w.end = int32(len(v.buf))
 	v.buf = append(v.buf, ' ')
-	single := w.end-w.start <= utf8.UTFMax && isSingle(v, *w)
+	// One letter: an ASCII byte that is not a digit, or one multi-byte
+	// rune (a word starting with an ASCII byte and longer than one byte
+	// has several runes).
+	var single bool
+	if size := w.end - w.start; size == 1 {
+		single = !isDigitByte(v.buf[w.start])
+	} else if size <= utf8.UTFMax && v.buf[w.start] >= utf8.RuneSelf {
+		single = isSingle(v, *w)
+	}
 	if single && v.prevSingle {
 		v.singleRun = true
 	}
