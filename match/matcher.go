@@ -167,17 +167,21 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	if len(neg) > 0 {
 		m.acNeg = buildAutomaton(neg, negIDs)
 	}
-	vocab := map[string]struct{}{}
+	// The vocabulary for splitting glued words: every word of every
+	// pattern, with id vocabPrefix on the last word of a prefix term.
+	set := map[string][]int32{}
 	for _, p := range c.patterns {
-		for _, w := range strings.Fields(p) {
-			if utf8.RuneCountInString(w) >= 2 {
-				vocab[w] = struct{}{}
+		ws := strings.Fields(p)
+		for i, w := range ws {
+			if utf8.RuneCountInString(w) < 2 {
+				continue
+			}
+			if i == len(ws)-1 && !strings.HasSuffix(p, " ") {
+				set[w] = []int32{vocabPrefix}
+			} else if _, ok := set[w]; !ok {
+				set[w] = nil
 			}
 		}
-	}
-	set := make(map[string][]int32, len(vocab))
-	for w := range vocab {
-		set[w] = nil
 	}
 	m.vocab = newHashIndex(set)
 	fuzzyVocab := map[string]struct{}{}
@@ -200,6 +204,10 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	m.pool.New = func() any { return newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes) }
 	return m, nil
 }
+
+// vocabPrefix marks a vocabulary word that is the stem of a prefix term
+// (feribot*).
+const vocabPrefix = 1
 
 // Bounds on the trigger analysis: groups per trigger (one bit each) and
 // triggers per rule. Dropping groups or merging alternatives only weakens
@@ -896,13 +904,21 @@ func (sc *scratch) near(alo, ahi, blo, bhi, dist int32) (int32, int32) {
 	return lo, int32(len(sc.arena))
 }
 
-// nearPair reports whether a and b do not overlap and have at most dist
-// words between them, and returns the span covering both.
+// nearPair reports whether a and b have at most dist words between them
+// (and neither holds the other), and returns the span covering both.
 func nearPair(a, b span, dist int32) (span, bool) {
 	if a.s > b.s {
 		a, b = b, a
 	}
-	if b.s <= a.e || b.s-a.e-1 > dist {
+	if b.s <= a.e {
+		// Overlapping terms pair when neither holds the other: "kî rê"
+		// and "rê dike" in "kî rê dike", not "boat" inside "small boat".
+		if b.s == a.s || b.e <= a.e {
+			return span{}, false
+		}
+		return span{a.s, b.e}, true
+	}
+	if b.s-a.e-1 > dist {
 		return span{}, false
 	}
 	return span{a.s, max(a.e, b.e)}, true

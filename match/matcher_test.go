@@ -228,3 +228,21 @@ func TestHashtagSegmentation(t *testing.T) {
 		}
 	}
 }
+
+// TestNearOverlap: terms that overlap pair when neither holds the other.
+func TestNearOverlap(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: r\ncategory: crossing\nmatch: \"ki re\" NEAR/2 \"re dike\"\nrule: s\ncategory: crossing\nmatch: \"small boat\" NEAR/2 boat\n")
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"ki re dike", []string{"xx.r"}},            // partial overlap
+		{"ki re x re dike", []string{"xx.r"}},       // apart
+		{"small boat", nil},                         // boat inside small boat is not a second term
+		{"small boat and a boat", []string{"xx.s"}}, // a second boat is
+	} {
+		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Rules; !slices.Equal(got, tc.want) {
+			t.Errorf("%q: rules %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}

@@ -161,7 +161,10 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	if n == 0 {
 		return
 	}
-	if n > maxGlued {
+	if n > maxGlued || !hashtag && hasStem(g, vocab) {
+		// Letters spaced out are usually one word: one that a prefix
+		// term's stem starts ("f e r i b o t u n d a" is feribot*) stays
+		// whole rather than falling apart into unrelated short words.
 		v.addPiece(g, origS, origE, unsqueezed)
 		return
 	}
@@ -260,6 +263,16 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	if gapStart >= 0 {
 		v.addPiece(g[gapStart:n], origS, origE, unsqueezed)
 	}
+}
+
+// hasStem reports whether g starts with the stem of a prefix term.
+func hasStem(g []byte, vocab *hashIndex) bool {
+	for l := 3; l <= min(len(g), vocab.maxKey); l++ {
+		if ids, ok := vocab.lookup(g[:l]); ok && len(ids) == 1 && ids[0] == vocabPrefix {
+			return true
+		}
+	}
+	return false
 }
 
 // States of the last piece in addSegments.
