@@ -670,9 +670,19 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		sc.views[viewLeet].normalize(q.Text)
 		main = viewLeet
 	}
+	arabiziFromSegments := false
 	if sc.views[main].needsSegmenting() {
-		sc.views[viewSegmented].segment(&sc.views[main], m.vocab, q.Text, &sc.hashtag)
+		seg := &sc.views[viewSegmented]
+		seg.segment(&sc.views[main], m.vocab, q.Text, &sc.hashtag)
 		main = viewSegmented
+		if seg.maybeLeet && !base.maybeLeet {
+			// Letters and digits spaced apart (s m u 9 9 l e r, t a 7 r
+			// e e b) meet only once joined: read the joined words as
+			// leetspeak, and as Arabizi below.
+			sc.views[viewLeet].reread(seg)
+			main = viewLeet
+			arabiziFromSegments = seg.maybeArabizi
+		}
 	}
 	m.evalView(q, sc, main, false)
 	if m.anyPositiveHit(sc) && len(q.Text) <= fuzzyMaxText && m.correctable(sc, main) {
@@ -685,6 +695,9 @@ func (m *Matcher) run(q Query, sc *scratch) {
 	}
 	if base.maybeArabizi {
 		sc.views[viewArabizi].normalize(q.Text)
+		m.evalView(q, sc, viewArabizi, false)
+	} else if arabiziFromSegments {
+		sc.views[viewArabizi].reread(&sc.views[viewSegmented])
 		m.evalView(q, sc, viewArabizi, false)
 	}
 }

@@ -246,3 +246,23 @@ func TestNearOverlap(t *testing.T) {
 		}
 	}
 }
+
+// TestSpacedDigits: letters and digits spaced apart are joined, then read
+// as leetspeak and as Arabizi.
+func TestSpacedDigits(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: r\ncategory: crossing\nmatch: (smuggler OR tahrib) NEAR/2 (uk OR britania)\n")
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"s m u 9 9 l e r uk", true},
+		{"t a 7 r i b britania", true},
+		{"t.a.7.r.i.b britania", true},
+		{"1 2 3 uk", false},
+		{"s 1 2 uk", false},
+	} {
+		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Matched; got != tc.want {
+			t.Errorf("%q: matched %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}

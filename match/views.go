@@ -66,11 +66,18 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 			i = j
 			continue
 		}
-		j := i
-		for j < len(ws) && isSingle(src, ws[j]) {
+		// A run of one-letter words, with single digits among them
+		// (spaced leetspeak or Arabizi: s m u 9 9 l e r, t a 7 r e e b).
+		j, letters := i, 0
+		for j < len(ws) {
+			if isSingle(src, ws[j]) {
+				letters++
+			} else if letters == 0 || !isSingleDigit(src, ws[j]) || j+1 == len(ws) || !(isSingle(src, ws[j+1]) || isSingleDigit(src, ws[j+1])) {
+				break
+			}
 			j++
 		}
-		if j-i < 2 {
+		if letters < 2 {
 			v.copyWord(src, ws[i])
 			i++
 			continue
@@ -338,7 +345,55 @@ func (v *view) addPiece(b []byte, origS, origE int32, unsqueezed bool) {
 	v.addWord(b, origS, origE)
 }
 
+// isSingleDigit reports whether w is one ASCII digit.
+func isSingleDigit(v *view, w word) bool {
+	return w.end-w.start == 1 && isDigitByte(v.buf[w.start])
+}
+
+// reread fills v, a leet or Arabizi view, with the words of src read in
+// v's mode: digits (and leet symbols) in Latin words become letters.
+func (v *view) reread(src *view) {
+	v.reset()
+	for _, w := range src.words {
+		start := len(v.buf)
+		v.buf = append(v.buf, src.buf[w.start:w.end]...)
+		if !w.emoji {
+			v.buf = rewriteDigits(v.buf, start, v.mode, latinLetters(v.buf[start:]))
+		}
+		if len(v.buf) == start {
+			continue
+		}
+		nw := w
+		nw.start, nw.end = int32(start), int32(len(v.buf))
+		v.buf = append(v.buf, ' ')
+		v.words = append(v.words, nw)
+	}
+}
+
+// latinLetters reports whether b has an ASCII letter and nothing outside
+// ASCII.
+func latinLetters(b []byte) bool {
+	letter := false
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+		letter = letter || 'a' <= c && c <= 'z'
+	}
+	return letter
+}
+
 func (v *view) addWord(b []byte, origS, origE int32) {
+	// A glued piece that mixes letters and digits (a joined t a 7 r e e
+	// b) calls for the leet and Arabizi readings.
+	if latinLetters(b) {
+		for _, c := range b {
+			if isDigitByte(c) {
+				v.maybeLeet = true
+				v.maybeArabizi = v.maybeArabizi || arabiziDigit(rune(c)) != 0
+			}
+		}
+	}
 	// A cut inside a multi-byte rune would leave invalid UTF-8; vocabulary
 	// words are whole runes, so only unknown gaps can be cut badly, and
 	// those are merged back into whole runs above.
