@@ -16,7 +16,8 @@ const (
 	fuzzyMin2 = 9
 	// fuzzyMax bounds the words considered, in runes.
 	fuzzyMax = 32
-	// fuzzyMaxText bounds the texts (in bytes) that get typo correction:
+	// fuzzyMaxText bounds the texts (normalised bytes, so full-width or
+	// decorated letters do not count thrice) that get typo correction:
 	// searches and short posts. Long posts have many words near a term,
 	// and correcting them would cost more than the rest of matching;
 	// adverts repeat their key words, so a typo rarely hides all of them.

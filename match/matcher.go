@@ -685,7 +685,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		}
 	}
 	m.evalView(q, sc, main, false)
-	if m.anyPositiveHit(sc) && len(q.Text) <= fuzzyMaxText && m.correctable(sc, main) {
+	if m.anyPositiveHit(sc) && len(sc.views[main].buf) <= fuzzyMaxText && m.correctable(sc, main) {
 		sc.keepMainLeaves()
 		// The corrected view holds every exactly matched word of the
 		// main one, so it replaces the main view's result: exclusions

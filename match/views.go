@@ -300,20 +300,19 @@ type segCell struct {
 	known, ok       bool
 }
 
-// better reports whether c is a better split than d: fewer unknown
-// bytes, then fewer pieces, then fewer two-letter pieces ("رقم مهرب",
-// number + smuggler, not "رقم هر" with the doubled م swallowed).
+// better reports whether c is a better split than d: the one with
+// fewer bytes outside vocabulary words, where a two-letter piece counts
+// as half an unknown byte (short words fit anywhere by chance: "#mazota"
+// is mazot + a, not ma zo ta; "رقم مهرب", number + smuggler, is not "رقم
+// هر" with the doubled م swallowed), then the one with fewer pieces.
 func (c segCell) better(d segCell) bool {
 	if !c.ok || !d.ok {
 		return c.ok
 	}
-	if c.unknown != d.unknown {
-		return c.unknown < d.unknown
+	if cc, dc := 2*c.unknown+c.short, 2*d.unknown+d.short; cc != dc {
+		return cc < dc
 	}
-	if c.pieces != d.pieces {
-		return c.pieces < d.pieces
-	}
-	return c.short < d.short
+	return c.pieces < d.pieces
 }
 
 func (c *segCell) offer(d segCell) {
