@@ -2,8 +2,6 @@ package match
 
 import (
 	"bytes"
-	"encoding/binary"
-	"math/bits"
 	"slices"
 )
 
@@ -32,19 +30,6 @@ type automaton struct {
 	edgeClass []uint16
 	edgeNext  []int32
 	fail      []int32
-
-	// starts is a filter of the words a pattern can start with: a bit
-	// per hash of a word's first eight bytes (fewer if it ends sooner,
-	// its space included), and shortStarts[n] the same over n bytes, for
-	// prefix patterns (boat*) shorter than eight. A word whose bits are
-	// all clear starts no pattern, so the scan skips it without stepping
-	// through its bytes. noFilter is set when a prefix pattern is too
-	// short for the filter (under three bytes), and every word is then
-	// scanned.
-	starts      []uint64
-	shortStarts [wordKeyLen][]uint64
-	shortLens   []int
-	noFilter    bool
 
 	outStart []int32 // outputs of state s are outs[outStart[s]:outStart[s+1]]
 	outs     []int32 // pattern ids
@@ -201,94 +186,7 @@ func buildAutomaton(patterns []string, ids []int32) *automaton {
 	}
 	mark(a.dense)
 	mark(a.edgeNext)
-	a.buildFilter(patterns)
 	return a
-}
-
-// wordKeyLen is the number of leading bytes of a word the start filter
-// keys on: eight bytes are four Arabic letters, enough to tell most words
-// apart although proclitics make many terms start alike.
-const wordKeyLen = 8
-
-// startBits is the size of the start filters, in bits: large enough that
-// the keys of tens of thousands of rules leave most bits clear, small
-// enough to stay in the first-level cache.
-const startBits = 17
-
-func (a *automaton) buildFilter(patterns []string) {
-	a.starts = make([]uint64, 1<<startBits/64)
-	for _, p := range patterns {
-		key, n := wordKey([]byte(p), 1)
-		switch {
-		case n == wordKeyLen || key>>(8*(n-1))&0xFF == ' ':
-			setBit(a.starts, hashKey(key))
-		case n >= 3:
-			if a.shortStarts[n] == nil {
-				a.shortStarts[n] = make([]uint64, 1<<startBits/64)
-				a.shortLens = append(a.shortLens, n)
-			}
-			setBit(a.shortStarts[n], hashKey(key))
-		default:
-			a.noFilter = true
-		}
-	}
-	slices.Sort(a.shortLens)
-}
-
-// wordKey returns the first eight bytes of b from i on, stopping after
-// the first space (so a short word's key is the word and its space), as
-// a little-endian integer, and how many bytes it holds.
-func wordKey(b []byte, i int) (uint64, int) {
-	var x uint64
-	if i+wordKeyLen <= len(b) {
-		x = binary.LittleEndian.Uint64(b[i:])
-	} else {
-		if i >= len(b) {
-			return 0, 0
-		}
-		for k := len(b) - 1; k >= i; k-- {
-			x = x<<8 | uint64(b[k])
-		}
-	}
-	n := min(wordKeyLen, len(b)-i)
-	// The lowest byte equal to a space, found with the classic zero-byte
-	// test on x XOR spaces; bytes after it are cleared.
-	t := x ^ 0x2020202020202020
-	if z := (t - 0x0101010101010101) &^ t & 0x8080808080808080; z != 0 {
-		if k := bits.TrailingZeros64(z)/8 + 1; k <= n {
-			n = k
-		}
-	}
-	if n < 8 {
-		x &= 1<<(8*n) - 1
-	}
-	return x, n
-}
-
-func hashKey(key uint64) uint32 { return uint32(key * 0x9E3779B97F4A7C15 >> (64 - startBits)) }
-
-func setBit(set []uint64, h uint32) { set[h/64] |= 1 << (h % 64) }
-
-func hasBit(set []uint64, h uint32) bool { return set[h/64]&(1<<(h%64)) != 0 }
-
-// mayStart reports whether a pattern can start with the word at text[i].
-func (a *automaton) mayStart(text []byte, i int) bool {
-	key, n := wordKey(text, i)
-	if n == 0 {
-		return false
-	}
-	if hasBit(a.starts, hashKey(key)) {
-		return true
-	}
-	for _, l := range a.shortLens {
-		if l > n {
-			break
-		}
-		if hasBit(a.shortStarts[l], hashKey(key&(1<<(8*l)-1))) {
-			return true
-		}
-	}
-	return false
 }
 
 // outFlag is set on a transition whose target state has outputs.
@@ -319,25 +217,18 @@ func (a *automaton) step(s, c int32) int32 {
 // Every pattern starts with the space before a word, and every failure
 // link leads to the root or to a state that began at a space, so at the
 // root nothing can happen before the next space: the scan jumps there
-// with bytes.IndexByte, which is vectorised, and a word that the start
-// filter says begins no pattern is skipped the same way. Most words of a
-// text cost a filter lookup, not a step per byte.
+// with bytes.IndexByte, which is vectorised. Words that share no prefix
+// with a term are skipped almost for free.
 func (a *automaton) scan(text []byte, hits []hit) []hit {
 	s := int32(0)
 	nc, nDense, dense := int32(a.nClasses), a.nDense, a.dense
 	for i := 0; i < len(text); i++ {
 		if s == 0 {
-			for {
-				j := bytes.IndexByte(text[i:], ' ')
-				if j < 0 {
-					return hits
-				}
-				i += j
-				if a.noFilter || a.mayStart(text, i+1) {
-					break
-				}
-				i++
+			j := bytes.IndexByte(text[i:], ' ')
+			if j < 0 {
+				break
 			}
+			i += j
 		}
 		var t int32
 		if c := int32(a.class[text[i]]); s < nDense {
