@@ -771,13 +771,11 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 // correctable builds the fuzzy view from view main and reports whether it
 // corrected a word.
 func (m *Matcher) correctable(sc *scratch, main int) bool {
-	m.addVetoHits(sc, &sc.views[main])
-	return sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, sc)
+	return sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, m.vocab, sc)
 }
 
 // addVetoHits adds the hits of the terms that can only veto a rule, once
-// per view: they are needed when a rule is a candidate, and before typos
-// are corrected (a word that is an exclusion term is never corrected).
+// per view: they are needed only when a rule is a candidate.
 func (m *Matcher) addVetoHits(sc *scratch, v *view) {
 	if m.acNeg == nil || sc.vetoScanned {
 		return
