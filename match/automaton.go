@@ -22,8 +22,15 @@ type automaton struct {
 
 	// States are numbered breadth first, so the nDense shallowest ones
 	// have dense rows: dense[s*nClasses+class] = next state.
-	nDense int32
-	dense  []int32
+	//
+	// Once built, transitions (in dense and edgeNext) hold an encoded
+	// state rather than its number: a dense state as the offset of its
+	// row (s*nClasses), a sparse one as denseLimit+(s-nDense). The scan
+	// then indexes the next row without a multiplication on its critical
+	// path, which is a chain of dependent loads, one per byte.
+	nDense     int32
+	denseLimit int32 // nDense*nClasses: encodings below it are dense rows
+	dense      []int32
 	// Sparse states: edges edgeStart[s]..edgeStart[s+1] (classes in
 	// edgeClass, targets in edgeNext) and the failure link.
 	edgeStart []int32
@@ -165,7 +172,7 @@ func buildAutomaton(patterns []string, ids []int32) *automaton {
 		}
 		for e := a.edgeStart[s]; e < a.edgeStart[s+1]; e++ {
 			if s != 0 {
-				a.fail[a.edgeNext[e]] = a.step(a.fail[s], int32(a.edgeClass[e]))
+				a.fail[a.edgeNext[e]] = a.buildStep(a.fail[s], int32(a.edgeClass[e]))
 			}
 		}
 	}
@@ -186,7 +193,47 @@ func buildAutomaton(patterns []string, ids []int32) *automaton {
 	}
 	mark(a.dense)
 	mark(a.edgeNext)
+	a.denseLimit = a.nDense * int32(nc)
+	for _, t := range [][]int32{a.dense, a.edgeNext} {
+		for i, x := range t {
+			t[i] = a.encode(x&stateMask) | x&outFlag
+		}
+	}
 	return a
+}
+
+// encode returns the encoding of state s in transitions.
+func (a *automaton) encode(s int32) int32 {
+	if s < a.nDense {
+		return s * int32(a.nClasses)
+	}
+	return a.denseLimit + s - a.nDense
+}
+
+// decode returns the state an encoded transition (without outFlag) leads
+// to.
+func (a *automaton) decode(r int32) int32 {
+	if r < a.denseLimit {
+		return r / int32(a.nClasses)
+	}
+	return r - a.denseLimit + a.nDense
+}
+
+// buildStep is step during construction, while transitions still hold
+// state numbers.
+func (a *automaton) buildStep(s, c int32) int32 {
+	nc := int32(a.nClasses)
+	for {
+		if s < a.nDense {
+			return a.dense[s*nc+c]
+		}
+		for e, end := a.edgeStart[s], a.edgeStart[s+1]; e < end; e++ {
+			if int32(a.edgeClass[e]) == c {
+				return a.edgeNext[e]
+			}
+		}
+		s = a.fail[s]
+	}
 }
 
 // outFlag is set on a transition whose target state has outputs.
@@ -195,8 +242,8 @@ const outFlag = -1 << 31
 // stateMask strips outFlag from a transition.
 const stateMask = 1<<31 - 1
 
-// step returns the transition (the next state, with outFlag if it has
-// outputs) after reading class c in state s.
+// step returns the transition (the next state encoded, with outFlag if
+// it has outputs) after reading class c in state s.
 func (a *automaton) step(s, c int32) int32 {
 	nc := int32(a.nClasses)
 	for {
@@ -220,10 +267,10 @@ func (a *automaton) step(s, c int32) int32 {
 // with bytes.IndexByte, which is vectorised. Words that share no prefix
 // with a term are skipped almost for free.
 func (a *automaton) scan(text []byte, hits []hit) []hit {
-	s := int32(0)
-	nc, nDense, dense := int32(a.nClasses), a.nDense, a.dense
+	r := int32(0) // the current state, encoded
+	limit, dense := a.denseLimit, a.dense
 	for i := 0; i < len(text); i++ {
-		if s == 0 {
+		if r == 0 {
 			j := bytes.IndexByte(text[i:], ' ')
 			if j < 0 {
 				break
@@ -231,13 +278,14 @@ func (a *automaton) scan(text []byte, hits []hit) []hit {
 			i += j
 		}
 		var t int32
-		if c := int32(a.class[text[i]]); s < nDense {
-			t = dense[s*nc+c]
+		if c := int32(a.class[text[i]]); r < limit {
+			t = dense[r+c]
 		} else {
-			t = a.step(s, c)
+			t = a.step(r-limit+a.nDense, c)
 		}
-		s = t & stateMask
+		r = t & stateMask
 		if t < 0 {
+			s := a.decode(r)
 			for _, p := range a.outs[a.outStart[s]:a.outStart[s+1]] {
 				hits = append(hits, hit{pat: p, end: int32(i + 1)})
 			}

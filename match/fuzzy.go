@@ -188,12 +188,6 @@ func (fx *fuzzyIndex) correct(w []byte, buf []byte) string {
 	return fx.words[best]
 }
 
-// isVocab reports whether w is a word of some term.
-func isVocab(vocab *hashIndex, w []byte) bool {
-	_, ok := vocab.lookup(w)
-	return ok
-}
-
 // correctWithProclitic is correct, and for an Arabic word that has no
 // correction of its own, the correction of the word after a proclitic
 // (لايطليا is ل + ايطاليا misspelt), returned as the proclitic and the
@@ -290,11 +284,12 @@ func editDistance(a []byte, b string, limit int) int {
 // correct fills v from src with each word that no term matched and that
 // is within the allowed distance of a vocabulary word replaced by it. It
 // reports whether any word was replaced; sc supplies the main view's
-// term hits and scratch space. A word of any term (vocab: exclusion
-// words included, whose hits are not scanned for unless a rule is a
-// candidate) is never corrected either: a benign word one letter away
-// from a term stays what it is.
-func (v *view) correct(src *view, fx *fuzzyIndex, vocab *hashIndex, sc *scratch) bool {
+// term hits and scratch space. A word of any term (vocab) is never
+// corrected either, nor one that is a veto-only prefix term's stem with a
+// short ending (vetoVocab; ligjshme for ligjshm*): exclusion hits are not
+// scanned for unless a rule is a candidate, and a benign word one letter
+// away from a term stays what it is.
+func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, sc *scratch) bool {
 	if cap(sc.covered) < len(src.words) {
 		sc.covered = make([]uint8, len(src.words))
 	}
@@ -317,9 +312,9 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab *hashIndex, sc *scratch)
 	changed := false
 	for i, w := range src.words {
 		text := src.buf[w.start:w.end]
-		if covered[i] == 2 && !w.emoji && !isVocab(vocab, text) {
+		if _, known := vocab.lookup(text); covered[i] == 2 && !w.emoji && !known {
 			proc, c := fx.correctWithProclitic(text, sc.fuzzBuf)
-			if c != "" {
+			if c != "" && !hasStem(text, vetoVocab, max(3, len(text)-4)) {
 				nw := w
 				nw.start = int32(len(v.buf))
 				v.buf = append(v.buf, proc...)

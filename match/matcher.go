@@ -27,10 +27,12 @@ type Matcher struct {
 	nNodes    int
 	version   string
 	// vocab holds every word of every term, for splitting glued words;
-	// fuzzy finds vocabulary words near misspelt ones.
-	vocab *hashIndex
-	fuzzy *fuzzyIndex
-	pool  sync.Pool
+	// vetoVocab those of terms that can only veto a rule, which typo
+	// correction leaves alone; fuzzy finds vocabulary words near
+	// misspelt ones.
+	vocab, vetoVocab *hashIndex
+	fuzzy            *fuzzyIndex
+	pool             sync.Pool
 }
 
 type leafRef struct {
@@ -168,22 +170,9 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		m.acNeg = buildAutomaton(neg, negIDs)
 	}
 	// The vocabulary for splitting glued words: every word of every
-	// pattern, with id vocabPrefix on the last word of a prefix term.
-	set := map[string][]int32{}
-	for _, p := range c.patterns {
-		ws := strings.Fields(p)
-		for i, w := range ws {
-			if utf8.RuneCountInString(w) < 2 {
-				continue
-			}
-			if i == len(ws)-1 && !strings.HasSuffix(p, " ") {
-				set[w] = []int32{vocabPrefix}
-			} else if _, ok := set[w]; !ok {
-				set[w] = nil
-			}
-		}
-	}
-	m.vocab = newHashIndex(set)
+	// pattern. Typo correction leaves alone the words of veto-only terms.
+	m.vocab = vocabulary(c.patterns)
+	m.vetoVocab = vocabulary(neg)
 	fuzzyVocab := map[string]struct{}{}
 	for l, words := range c.leafWords {
 		if l < len(c.positive) && c.positive[l] {
@@ -203,6 +192,26 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	m.nNodes = len(c.nodes)
 	m.pool.New = func() any { return newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes) }
 	return m, nil
+}
+
+// vocabulary indexes the words of patterns (of two letters or more), with
+// id vocabPrefix on the last word of a prefix term.
+func vocabulary(patterns []string) *hashIndex {
+	set := map[string][]int32{}
+	for _, p := range patterns {
+		ws := strings.Fields(p)
+		for i, w := range ws {
+			if utf8.RuneCountInString(w) < 2 {
+				continue
+			}
+			if i == len(ws)-1 && !strings.HasSuffix(p, " ") {
+				set[w] = []int32{vocabPrefix}
+			} else if _, ok := set[w]; !ok {
+				set[w] = nil
+			}
+		}
+	}
+	return newHashIndex(set)
 }
 
 // vocabPrefix marks a vocabulary word that is the stem of a prefix term
@@ -771,7 +780,7 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 // correctable builds the fuzzy view from view main and reports whether it
 // corrected a word.
 func (m *Matcher) correctable(sc *scratch, main int) bool {
-	return sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, m.vocab, sc)
+	return sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, m.vocab, m.vetoVocab, sc)
 }
 
 // addVetoHits adds the hits of the terms that can only veto a rule, once

@@ -168,7 +168,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	if n == 0 {
 		return
 	}
-	if n > maxGlued || !hashtag && hasStem(g, vocab) {
+	if n > maxGlued || !hashtag && hasStem(g, vocab, 3) {
 		// Letters spaced out are usually one word: one that a prefix
 		// term's stem starts ("f e r i b o t u n d a" is feribot*) stays
 		// whole rather than falling apart into unrelated short words.
@@ -272,9 +272,10 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	}
 }
 
-// hasStem reports whether g starts with the stem of a prefix term.
-func hasStem(g []byte, vocab *hashIndex) bool {
-	for l := 3; l <= min(len(g), vocab.maxKey); l++ {
+// hasStem reports whether g starts with the stem of a prefix term at
+// least minLen bytes long.
+func hasStem(g []byte, vocab *hashIndex, minLen int) bool {
+	for l := minLen; l <= min(len(g), vocab.maxKey); l++ {
 		if ids, ok := vocab.lookup(g[:l]); ok && len(ids) == 1 && ids[0] == vocabPrefix {
 			return true
 		}
