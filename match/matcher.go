@@ -783,13 +783,12 @@ func (m *Matcher) correctable(sc *scratch, main int) bool {
 	return sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, m.vocab, m.vetoVocab, sc)
 }
 
-// addVetoHits adds the hits of the terms that can only veto a rule, once
-// per view: they are needed only when a rule is a candidate.
+// addVetoHits adds the hits of the terms that can only veto a rule: they
+// matter only once a rule is a candidate.
 func (m *Matcher) addVetoHits(sc *scratch, v *view) {
-	if m.acNeg == nil || sc.vetoScanned {
+	if m.acNeg == nil {
 		return
 	}
-	sc.vetoScanned = true
 	sc.hits = m.acNeg.scan(v.buf, sc.hits[:0])
 	m.addHits(sc, v)
 }

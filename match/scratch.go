@@ -11,9 +11,6 @@ type scratch struct {
 	// hashtag is scratch space for re-reading hashtags unsqueezed.
 	hashtag view
 	hits    []hit
-	// vetoScanned reports that the current view's veto-only terms have
-	// been scanned.
-	vetoScanned bool
 
 	// Spans found per leaf, as linked lists in links; leafFirst[l] is the
 	// head for leaf l or -1. touched lists the leaves to reset.
@@ -131,7 +128,6 @@ func (sc *scratch) resetView() {
 		clear(sc.groupState)
 		sc.gen = 1
 	}
-	sc.vetoScanned = false
 	for _, l := range sc.touched {
 		sc.leafFirst[l] = -1
 	}
