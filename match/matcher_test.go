@@ -266,3 +266,23 @@ func TestSpacedDigits(t *testing.T) {
 		}
 	}
 }
+
+// TestElisionAndAccentedLeet: an elided article is not a spaced-out
+// letter, and a leet symbol between accented letters is a letter.
+func TestElisionAndAccentedLeet(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: r\ncategory: crossing\nmatch: \"a l arrivee\" OR (kacakci NEAR/2 yunanistan) OR (boat NEAR/2 uk)\n")
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"paiement à l'arrivée", true},
+		{"paiement à l’arrivée", true},
+		{"k@ç@kçı yunanistan", true},
+		{"boat to u k", true},
+		{"boat to u.k.", true},
+	} {
+		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Matched; got != tc.want {
+			t.Errorf("%q: matched %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}

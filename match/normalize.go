@@ -487,8 +487,9 @@ func leetSymbol(r rune) rune {
 // b04t$). A mention (@smuggler), an exclamation (UK!) or a price ($100)
 // is not.
 func leetLetterAt(text string, i int) bool {
-	prev := i > 0 && (isAlnumASCII(text[i-1]) || leetSymbol(rune(text[i-1])) != 0)
-	next := i+1 < len(text) && isAlnumASCII(text[i+1])
+	// Bytes outside ASCII count as letters here: k@ç@kçı is a word.
+	prev := i > 0 && (isAlnumASCII(text[i-1]) || leetSymbol(rune(text[i-1])) != 0 || text[i-1] >= utf8.RuneSelf)
+	next := i+1 < len(text) && (isAlnumASCII(text[i+1]) || text[i+1] >= utf8.RuneSelf)
 	if text[i] == '$' && !prev {
 		// $ starting a word is a letter if a letter follows in the word
 		// ($mu99l3r, $4l3), a currency sign if only digits do ($100).

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"strings"
 	"unicode/utf8"
 )
 
@@ -70,7 +71,7 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 		// (spaced leetspeak or Arabizi: s m u 9 9 l e r, t a 7 r e e b).
 		j, letters := i, 0
 		for j < len(ws) {
-			if isSingle(src, ws[j]) {
+			if isSingle(src, ws[j]) && !elided(text, ws[j]) {
 				letters++
 			} else if letters == 0 || !isSingleDigit(src, ws[j]) || j+1 == len(ws) || !(isSingle(src, ws[j+1]) || isSingleDigit(src, ws[j+1])) {
 				break
@@ -343,6 +344,14 @@ func (v *view) addPiece(b []byte, origS, origE int32, unsqueezed bool) {
 		b = v.keyBuf
 	}
 	v.addWord(b, origS, origE)
+}
+
+// elided reports whether the one-letter word w is an elided article or
+// pronoun (l', d', qu'... before a word): "à l'arrivée" is not spaced
+// letters.
+func elided(text string, w word) bool {
+	rest := text[w.origE:]
+	return strings.HasPrefix(rest, "'") || strings.HasPrefix(rest, "’")
 }
 
 // isSingleDigit reports whether w is one ASCII digit.
