@@ -188,6 +188,12 @@ func (fx *fuzzyIndex) correct(w []byte, buf []byte) string {
 	return fx.words[best]
 }
 
+// isVocab reports whether w is a word of some term.
+func isVocab(vocab *hashIndex, w []byte) bool {
+	_, ok := vocab.lookup(w)
+	return ok
+}
+
 // correctWithProclitic is correct, and for an Arabic word that has no
 // correction of its own, the correction of the word after a proclitic
 // (لايطليا is ل + ايطاليا misspelt), returned as the proclitic and the
@@ -312,9 +318,11 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, s
 	changed := false
 	for i, w := range src.words {
 		text := src.buf[w.start:w.end]
-		if _, known := vocab.lookup(text); covered[i] == 2 && !w.emoji && !known {
+		// Cheap tests first: most words near a hit are short, and a
+		// correction is rare, so the vocabulary is only consulted for one.
+		if covered[i] == 2 && !w.emoji && len(text) >= fuzzyMin1-1 {
 			proc, c := fx.correctWithProclitic(text, sc.fuzzBuf)
-			if c != "" && !hasStem(text, vetoVocab, max(3, len(text)-4)) {
+			if c != "" && !isVocab(vocab, text) && !hasStem(text, vetoVocab, max(3, len(text)-4)) {
 				nw := w
 				nw.start = int32(len(v.buf))
 				v.buf = append(v.buf, proc...)
