@@ -173,12 +173,12 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	// pattern. Typo correction leaves alone the words of veto-only terms.
 	m.vocab = vocabulary(c.patterns)
 	m.vetoVocab = vocabulary(neg)
+	// Typos are corrected towards the words of every whole-word term,
+	// exclusions included: a misspelt benign word still vetoes.
 	fuzzyVocab := map[string]struct{}{}
-	for l, words := range c.leafWords {
-		if l < len(c.positive) && c.positive[l] {
-			for _, w := range words {
-				fuzzyVocab[w] = struct{}{}
-			}
+	for _, words := range c.leafWords {
+		for _, w := range words {
+			fuzzyVocab[w] = struct{}{}
 		}
 	}
 	m.fuzzy = newFuzzyIndex(fuzzyVocab)
