@@ -109,9 +109,9 @@ type compiler struct {
 	leafMemo map[int32][]int32
 	byExpr   map[exprKey]*node
 	// leafWords are each leaf's words as written (canonical view, no
-	// proclitics), and positive marks leaves that can make a rule match
-	// (not only under the right side of a NOT): typos are corrected only
-	// towards those, never towards an exclusion, which would veto.
+	// proclitics), the words typos are corrected towards; positive marks
+	// leaves that can make a rule match (not only under the right side of
+	// a NOT).
 	leafWords   [][]string
 	positive    []bool
 	groupIDs    map[string]int32
@@ -121,13 +121,16 @@ type compiler struct {
 	patRefs     [][]leafRef
 	leafKey     map[string]int32
 	leaves      []leafInfo
+	// baseWord and procliticWord are the first words of patterns as
+	// written and with an Arabic proclitic attached.
+	baseWord, procliticWord map[string]bool
 }
 
 // Compile builds a Matcher from parsed rule files.
 func Compile(files []*RuleFile) (*Matcher, error) {
 	c := &compiler{nodes: map[string]*node{}, groupIDs: map[string]int32{}, patIndex: map[string]int32{}, leafKey: map[string]int32{},
 		altMemo: map[int32][][][]int32{}, conjMemo: map[int32][][]int32{}, leafMemo: map[int32][]int32{},
-		byExpr: map[exprKey]*node{}}
+		byExpr: map[exprKey]*node{}, baseWord: map[string]bool{}, procliticWord: map[string]bool{}}
 	m := &Matcher{}
 	for fi, f := range files {
 		var excl *node
@@ -171,8 +174,8 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	}
 	// The vocabulary for splitting glued words: every word of every
 	// pattern. Typo correction leaves alone the words of veto-only terms.
-	m.vocab = vocabulary(c.patterns)
-	m.vetoVocab = vocabulary(neg)
+	m.vocab = vocabulary(c.patterns, c.onlyProclitic)
+	m.vetoVocab = vocabulary(neg, nil)
 	// Typos are corrected towards the words of every whole-word term,
 	// exclusions included: a misspelt benign word still vetoes.
 	fuzzyVocab := map[string]struct{}{}
@@ -194,29 +197,49 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	return m, nil
 }
 
+// onlyProclitic reports whether w occurs only as a term's first word with
+// an Arabic proclitic attached: splitting glued words prefers other words
+// (مهربالى is مهرب + الى, not مهر + بالى).
+func (c *compiler) onlyProclitic(w string) bool { return c.procliticWord[w] && !c.baseWord[w] }
+
 // vocabulary indexes the words of patterns (of two letters or more), with
-// id vocabPrefix on the last word of a prefix term.
-func vocabulary(patterns []string) *hashIndex {
-	set := map[string][]int32{}
+// flags as id: vocabPrefix on the last word of a prefix term,
+// vocabProclitic on words proclitic reports.
+func vocabulary(patterns []string, proclitic func(string) bool) *hashIndex {
+	flags := map[string]int32{}
 	for _, p := range patterns {
 		ws := strings.Fields(p)
 		for i, w := range ws {
 			if utf8.RuneCountInString(w) < 2 {
 				continue
 			}
+			f := flags[w]
 			if i == len(ws)-1 && !strings.HasSuffix(p, " ") {
-				set[w] = []int32{vocabPrefix}
-			} else if _, ok := set[w]; !ok {
-				set[w] = nil
+				f |= vocabPrefix
 			}
+			if proclitic != nil && proclitic(w) {
+				f |= vocabProclitic
+			}
+			flags[w] = f
+		}
+	}
+	set := make(map[string][]int32, len(flags))
+	for w, f := range flags {
+		set[w] = nil
+		if f != 0 {
+			set[w] = []int32{f}
 		}
 	}
 	return newHashIndex(set)
 }
 
-// vocabPrefix marks a vocabulary word that is the stem of a prefix term
-// (feribot*).
-const vocabPrefix = 1
+// Flags of vocabulary words: vocabPrefix marks the stem of a prefix term
+// (feribot*), vocabProclitic a word that is only a term with an Arabic
+// proclitic attached.
+const (
+	vocabPrefix    = 1
+	vocabProclitic = 2
+)
 
 // Bounds on the trigger analysis: groups per trigger (one bit each) and
 // triggers per rule. Dropping groups or merging alternatives only weakens
@@ -508,12 +531,17 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 				first = append(first, Normalize(p+ws[0]))
 			}
 		}
-		for _, w := range first {
+		for k, w := range first {
 			pat := " " + strings.Join(append([]string{w}, ws[1:]...), " ")
 			if !e.Prefix {
 				pat += " "
 			}
 			c.addPattern(pat, leafRef{leaf: id, words: int32(len(ws))})
+			if k == 0 {
+				c.baseWord[w] = true
+			} else {
+				c.procliticWord[w] = true
+			}
 		}
 	}
 	return id

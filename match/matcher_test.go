@@ -286,3 +286,19 @@ func TestElisionAndAccentedLeet(t *testing.T) {
 		}
 	}
 }
+
+// TestHashtagProclitics: a glued Arabic hashtag splits into words as
+// written before words that are terms only with a proclitic attached.
+func TestHashtagProclitics(t *testing.T) {
+	m := compileSource(t, "lang: ar\nrule: r\ncategory: smuggler\nmatch: مهرب NEAR/2 (\"الى بريطانيا\" OR مضمون)\nrule: s\ncategory: crossing\nmatch: الي NEAR/1 مهر\n")
+	for _, tc := range []struct{ text, segmented string }{
+		{"#مهربالىبريطانيا", "مهرب الي بريطانيا"},
+		{"#مـهـربالـىبـريـطـانـيـا", "مهرب الي بريطانيا"},
+		{"#بديمهربمضمون", "بدي مهرب مضمون"},
+	} {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+		if ex.Views["segmented"] != tc.segmented || !slices.Equal(ex.Rules, []string{"ar.r"}) {
+			t.Errorf("%q: segmented %q rules %v, want %q [ar.r]", tc.text, ex.Views["segmented"], ex.Rules, tc.segmented)
+		}
+	}
+}

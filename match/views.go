@@ -194,7 +194,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 		// run of two-letter words.
 		for _, st := range [...]int8{segGap, segKnown} {
 			if p := dp[i-1][st]; p.ok {
-				dp[i][segGap].offer(segCell{ok: true, unknown: p.unknown + 1, pieces: p.pieces + 1, short: p.short, from: int8(i - 1), fromSt: st})
+				dp[i][segGap].offer(segCell{ok: true, unknown: p.unknown + 1, pieces: p.pieces + 1, short: p.short, proclitic: p.proclitic, from: int8(i - 1), fromSt: st})
 			}
 		}
 		for j := max(0, i-reach); j < i; j++ {
@@ -203,8 +203,13 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 				piece = squeezeInto(v.keyBuf[:0], piece)
 				v.keyBuf = piece
 			}
-			if _, ok := vocab.lookup(piece); !ok {
+			ids, ok := vocab.lookup(piece)
+			if !ok {
 				continue
+			}
+			proclitic := int16(0)
+			if len(ids) == 1 && ids[0]&vocabProclitic != 0 {
+				proclitic = 1
 			}
 			// Two letters of most scripts; two Ethiopic syllables say more.
 			short := len(piece) <= 4 && utf8.RuneCount(piece) <= 2
@@ -227,7 +232,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 				if short {
 					nshort++
 				}
-				dp[i][to].offer(segCell{ok: true, unknown: p.unknown, pieces: p.pieces + 1, short: nshort, from: int8(j), fromSt: st, known: true})
+				dp[i][to].offer(segCell{ok: true, unknown: p.unknown, pieces: p.pieces + 1, short: nshort, proclitic: p.proclitic + proclitic, from: int8(j), fromSt: st, known: true})
 			}
 		}
 	}
@@ -277,7 +282,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 // least minLen bytes long.
 func hasStem(g []byte, vocab *hashIndex, minLen int) bool {
 	for l := minLen; l <= min(len(g), vocab.maxKey); l++ {
-		if ids, ok := vocab.lookup(g[:l]); ok && len(ids) == 1 && ids[0] == vocabPrefix {
+		if ids, ok := vocab.lookup(g[:l]); ok && len(ids) == 1 && ids[0]&vocabPrefix != 0 {
 			return true
 		}
 	}
@@ -298,6 +303,7 @@ const (
 type segCell struct {
 	unknown, pieces int16
 	short           int16 // two-letter pieces
+	proclitic       int16 // pieces that are terms only with a proclitic
 	from, fromSt    int8
 	known, ok       bool
 }
@@ -306,7 +312,9 @@ type segCell struct {
 // fewer bytes outside vocabulary words, where a two-letter piece counts
 // as half an unknown byte (short words fit anywhere by chance: "#mazota"
 // is mazot + a, not ma zo ta; "رقم مهرب", number + smuggler, is not "رقم
-// هر" with the doubled م swallowed), then the one with fewer pieces.
+// هر" with the doubled م swallowed), then the one with fewer pieces, then
+// the one with fewer words that are terms only with an Arabic proclitic
+// (مهربالى is مهرب + الى, smuggler to, not مهر + بالى).
 func (c segCell) better(d segCell) bool {
 	if !c.ok || !d.ok {
 		return c.ok
@@ -314,7 +322,10 @@ func (c segCell) better(d segCell) bool {
 	if cc, dc := 2*c.unknown+c.short, 2*d.unknown+d.short; cc != dc {
 		return cc < dc
 	}
-	return c.pieces < d.pieces
+	if c.pieces != d.pieces {
+		return c.pieces < d.pieces
+	}
+	return c.proclitic < d.proclitic
 }
 
 func (c *segCell) offer(d segCell) {
