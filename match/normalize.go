@@ -132,10 +132,12 @@ func (v *view) normalize(text string) {
 				// A letter or digit starting a word.
 				v.openWord(int32(i), false)
 				open, cur = true, classWord
-			} else if !e.word && open && e.plainSep {
-				// A space or punctuation ending a word.
-				v.closeWord()
-				open = false
+			} else if !e.word && e.plainSep {
+				// A space or punctuation, ending a word if one is open.
+				if open {
+					v.closeWord()
+					open = false
+				}
 				v.pendingHash = c == '#'
 				i++
 				continue
