@@ -176,8 +176,13 @@ func (v *view) normalize(text string) {
 			v.rtlOverride = true // a signal: text hidden by reversal
 		}
 		if r < fastFoldLimit {
-			if e := &fastFold[r]; e.n == 1 && e.cls == classWord && open && cur == classWord && e.r1 >= utf8.RuneSelf {
-				// Hot path: non-ASCII letters continuing a word.
+			if e := &fastFold[r]; e.n == 1 && e.cls == classWord && e.r1 >= utf8.RuneSelf && (!open || cur == classWord) {
+				// Hot path: non-ASCII letters starting or continuing a
+				// word.
+				if !open {
+					v.openWord(int32(i), false)
+					open, cur = true, classWord
+				}
 				i = v.letterRun(text, i)
 				continue
 			} else if e.n != slowFold {
