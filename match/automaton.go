@@ -76,7 +76,11 @@ func buildAutomaton(patterns []string, ids []int32) *automaton {
 		c    uint16
 		to   int32
 	}
-	next := map[uint64]int32{}
+	total := 0
+	for _, p := range patterns {
+		total += len(p)
+	}
+	next := make(map[uint64]int32, total) // at most one trie edge per pattern byte
 	var edges []edge
 	nStates := int32(1)
 	own := map[int32][]int32{}

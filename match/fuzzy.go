@@ -93,7 +93,9 @@ func (s u64set) has(k uint64) bool {
 
 func newFuzzyIndex(vocab map[string]struct{}) *fuzzyIndex {
 	fx := &fuzzyIndex{}
-	dels := map[string][]int32{}
+	// About a dozen deletions per word of 6 to 8 letters, more for longer
+	// ones: sized up front, the map does not rehash while it fills.
+	dels := make(map[string][]int32, 16*len(vocab))
 	var affixes []uint64
 	add := func(s string, id int32) {
 		if ids := dels[s]; !slices.Contains(ids, id) {

@@ -37,7 +37,7 @@ func newHashIndex(entries map[string][]int32) *hashIndex {
 	h.mask = size - 1
 	h.keys = make([]uint64, size)
 	h.vals = make([]int32, size)
-	lists := map[uint64][]int32{}
+	lists := make(map[uint64][]int32, len(entries))
 	// Insert in a fixed order so the layout does not depend on map order.
 	keys := make([]string, 0, len(entries))
 	for k := range entries {

@@ -168,14 +168,6 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 			neg, negIDs = append(neg, p), append(negIDs, int32(pi))
 		}
 	}
-	m.ac = buildAutomaton(pos, posIDs)
-	if len(neg) > 0 {
-		m.acNeg = buildAutomaton(neg, negIDs)
-	}
-	// The vocabulary for splitting glued words: every word of every
-	// pattern. Typo correction leaves alone the words of veto-only terms.
-	m.vocab = vocabulary(c.patterns, c.onlyProclitic)
-	m.vetoVocab = vocabulary(neg, nil)
 	// Typos are corrected towards the words of every whole-word term,
 	// exclusions included: a misspelt benign word still vetoes.
 	fuzzyVocab := map[string]struct{}{}
@@ -184,7 +176,25 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 			fuzzyVocab[w] = struct{}{}
 		}
 	}
-	m.fuzzy = newFuzzyIndex(fuzzyVocab)
+	// The automata and indexes are independent of each other and are
+	// most of compile time (what `signpost match` waits for before its
+	// first line): build them in parallel. Their inputs are only read.
+	var wg sync.WaitGroup
+	wg.Go(func() { m.ac = buildAutomaton(pos, posIDs) })
+	wg.Go(func() {
+		if len(neg) > 0 {
+			m.acNeg = buildAutomaton(neg, negIDs)
+		}
+	})
+	wg.Go(func() {
+		// The vocabulary for splitting glued words: every word of every
+		// pattern. Typo correction leaves alone the words of veto-only
+		// terms.
+		m.vocab = vocabulary(c.patterns, c.onlyProclitic)
+		m.vetoVocab = vocabulary(neg, nil)
+	})
+	wg.Go(func() { m.fuzzy = newFuzzyIndex(fuzzyVocab) })
+	wg.Wait()
 	m.version = rulesVersion(files)
 	c.anchor(m)
 	for l := range c.positive {
