@@ -176,7 +176,7 @@ func buildAutomaton(patterns []string, ids []int32) *automaton {
 		}
 		for e := a.edgeStart[s]; e < a.edgeStart[s+1]; e++ {
 			if s != 0 {
-				a.fail[a.edgeNext[e]] = a.buildStep(a.fail[s], int32(a.edgeClass[e]))
+				a.fail[a.edgeNext[e]] = a.step(a.fail[s], int32(a.edgeClass[e]))
 			}
 		}
 	}
@@ -223,31 +223,15 @@ func (a *automaton) decode(r int32) int32 {
 	return r - a.denseLimit + a.nDense
 }
 
-// buildStep is step during construction, while transitions still hold
-// state numbers.
-func (a *automaton) buildStep(s, c int32) int32 {
-	nc := int32(a.nClasses)
-	for {
-		if s < a.nDense {
-			return a.dense[s*nc+c]
-		}
-		for e, end := a.edgeStart[s], a.edgeStart[s+1]; e < end; e++ {
-			if int32(a.edgeClass[e]) == c {
-				return a.edgeNext[e]
-			}
-		}
-		s = a.fail[s]
-	}
-}
-
 // outFlag is set on a transition whose target state has outputs.
 const outFlag = -1 << 31
 
 // stateMask strips outFlag from a transition.
 const stateMask = 1<<31 - 1
 
-// step returns the transition (the next state encoded, with outFlag if
-// it has outputs) after reading class c in state s.
+// step returns the transition (the next state, with outFlag if it has
+// outputs) after reading class c in state s: the state's number while
+// the automaton is being built, its encoding afterwards.
 func (a *automaton) step(s, c int32) int32 {
 	nc := int32(a.nClasses)
 	for {
