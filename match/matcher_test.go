@@ -252,7 +252,8 @@ func TestNearOverlap(t *testing.T) {
 // letter; a leet symbol between accented letters is a letter.
 func TestEvasionReadings(t *testing.T) {
 	m := compileSource(t, "lang: xx\nrule: r\ncategory: crossing\nmatch: (smuggler OR tahrib) NEAR/2 (uk OR britania)\n"+
-		"rule: s\ncategory: crossing\nmatch: \"a l arrivee\" OR (kacakci NEAR/2 yunanistan) OR (boat NEAR/2 uk)\n")
+		"rule: s\ncategory: crossing\nmatch: \"a l arrivee\" OR (kacakci NEAR/2 yunanistan) OR (boat NEAR/2 uk)\n"+
+		"rule: t\ncategory: crossing\nmatch: (boat* NEAR/1 trip) NEAR/3 italie\n")
 	for _, tc := range []struct {
 		text string
 		want bool
@@ -267,6 +268,10 @@ func TestEvasionReadings(t *testing.T) {
 		{"k@ç@kçı yunanistan", true},
 		{"boat to u k", true},
 		{"boat to u.k.", true},
+		{"ka.çak.çı yunanistan", true},  // fragments glued by dots join into a word
+		{"sm-ug-gler uk", true},         // or hyphens
+		{"boat-trip to l'italie", true}, // but not into a stem and an ending
+		{"e-mail x.y", false},           // words that join into nothing stay apart
 	} {
 		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Matched; got != tc.want {
 			t.Errorf("%q: matched %v, want %v", tc.text, got, tc.want)

@@ -39,6 +39,9 @@ type view struct {
 	// singleRun reports two one-letter words in a row (letters spaced out
 	// to dodge filters); prevSingle tracks the last word for it.
 	singleRun, prevSingle bool
+	// innerSep reports a dot, hyphen or underscore between two letters
+	// (ka.çak.çı, smug-gler): fragments that may join into a term.
+	innerSep bool
 }
 
 // viewMode is how a view reads digits and symbols inside Latin words.
@@ -75,7 +78,7 @@ func (v *view) reset() {
 	v.buf = append(v.buf[:0], ' ')
 	v.words = v.words[:0]
 	v.maybeLeet, v.maybeArabizi, v.hasHashtag, v.pendingHash = false, false, false, false
-	v.singleRun, v.prevSingle, v.rtlOverride = false, false, false
+	v.singleRun, v.prevSingle, v.rtlOverride, v.innerSep = false, false, false, false
 }
 
 // Normalize returns the normalised form of text as the matcher sees it:
@@ -134,11 +137,15 @@ func (v *view) normalize(text string) {
 				open, cur = true, classWord
 			} else if !e.word && e.plainSep {
 				// A space or punctuation, ending a word if one is open.
+				open0 := open
 				if open {
 					v.closeWord()
 					open = false
 				}
 				v.pendingHash = c == '#'
+				if (c == '.' || c == '-' || c == '_') && open0 && i+1 < len(text) && isLetterByte(text[i+1]) {
+					v.innerSep = true
+				}
 				i++
 				continue
 			}
@@ -513,6 +520,10 @@ func leetLetterAt(text string, i int) bool {
 func isAlnumASCII(b byte) bool { return b < utf8.RuneSelf && asciiFold[b].word }
 
 func isDigitByte(b byte) bool { return '0' <= b && b <= '9' }
+
+// isLetterByte reports whether b starts a letter: an ASCII letter or any
+// byte of a multi-byte rune.
+func isLetterByte(b byte) bool { return b >= utf8.RuneSelf || ('a' <= b|0x20 && b|0x20 <= 'z') }
 
 // camelCase reports whether the word around text[i] has a capital letter
 // before i (LinkedIn, #BoatToIreland): its capital I is a capital, not an

@@ -27,10 +27,7 @@ const maxGlued = 64
 
 // needsSegmenting reports whether v has spaced-out letters or hashtags.
 func (v *view) needsSegmenting() bool {
-	if v.hasHashtag {
-		return true
-	}
-	return v.hasSingleRun()
+	return v.hasHashtag || v.innerSep || v.hasSingleRun()
 }
 
 // segment fills v from src, joining runs of two or more one-letter words
@@ -51,11 +48,7 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 	ws := src.words
 	for i := 0; i < len(ws); {
 		if ws[i].hashtag {
-			j := i + 1
-			// Words from one rune ("¼" is "1 4") have overlapping ranges.
-			for j < len(ws) && !ws[j].hashtag && (ws[j].origS <= ws[j-1].origE || !hasSpace(text[ws[j-1].origE:ws[j].origS])) {
-				j++
-			}
+			j := gluedEnd(ws, i, text)
 			if src.mode == modeBase {
 				origS, origE := ws[i].origS, ws[j-1].origE
 				tmp.noSqueeze = true
@@ -66,6 +59,16 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 			}
 			i = j
 			continue
+		}
+		// Fragments glued by dots, hyphens or underscores that join into
+		// a term's word: ka.çak.çı, smug-gler, pa_sa_port.
+		if j := dottedEnd(ws, i, text); j-i >= 2 {
+			// Only into a whole word: boat-trip is not boat* + rip.
+			if g := v.joinWords(src, ws[i:j]); isVocab(vocab, g) {
+				v.addWord(g, ws[i].origS, ws[j-1].origE)
+				i = j
+				continue
+			}
 		}
 		// A run of one-letter words, with single digits among them
 		// (spaced leetspeak or Arabizi: s m u 9 9 l e r, t a 7 r e e b).
@@ -86,6 +89,50 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 		v.segmentRun(src, ws[i:j], vocab, 0, false)
 		i = j
 	}
+}
+
+// gluedEnd returns the end of the run of words from ws[i] with no white
+// space between them in text (a hashtag, or fragments glued by dots),
+// stopping before another hashtag.
+func gluedEnd(ws []word, i int, text string) int {
+	j := i + 1
+	// Words from one rune ("¼" is "1 4") have overlapping ranges.
+	for j < len(ws) && !ws[j].hashtag && (ws[j].origS <= ws[j-1].origE || !hasSpace(text[ws[j-1].origE:ws[j].origS])) {
+		j++
+	}
+	return j
+}
+
+// dottedEnd returns the end of the run of words from ws[i] joined only by
+// dots, hyphens or underscores in text (not apostrophes: l'italie is two
+// words).
+func dottedEnd(ws []word, i int, text string) int {
+	j := i + 1
+	for ; j < len(ws) && ws[j].origS > ws[j-1].origE; j++ {
+		between := text[ws[j-1].origE:ws[j].origS]
+		if strings.Trim(between, ".-_") != "" || len(between) > 1 {
+			break
+		}
+	}
+	return j
+}
+
+// joinWords returns the words ws of src glued and squeezed, in v's key
+// buffer (valid until its next use).
+func (v *view) joinWords(src *view, ws []word) []byte {
+	g := v.keyBuf[:0]
+	var last rune
+	for _, w := range ws {
+		for _, r := range string(src.buf[w.start:w.end]) {
+			if r == last && squeezable(r) {
+				continue
+			}
+			last = r
+			g = utf8.AppendRune(g, r)
+		}
+	}
+	v.keyBuf = g
+	return g
 }
 
 // segmentRun glues the words ws of src and appends them split into
