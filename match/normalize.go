@@ -137,13 +137,13 @@ func (v *view) normalize(text string) {
 				open, cur = true, classWord
 			} else if !e.word && e.plainSep {
 				// A space or punctuation, ending a word if one is open.
-				open0 := open
+				wasOpen := open
 				if open {
 					v.closeWord()
 					open = false
 				}
 				v.pendingHash = c == '#'
-				if (c == '.' || c == '-' || c == '_') && open0 && i+1 < len(text) && isLetterByte(text[i+1]) {
+				if (c == '.' || c == '-' || c == '_') && wasOpen && i+1 < len(text) && isLetterByte(text[i+1]) {
 					v.innerSep = true
 				}
 				i++
