@@ -529,7 +529,12 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 	// which replace the canonical one keep every term: "m20" is "mzo" in
 	// the leet view, "ta7rib" is "tahrib" in the Arabizi view.
 	forms := [][]string{words}
+	// Only digits, leet symbols and a capital I read differently there:
+	// most terms have none, and their readings are not computed.
 	for _, mode := range []viewMode{modeLeet, modeArabizi} {
+		if !strings.ContainsAny(e.Term, "0123456789@$!|I") {
+			break
+		}
 		if alt := strings.Fields(normalizeAs(e.Term, mode)); len(alt) > 0 && !slices.Equal(alt, words) {
 			forms = append(forms, alt)
 		}
