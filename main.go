@@ -121,7 +121,7 @@ func matchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	// Compiling the rules allocates a great deal of short-lived memory and
 	// is most of a run's start-up; a batch command can afford the heap
 	// growing further between collections while it does.
-	old := debug.SetGCPercent(400)
+	old := debug.SetGCPercent(1000)
 	m, err := app.LoadMatcher(*rulesDir)
 	debug.SetGCPercent(old)
 	if err != nil {
