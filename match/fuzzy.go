@@ -151,15 +151,16 @@ func forDeletions(w string, d int, fn func(string)) {
 }
 
 // correct returns the vocabulary word nearest to w within the allowed
-// distance, or "" when there is none or w is itself a vocabulary word.
-// buf is scratch space; it does not allocate.
-func (fx *fuzzyIndex) correct(w []byte, buf []byte) string {
+// distance, or "" when there is none; known reports that w is itself a
+// vocabulary word (and so has no correction). buf is scratch space; it
+// does not allocate.
+func (fx *fuzzyIndex) correct(w []byte, buf []byte) (c string, known bool) {
 	n := utf8.RuneCount(w)
 	if n < fuzzyMin1-1 || n > fuzzyMax {
-		return ""
+		return "", false
 	}
 	if p, sfx := affixKeys(w); !fx.affixes.has(p) && !fx.affixes.has(sfx) {
-		return ""
+		return "", false
 	}
 	best, bestD := int32(-1), 3
 	try := func(s []byte) {
@@ -177,7 +178,7 @@ func (fx *fuzzyIndex) correct(w []byte, buf []byte) string {
 	}
 	try(w)
 	if bestD == 0 {
-		return ""
+		return "", true
 	}
 	// One deletion from w covers an inserted or changed letter.
 	for i, r := range string(w) {
@@ -185,9 +186,9 @@ func (fx *fuzzyIndex) correct(w []byte, buf []byte) string {
 		try(append(append(buf[:0], w[:i]...), w[i+rl:]...))
 	}
 	if best < 0 {
-		return ""
+		return "", false
 	}
-	return fx.words[best]
+	return fx.words[best], false
 }
 
 // isVocab reports whether w is a word of some term.
@@ -202,29 +203,18 @@ func isVocab(vocab *hashIndex, w []byte) bool {
 // corrected rest. Terms match with proclitics attached, so the corrected
 // word still matches.
 func (fx *fuzzyIndex) correctWithProclitic(w []byte, buf []byte) ([]byte, string) {
-	if c := fx.correct(w, buf); c != "" || len(w) == 0 || w[0] < utf8.RuneSelf || fx.has(w) {
+	if c, known := fx.correct(w, buf); c != "" || known || len(w) == 0 || w[0] < utf8.RuneSelf {
 		return nil, c
 	}
 	for _, p := range arabicProcliticKeys {
 		if !bytes.HasPrefix(w, p) || utf8.RuneCount(w[len(p):]) < fuzzyMin1 {
 			continue
 		}
-		if c := fx.correct(w[len(p):], buf); c != "" {
+		if c, _ := fx.correct(w[len(p):], buf); c != "" {
 			return p, c
 		}
 	}
 	return nil, ""
-}
-
-// has reports whether w is a vocabulary word.
-func (fx *fuzzyIndex) has(w []byte) bool {
-	ids, _ := fx.dels.lookup(w)
-	for _, id := range ids {
-		if fx.words[id] == string(w) {
-			return true
-		}
-	}
-	return false
 }
 
 // arabicProcliticKeys are the normalised Arabic proclitics, longest

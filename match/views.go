@@ -123,13 +123,7 @@ func (v *view) joinWords(src *view, ws []word) []byte {
 	g := v.keyBuf[:0]
 	var last rune
 	for _, w := range ws {
-		for _, r := range string(src.buf[w.start:w.end]) {
-			if r == last && squeezable(r) {
-				continue
-			}
-			last = r
-			g = utf8.AppendRune(g, r)
-		}
+		g, last = appendSqueezed(g, src.buf[w.start:w.end], last)
 	}
 	v.keyBuf = g
 	return g
@@ -383,7 +377,13 @@ func (c *segCell) offer(d segCell) {
 
 // squeezeInto appends b with runs of a squeezable rune squeezed to dst.
 func squeezeInto(dst, b []byte) []byte {
-	var last rune
+	dst, _ = appendSqueezed(dst, b, 0)
+	return dst
+}
+
+// appendSqueezed appends b to dst squeezing runs of a squeezable rune,
+// continuing a run that ended with last, and returns the last rune.
+func appendSqueezed(dst, b []byte, last rune) ([]byte, rune) {
 	for _, r := range string(b) {
 		if r == last && squeezable(r) {
 			continue
@@ -391,7 +391,7 @@ func squeezeInto(dst, b []byte) []byte {
 		last = r
 		dst = utf8.AppendRune(dst, r)
 	}
-	return dst
+	return dst, last
 }
 
 // addPiece appends a piece of a glued word, squeezed if it was read
