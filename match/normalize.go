@@ -760,9 +760,6 @@ var foldTable = map[rune]folded{
 	'\u06B5': {'ل', 0, classWord}, // Sorani lam with small v
 }
 
-// hasSingleRun reports whether v has two one-letter words in a row, the
-// sign of letters spaced out to dodge filters.
-func (v *view) hasSingleRun() bool { return v.singleRun }
 
 // wordStartingAt returns the index of the word that starts at byte b
 // (or the first one after it) by binary search.

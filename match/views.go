@@ -27,7 +27,7 @@ const maxGlued = 64
 
 // needsSegmenting reports whether v has spaced-out letters or hashtags.
 func (v *view) needsSegmenting() bool {
-	return v.hasHashtag || v.innerSep || v.hasSingleRun()
+	return v.hasHashtag || v.innerSep || v.singleRun
 }
 
 // segment fills v from src, joining runs of two or more one-letter words
@@ -97,7 +97,7 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 func gluedEnd(ws []word, i int, text string) int {
 	j := i + 1
 	// Words from one rune ("¼" is "1 4") have overlapping ranges.
-	for j < len(ws) && !ws[j].hashtag && (ws[j].origS <= ws[j-1].origE || !hasSpace(text[ws[j-1].origE:ws[j].origS])) {
+	for j < len(ws) && !ws[j].hashtag && (ws[j].origS <= ws[j-1].origE || !breaksGlue(text[ws[j-1].origE:ws[j].origS])) {
 		j++
 	}
 	return j
@@ -166,9 +166,9 @@ func (v *view) segmentRun(src *view, ws []word, vocab *hashIndex, base int32, ha
 	}
 }
 
-// hasSpace reports whether s holds white space (or is empty of anything
-// that glues: a new hashtag starts a new run).
-func hasSpace(s string) bool {
+// breaksGlue reports whether s, the text between two words, holds white
+// space or a '#' (a new hashtag starts a new run).
+func breaksGlue(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case ' ', '\t', '\n', '\r', '\f', '\v', '#':
