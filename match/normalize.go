@@ -760,7 +760,6 @@ var foldTable = map[rune]folded{
 	'\u06B5': {'ل', 0, classWord}, // Sorani lam with small v
 }
 
-
 // wordStartingAt returns the index of the word that starts at byte b
 // (or the first one after it) by binary search.
 func (v *view) wordStartingAt(b int32) int {
