@@ -8,7 +8,7 @@ import (
 
 const testDef = `{"id":"t","name":"T","default_locale":"en",
  "experiment":{"coverage":1,"variants":[{"key":"a","weight":1}]},
- "actions":[{"id":"help","url":"https://example.org/"}]}`
+ "allowed_hosts":["example.org"],"actions":[{"id":"help","url":"https://example.org/"}]}`
 
 func TestLoadShippedNamesFileLineAndProblem(t *testing.T) {
 	good := "\"a.title\" = \"T\"\n\"a.body\" = \"B\"\n\"a.action.help.label\" = \"H\"\n\"a.dismiss\" = \"D\"\n\"a.continue\" = \"C\"\n"

@@ -26,7 +26,7 @@ func testCampaign(t *testing.T, id string, priority int, targeting string) *mess
 	def, err := messages.ParseDefinition([]byte(`{"id":"` + id + `","name":"T","default_locale":"en","priority":` + string(rune('0'+priority)) + `,
 		"targeting":` + targeting + `,
 		"experiment":{"coverage":1,"variants":[{"key":"a","weight":0.5},{"key":"b","weight":0.5}]},
-		"actions":[{"id":"help","url":"https://example.org/"}]}`))
+		"allowed_hosts":["example.org"],"actions":[{"id":"help","url":"https://example.org/"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}

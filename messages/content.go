@@ -1,19 +1,8 @@
 package messages
 
 import (
-	"errors"
-	"fmt"
+	"maps"
 	"slices"
-	"sort"
-	"strings"
-	"unicode/utf8"
-
-	"github.com/BurntSushi/toml"
-	"github.com/nicksnyder/go-i18n/v2/i18n"
-	"go.yaml.in/yaml/v3"
-	"golang.org/x/text/language"
-
-	"encoding/json"
 
 	"signpost/experiment"
 )
@@ -66,25 +55,6 @@ type ActionText struct {
 	URL   string
 }
 
-// ContentError locates a problem in a locale's content.
-type ContentError struct {
-	Locale    string
-	File      string // the file's name, when known
-	MessageID string
-	Msg       string
-}
-
-func (e *ContentError) Error() string {
-	where := "locale " + e.Locale
-	if e.File != "" {
-		where = e.File + " (locale " + e.Locale + ")"
-	}
-	if e.MessageID == "" {
-		return fmt.Sprintf("%s: %s", where, e.Msg)
-	}
-	return fmt.Sprintf("%s: message %q: %s", where, e.MessageID, e.Msg)
-}
-
 // MessageIDs lists the message ids a variant needs, given the campaign's
 // actions (DESIGN §3).
 func (d *Definition) MessageIDs(variant string) []string {
@@ -95,25 +65,12 @@ func (d *Definition) MessageIDs(variant string) []string {
 	return append(ids, variant+".dismiss", variant+".continue")
 }
 
-func unmarshaler(format string) (i18n.UnmarshalFunc, error) {
-	switch format {
-	case "toml":
-		return toml.Unmarshal, nil
-	case "json":
-		return json.Unmarshal, nil
-	case "yaml", "yml":
-		return yaml.Unmarshal, nil
-	}
-	return nil, fmt.Errorf("unknown message file format %q (use toml, json or yaml)", format)
-}
-
 // Compile validates a definition's content and pre-renders its cards.
 // The default locale must carry every message of every variant; other
 // locales may be partial, missing messages falling back along the
 // locale's chain and then to the default locale. All problems are
-// returned together.
+// returned together, each located by locale, file, message and line.
 func Compile(def *Definition, version int64, content map[string]LocaleFile) (*Campaign, error) {
-	bundle := i18n.NewBundle(language.Und)
 	c := &Campaign{Def: def, Version: version, exp: def.experiment(), cards: map[cardKey]*CardText{}}
 	var errs []error
 	known := map[string]bool{}
@@ -123,54 +80,58 @@ func Compile(def *Definition, version int64, content map[string]LocaleFile) (*Ca
 		}
 	}
 	texts := map[string]map[string]string{} // locale -> id -> text
-	for loc, f := range content {
+	defined := map[string]bool{}            // ids the default locale's file defines, valid or not
+	for _, loc := range slices.Sorted(maps.Keys(content)) {
+		f := content[loc]
 		if !localeRe.MatchString(loc) {
 			errs = append(errs, &ContentError{Locale: loc, File: f.Name, Msg: "not a language code like en or ckb"})
 			continue
 		}
-		unmarshal, err := unmarshaler(f.Format)
-		if err != nil {
-			errs = append(errs, &ContentError{Locale: loc, File: f.Name, Msg: err.Error()})
-			continue
+		msgs, probs := parseMessages(loc, f)
+		errs = append(errs, probs...)
+		if msgs == nil && len(probs) > 0 {
+			continue // the file as a whole could not be read
 		}
-		tag, err := language.Parse(loc)
-		if err != nil {
-			errs = append(errs, &ContentError{Locale: loc, File: f.Name, Msg: err.Error()})
-			continue
-		}
-		msgs, err := bundle.ParseMessageBytes(tag, f.Data, unmarshal)
-		if err != nil {
-			errs = append(errs, &ContentError{Locale: loc, File: f.Name, Msg: fmt.Sprintf("cannot parse %s: %v", f.Format, err)})
-			continue
-		}
+		rules := newLangRules(loc)
 		m := map[string]string{}
 		for _, msg := range msgs {
+			if loc == def.DefaultLocale {
+				defined[msg.ID] = true
+			}
+			problem := func(line int, text string) {
+				errs = append(errs, &ContentError{Locale: loc, File: f.Name, MessageID: msg.ID, Line: line, Msg: text})
+			}
 			if !known[msg.ID] {
-				errs = append(errs, &ContentError{Locale: loc, File: f.Name, MessageID: msg.ID, Msg: "unknown message id for this campaign's variants and actions"})
+				problem(msg.Line, "unknown message id for this campaign's variants and actions")
 				continue
 			}
-			if err := checkText(msg.ID, msg.Other); err != nil {
-				errs = append(errs, &ContentError{Locale: loc, File: f.Name, MessageID: msg.ID, Msg: err.Error()})
-				continue
+			tps := rules.checkMessage(&msg.Message)
+			for _, tp := range tps {
+				line := msg.Line
+				if l := msg.formLines[tp.form]; l > 0 {
+					line = l
+				}
+				problem(line, tp.msg)
 			}
-			m[msg.ID] = msg.Other
+			if len(tps) == 0 {
+				m[msg.ID] = msg.Forms["other"]
+			}
 		}
 		texts[loc] = m
 		c.Locales = append(c.Locales, loc)
 	}
-	sort.Strings(c.Locales)
 	if def.DefaultLocale != "" && texts[def.DefaultLocale] == nil && content[def.DefaultLocale].Data == nil {
 		errs = append(errs, &ContentError{Locale: def.DefaultLocale, Msg: "the default locale has no content"})
 	}
 	if d := texts[def.DefaultLocale]; d != nil {
 		for id := range known {
-			if _, ok := d[id]; !ok {
+			if !defined[id] {
 				errs = append(errs, &ContentError{Locale: def.DefaultLocale, File: content[def.DefaultLocale].Name, MessageID: id, Msg: "missing: the default locale must have every message"})
 			}
 		}
 	}
 	if len(errs) > 0 {
-		sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+		sortErrors(errs)
 		return nil, &ValidationError{Campaign: def.ID, Problems: errs}
 	}
 	for vi, v := range def.Experiment.Variants {
@@ -198,31 +159,6 @@ func (c *Campaign) render(variant, loc string, texts map[string]map[string]strin
 		ct.Actions = append(ct.Actions, ActionText{ID: a.ID, Label: get("action." + a.ID + ".label"), URL: a.URL})
 	}
 	return ct
-}
-
-// checkText applies the limits every card text must meet.
-func checkText(id, text string) error {
-	if strings.TrimSpace(text) == "" {
-		return errors.New("text is empty")
-	}
-	n := utf8.RuneCountInString(text)
-	switch {
-	case strings.HasSuffix(id, ".title") && n > MaxTitle:
-		return fmt.Errorf("title is %d characters, more than %d", n, MaxTitle)
-	case strings.HasSuffix(id, ".body") && n > MaxBody:
-		return fmt.Errorf("body is %d characters, more than %d", n, MaxBody)
-	case strings.HasSuffix(id, ".label") || strings.HasSuffix(id, ".dismiss") || strings.HasSuffix(id, ".continue"):
-		if n > MaxLabel {
-			return fmt.Errorf("label is %d characters, more than %d", n, MaxLabel)
-		}
-	}
-	if strings.ContainsAny(text, "<>") {
-		return errors.New("contains '<' or '>': HTML is not allowed in card text")
-	}
-	if strings.Contains(text, "{{") {
-		return errors.New("contains '{{': templates are not allowed in card text")
-	}
-	return nil
 }
 
 // Card returns the card text for a variant index and locale.
