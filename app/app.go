@@ -20,6 +20,7 @@ import (
 
 	"signpost/auth"
 	"signpost/catalog"
+	"signpost/editing"
 	"signpost/handlers"
 	"signpost/locales"
 	"signpost/store"
@@ -43,6 +44,8 @@ type App struct {
 	store   store.Store
 	tokens  *auth.Cache
 	catalog *catalog.Holder
+	sync    *catalogSync
+	editing *editing.Service
 	metrics *metrics
 	fiber   *fiber.App
 
@@ -78,14 +81,19 @@ func (a *App) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := seedCampaigns(ctx, a.store, locales.FS); err != nil {
+	var cs *catalogSync
+	a.editing = editing.NewService(a.store, editing.Config{
+		TwoPersonRule: a.cfg.TwoPersonRule,
+		Changed:       func(ctx context.Context) error { return cs.changed(ctx) },
+	})
+	cs = newCatalogSync(a.store, a.editing, matcher, a.catalog, a.log)
+	a.sync = cs
+	if err := importShipped(ctx, a.editing, locales.FS); err != nil {
 		return err
 	}
-	cat, err := buildCatalog(ctx, a.store, matcher)
-	if err != nil {
-		return err
+	if err := a.sync.refresh(ctx, true); err != nil {
+		return fmt.Errorf("build catalog: %w", err)
 	}
-	a.catalog.Store(cat)
 
 	if a.tokens, err = auth.NewCache(ctx, a.store, a.log); err != nil {
 		return err
@@ -101,7 +109,11 @@ func (a *App) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.fiber = a.newFiber(signer)
+	cards, err := web.NewCardRenderer()
+	if err != nil {
+		return err
+	}
+	a.fiber = a.newFiber(signer, cards)
 	return nil
 }
 
@@ -158,7 +170,7 @@ func (a *App) bootstrapAdmin(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) newFiber(signer *track.Signer) *fiber.App {
+func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer) *fiber.App {
 	f := fiber.New(fiber.Config{
 		AppName:               "signpost",
 		DisableStartupMessage: true,
@@ -178,6 +190,8 @@ func (a *App) newFiber(signer *track.Signer) *fiber.App {
 		Signer:    signer,
 		Store:     a.store,
 		Metrics:   a.metrics,
+		Campaigns: a.editing,
+		Cards:     cards,
 		PublicURL: a.cfg.PublicURL,
 		SafePage:  web.SafePage,
 	}
@@ -201,11 +215,8 @@ func (a *App) Run(ctx context.Context) error {
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	wctx, stop := context.WithCancel(context.Background())
 	a.stopWorkers = stop
-	a.workers.Add(1)
-	go func() {
-		defer a.workers.Done()
-		a.tokens.Run(wctx, a.cfg.TokenRefresh)
-	}()
+	a.workers.Go(func() { a.tokens.Run(wctx, a.cfg.TokenRefresh) })
+	a.workers.Go(func() { a.sync.run(wctx, a.cfg.CatalogPoll, a.cfg.CatalogRefresh) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- a.fiber.Listener(ln) }()

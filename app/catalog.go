@@ -9,7 +9,7 @@ import (
 	"path"
 	"strings"
 
-	"signpost/catalog"
+	"signpost/editing"
 	"signpost/match"
 	"signpost/messages"
 	"signpost/rules"
@@ -86,54 +86,23 @@ func loadShipped(fsys fs.FS) ([]shippedCampaign, error) {
 	return out, nil
 }
 
-// seedCampaigns stores each shipped campaign that the store does not
-// have yet, so a fresh install answers events at once. A campaign already
-// in the store is the editors' and is left alone.
-func seedCampaigns(ctx context.Context, st store.Store, fsys fs.FS) error {
+// importShipped imports each shipped campaign the store does not have yet
+// as its published version 1, so a fresh install answers events at once
+// and editors can change it like any other. A campaign already in the
+// store is the editors' and is left alone.
+func importShipped(ctx context.Context, svc *editing.Service, fsys fs.FS) error {
 	shipped, err := loadShipped(fsys)
 	if err != nil {
 		return err
 	}
 	for _, sc := range shipped {
-		_, err := st.Campaign(ctx, sc.def.ID)
-		if err == nil {
-			continue
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("seed campaign %q: %w", sc.def.ID, err)
-		}
-		rec := store.Campaign{ID: sc.def.ID, Definition: sc.raw, Content: map[string]store.LocaleContent{}}
+		content := make(map[string]store.LocaleContent, len(sc.content))
 		for loc, f := range sc.content {
-			rec.Content[loc] = store.LocaleContent{Format: f.Format, Data: f.Data}
+			content[loc] = store.LocaleContent{Format: f.Format, Data: f.Data}
 		}
-		if _, err := st.SaveCampaign(ctx, rec); err != nil {
-			return fmt.Errorf("seed campaign %q: %w", sc.def.ID, err)
+		if _, err := svc.Import(ctx, sc.raw, content); err != nil && !errors.Is(err, editing.ErrNotPropagated) {
+			return fmt.Errorf("import shipped campaign %q: %w", sc.def.ID, err)
 		}
 	}
 	return nil
-}
-
-// buildCatalog compiles every stored campaign with m into a catalog.
-func buildCatalog(ctx context.Context, st store.Store, m *match.Matcher) (*catalog.Catalog, error) {
-	recs, err := st.ListCampaigns(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load campaigns: %w", err)
-	}
-	var camps []*messages.Campaign
-	for _, rec := range recs {
-		def, err := messages.ParseDefinition(rec.Definition)
-		if err != nil {
-			return nil, fmt.Errorf("stored campaign %q: %w", rec.ID, err)
-		}
-		content := make(map[string]messages.LocaleFile, len(rec.Content))
-		for loc, c := range rec.Content {
-			content[loc] = messages.LocaleFile{Format: c.Format, Data: c.Data}
-		}
-		camp, err := messages.Compile(def, rec.Version, content)
-		if err != nil {
-			return nil, fmt.Errorf("stored campaign %q: %w", rec.ID, err)
-		}
-		camps = append(camps, camp)
-	}
-	return catalog.New(m, camps)
 }

@@ -30,6 +30,16 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// TokenRefresh is how often the token cache reloads from the store.
 	TokenRefresh time.Duration
+	// CatalogPoll is how often each instance checks the store's
+	// published-state generation (a cheap read), so a publish or pause
+	// whose notification was lost still lands within it.
+	CatalogPoll time.Duration
+	// CatalogRefresh is how often each instance rebuilds its catalog
+	// regardless, repairing a change whose generation bump failed.
+	CatalogRefresh time.Duration
+	// TwoPersonRule requires a second editor to publish a change
+	// (SIGNPOST_TWO_PERSON_RULE, on unless set to "off").
+	TwoPersonRule bool
 	// RedisPrefix namespaces Redis keys (tests share one server).
 	RedisPrefix string
 
@@ -46,6 +56,9 @@ func DefaultConfig() Config {
 		LogLevel:        slog.LevelInfo,
 		ShutdownTimeout: 10 * time.Second,
 		TokenRefresh:    5 * time.Second,
+		CatalogPoll:     250 * time.Millisecond,
+		CatalogRefresh:  30 * time.Second,
+		TwoPersonRule:   true,
 		RedisPrefix:     "signpost:",
 		Stdout:          os.Stdout,
 	}
@@ -72,6 +85,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 				cfg.RedisAddrs = append(cfg.RedisAddrs, a)
 			}
 		}
+	}
+	switch v := strings.ToLower(strings.TrimSpace(getenv("SIGNPOST_TWO_PERSON_RULE"))); v {
+	case "", "on", "true", "1":
+	case "off", "false", "0":
+		cfg.TwoPersonRule = false
+	default:
+		return cfg, fmt.Errorf("SIGNPOST_TWO_PERSON_RULE: %q is not on or off", v)
 	}
 	if v := getenv("SIGNPOST_LOG_LEVEL"); v != "" {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {

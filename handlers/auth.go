@@ -28,8 +28,9 @@ func principal(c *fiber.Ctx) auth.Principal {
 func requireRole(a Authenticator, roles ...string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		h := c.Get(fiber.HeaderAuthorization)
-		secret, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok {
+		// The scheme name is case-insensitive (RFC 7235).
+		scheme, secret, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return errUnauthorized
 		}
 		p, ok := a.Authenticate(strings.TrimSpace(secret))

@@ -2,9 +2,14 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"signpost/editing"
+	"signpost/messages"
 )
 
 // Error is an error with an HTTP status and a stable code for clients.
@@ -27,11 +32,14 @@ var (
 	errForbidden    = errorf(fiber.StatusForbidden, "forbidden", "this token's role may not use this route")
 )
 
-// errorBody is the JSON error shape of every error response.
+// errorBody is the JSON error shape of every error response. Problems
+// lists each thing an editor must fix when an upload or campaign is
+// invalid.
 type errorBody struct {
 	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
+		Code     string             `json:"code"`
+		Message  string             `json:"message"`
+		Problems []messages.Problem `json:"problems,omitempty"`
 	} `json:"error"`
 }
 
@@ -44,7 +52,23 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		status := fiber.StatusInternalServerError
 		var e *Error
 		var fe *fiber.Error
+		var ve *messages.ValidationError
 		switch {
+		case errors.As(err, &ve):
+			status, body.Error.Code = validationStatus(ve)
+			body.Error.Problems = ve.List()
+			body.Error.Message = fmt.Sprintf("%d problem(s) to fix; each is listed in problems", len(body.Error.Problems))
+		case errors.Is(err, editing.ErrNotFound):
+			status, body.Error.Code, body.Error.Message = fiber.StatusNotFound, "not_found", "no such campaign, version or locale"
+		case errors.Is(err, editing.ErrConflict):
+			status, body.Error.Code, body.Error.Message = fiber.StatusPreconditionFailed, "stale",
+				"the campaign changed since your copy (its ETag moved on): GET it again and reapply your change"
+		case errors.Is(err, editing.ErrTwoPerson):
+			status, body.Error.Code, body.Error.Message = fiber.StatusForbidden, "two_person_rule",
+				"you made the last change to this campaign, so another editor must publish it"
+		case errors.Is(err, editing.ErrState):
+			_, msg, _ := strings.Cut(err.Error(), editing.ErrState.Error()+": ")
+			status, body.Error.Code, body.Error.Message = fiber.StatusConflict, "invalid_state", msg
 		case errors.As(err, &e):
 			status, body.Error.Code, body.Error.Message = e.Status, e.Code, e.Message
 		case errors.As(err, &fe):
@@ -55,6 +79,18 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		}
 		return c.Status(status).JSON(body)
 	}
+}
+
+// validationStatus is 400 when the JSON itself is malformed or has unknown
+// fields, and 422 when it is well-formed but invalid.
+func validationStatus(ve *messages.ValidationError) (int, string) {
+	for _, p := range ve.Problems {
+		var de *messages.DefinitionError
+		if errors.As(p, &de) && de.Err != nil {
+			return fiber.StatusBadRequest, "invalid_json"
+		}
+	}
+	return fiber.StatusUnprocessableEntity, "invalid"
 }
 
 func codeForStatus(status int) string {

@@ -42,6 +42,8 @@ type Server struct {
 	Signer    CardSigner
 	Store     Pinger
 	Metrics   Recorder
+	Campaigns CampaignEditor
+	Cards     CardRenderer
 	PublicURL string
 	// SafePage is the neutral HTML page served for bad card links.
 	SafePage []byte
@@ -59,4 +61,26 @@ func (s *Server) Register(app *fiber.App) {
 	v1.Post("/events/batch", requireRole(s.Tokens, auth.RolePlatform), s.postEventBatch)
 	v1.Post("/tokens", requireRole(s.Tokens, auth.RoleAdmin), s.postToken)
 	v1.Post("/match/explain", requireRole(s.Tokens, auth.RoleEditor), s.postExplain)
+
+	ed := v1.Group("/campaigns", requireRole(s.Tokens, auth.RoleEditor))
+	ed.Get("/", s.listCampaigns)
+	ed.Post("/", s.createCampaign)
+	ed.Get("/:id", s.getCampaign)
+	ed.Put("/:id", s.updateCampaign)
+	ed.Get("/:id/content", s.exportAll)
+	ed.Get("/:id/content/:file", s.getContent)
+	ed.Put("/:id/content/:file", s.putContent)
+	ed.Delete("/:id/content/:file", s.deleteContent)
+	ed.Post("/:id/submit", s.transition(func(e CampaignEditor) stepFunc { return e.Submit }))
+	ed.Post("/:id/reject", s.transition(func(e CampaignEditor) stepFunc { return e.Reject }))
+	ed.Post("/:id/publish", s.publish)
+	ed.Post("/:id/pause", s.transition(func(e CampaignEditor) stepFunc { return e.Pause }))
+	ed.Post("/:id/resume", s.transition(func(e CampaignEditor) stepFunc { return e.Resume }))
+	ed.Post("/:id/archive", s.transition(func(e CampaignEditor) stepFunc { return e.Archive }))
+	ed.Post("/:id/rollback", s.rollback)
+	ed.Get("/:id/versions", s.listVersions)
+	ed.Get("/:id/versions/:version", s.getVersion)
+	ed.Get("/:id/preview", s.previewCampaign)
+
+	v1.Get("/audit", requireRole(s.Tokens, auth.RoleAdmin), s.getAudit)
 }

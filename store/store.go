@@ -32,16 +32,41 @@ type Token struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Campaign is a campaign as stored: its definition as an opaque JSON
-// document (owned by package messages) and its localised content, one
-// go-i18n message file per locale.
+// ErrConflict is returned by SaveCampaign when the campaign changed since
+// the caller read it (its revision moved on), or when a create finds the
+// campaign already there. Nothing is written.
+var ErrConflict = errors.New("store: conflict")
+
+// Campaign is a campaign's editable record: its workflow state and working
+// copy (the draft editors change), guarded by a revision for optimistic
+// concurrency. Published content lives in immutable CampaignVersions.
 type Campaign struct {
-	ID         string
+	ID string
+	// Rev is set by the store: 1 on creation, one more on every save.
+	Rev int64
+	// State is the workflow state as an opaque JSON document owned by
+	// package editing (status, reviewers, live version).
+	State []byte
+	// Draft is the working copy. ListCampaigns leaves it empty.
+	Draft Draft
+}
+
+// Draft is a campaign's content: its definition as an opaque JSON document
+// (owned by package messages) and one go-i18n message file per locale.
+type Draft struct {
 	Definition []byte
 	// Content maps a locale tag (e.g. "ar", "ckb") to a message file.
 	Content map[string]LocaleContent
-	// Version is incremented by the store on every SaveCampaign.
-	Version int64
+}
+
+// CampaignVersion is one published version of a campaign: never changed
+// once written, so a rollback can restore it exactly.
+type CampaignVersion struct {
+	CampaignID string
+	Version    int64
+	Draft      Draft
+	CreatedAt  time.Time
+	CreatedBy  string
 }
 
 // LocaleContent is one locale's uploaded message file and its format
@@ -49,6 +74,36 @@ type Campaign struct {
 type LocaleContent struct {
 	Format string `json:"format"`
 	Data   []byte `json:"data"`
+}
+
+// AuditEntry is one change, as appended to a campaign's audit log. The
+// store keeps entries in the order they were appended and never changes or
+// deletes one.
+type AuditEntry struct {
+	Time       time.Time `json:"time"`
+	Campaign   string    `json:"campaign"`
+	Action     string    `json:"action"`
+	ActorID    string    `json:"actor_id"`
+	ActorName  string    `json:"actor_name,omitempty"`
+	Detail     string    `json:"detail,omitempty"`
+	RevBefore  int64     `json:"rev_before"`
+	RevAfter   int64     `json:"rev_after"`
+	LiveBefore int64     `json:"live_version_before"`
+	LiveAfter  int64     `json:"live_version_after"`
+}
+
+// Save is one atomic change to a campaign, for SaveCampaign.
+type Save struct {
+	Campaign Campaign
+	// ExpectRev is the revision the change was based on; 0 creates the
+	// campaign, which must not exist yet.
+	ExpectRev int64
+	// Version, when set, is stored as a new published version; a version
+	// with that number must not exist yet.
+	Version *CampaignVersion
+	// Audit is appended to the campaign's audit log in the same step, so
+	// the log never misses a change nor records one that did not happen.
+	Audit AuditEntry
 }
 
 // Store is everything signpost persists. Implementations are safe for
@@ -61,13 +116,30 @@ type Store interface {
 	// ListTokens returns every token, ordered by ID.
 	ListTokens(ctx context.Context) ([]Token, error)
 
-	// SaveCampaign atomically replaces the campaign c.ID (definition and all
-	// content) and returns the new version, one more than the previous.
-	SaveCampaign(ctx context.Context, c Campaign) (int64, error)
-	// Campaign returns one campaign or ErrNotFound.
+	// SaveCampaign applies s atomically: the campaign's state and draft,
+	// the new version if any, and the audit entry are all written, or
+	// nothing is. It returns the new revision, or ErrConflict when the
+	// stored revision is not s.ExpectRev.
+	SaveCampaign(ctx context.Context, s Save) (int64, error)
+	// Campaign returns one campaign with its draft, or ErrNotFound.
 	Campaign(ctx context.Context, id string) (Campaign, error)
-	// ListCampaigns returns every campaign, ordered by ID.
+	// ListCampaigns returns every campaign ordered by ID, without drafts.
 	ListCampaigns(ctx context.Context) ([]Campaign, error)
+	// CampaignVersion returns one published version, or ErrNotFound.
+	CampaignVersion(ctx context.Context, id string, version int64) (CampaignVersion, error)
+	// ListCampaignVersions returns a campaign's versions, oldest first.
+	ListCampaignVersions(ctx context.Context, id string) ([]CampaignVersion, error)
+	// Audit returns a campaign's audit log, oldest first; with id empty,
+	// every campaign's, ordered by time.
+	Audit(ctx context.Context, id string) ([]AuditEntry, error)
+
+	// Generation returns the published-state generation: a counter that
+	// BumpGeneration increments whenever what the hot path serves changes,
+	// so instances can poll one small key to notice a change they missed.
+	Generation(ctx context.Context) (int64, error)
+	// BumpGeneration increments the generation and returns the new value.
+	// Stores shared by several instances also notify their subscribers.
+	BumpGeneration(ctx context.Context) (int64, error)
 
 	// Secret returns the secret stored under name, first storing the value
 	// returned by generate if there is none. Concurrent callers, also on other

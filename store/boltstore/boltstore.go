@@ -29,12 +29,24 @@ const lockTimeout = time.Second
 // Bucket names. Tokens live in two buckets: tokensByHash is the lookup the
 // API needs, tokenIDs maps ID to hex hash so IDs stay unique and ListTokens
 // can walk tokens in ID order.
+//
+// Campaigns live in campaign_records (state and draft, one value per
+// campaign), campaign_versions (immutable published versions) and audit
+// (the append-only log, in sequence order). The first releases kept a
+// different record in "campaigns"; that bucket is no longer read, and the
+// shipped campaign is imported again on first start.
 const (
 	bucketTokens    = "tokens"
 	bucketTokenIDs  = "token_ids"
-	bucketCampaigns = "campaigns"
+	bucketCampaigns = "campaign_records"
+	bucketVersions  = "campaign_versions"
+	bucketAudit     = "audit"
 	bucketSecrets   = "secrets"
+	bucketMeta      = "meta"
 )
+
+// generationKey holds the published-state generation in the meta bucket.
+const generationKey = "generation"
 
 // Store is a store.Store backed by one bbolt file.
 type Store struct {
@@ -60,7 +72,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("bolt: open %q: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range []string{bucketTokens, bucketTokenIDs, bucketCampaigns, bucketSecrets} {
+		for _, name := range []string{bucketTokens, bucketTokenIDs, bucketCampaigns, bucketVersions, bucketAudit, bucketSecrets, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}

@@ -39,9 +39,12 @@ func TestDataSurvivesReopen(t *testing.T) {
 	ctx := t.Context()
 	tok := store.Token{ID: "t1", Name: "CI", Role: "admin", Hash: []byte{1, 2, 3}}
 	c := store.Campaign{
-		ID:         "spring",
-		Definition: []byte(`{"id":"spring"}`),
-		Content:    map[string]store.LocaleContent{"ckb": {Format: "toml", Data: []byte(`title = "بەهار"`)}},
+		ID:    "spring",
+		State: []byte(`{"status":"draft"}`),
+		Draft: store.Draft{
+			Definition: []byte(`{"id":"spring"}`),
+			Content:    map[string]store.LocaleContent{"ckb": {Format: "toml", Data: []byte(`title = "بەهار"`)}},
+		},
 	}
 
 	s, err := boltstore.Open(dir)
@@ -51,8 +54,11 @@ func TestDataSurvivesReopen(t *testing.T) {
 	if err := s.CreateToken(ctx, tok); err != nil {
 		t.Fatalf("CreateToken: %v", err)
 	}
-	if _, err := s.SaveCampaign(ctx, c); err != nil {
+	if _, err := s.SaveCampaign(ctx, store.Save{Campaign: c}); err != nil {
 		t.Fatalf("SaveCampaign: %v", err)
+	}
+	if _, err := s.BumpGeneration(ctx); err != nil {
+		t.Fatalf("BumpGeneration: %v", err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -70,13 +76,16 @@ func TestDataSurvivesReopen(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Campaign after reopen: %v", err)
 	}
-	c.Version = 1
+	c.Rev = 1
 	if d := cmp.Diff(c, gotC); d != "" {
 		t.Errorf("campaign after reopen (-want +got):\n%s", d)
 	}
-	// The version keeps counting across restarts.
-	if v, err := s.SaveCampaign(ctx, c); err != nil || v != 2 {
-		t.Errorf("SaveCampaign after reopen = %d, %v; want 2", v, err)
+	// The revision and the generation keep counting across restarts.
+	if rev, err := s.SaveCampaign(ctx, store.Save{Campaign: c, ExpectRev: 1}); err != nil || rev != 2 {
+		t.Errorf("SaveCampaign after reopen = %d, %v; want 2", rev, err)
+	}
+	if g, err := s.Generation(ctx); err != nil || g != 1 {
+		t.Errorf("Generation after reopen = %d, %v; want 1", g, err)
 	}
 }
 

@@ -56,9 +56,13 @@ func TestKeyLayout(t *testing.T) {
 	if err := s.CreateToken(ctx, store.Token{ID: "t1", Hash: hash[:]}); err != nil {
 		t.Fatalf("CreateToken: %v", err)
 	}
-	c := store.Campaign{ID: "spring", Content: map[string]store.LocaleContent{"ar": {Format: "toml"}, "en": {Format: "json"}}}
-	if _, err := s.SaveCampaign(ctx, c); err != nil {
+	c := store.Campaign{ID: "spring", Draft: store.Draft{Content: map[string]store.LocaleContent{"ar": {Format: "toml"}, "en": {Format: "json"}}}}
+	v := &store.CampaignVersion{CampaignID: "spring", Version: 1}
+	if _, err := s.SaveCampaign(ctx, store.Save{Campaign: c, Version: v}); err != nil {
 		t.Fatalf("SaveCampaign: %v", err)
+	}
+	if _, err := s.BumpGeneration(ctx); err != nil {
+		t.Fatalf("BumpGeneration: %v", err)
 	}
 	if _, err := s.Secret(ctx, "session", func() ([]byte, error) { return []byte("x"), nil }); err != nil {
 		t.Fatalf("Secret: %v", err)
@@ -72,13 +76,17 @@ func TestKeyLayout(t *testing.T) {
 	hexHash := hex.EncodeToString(hash[:])
 	want := []string{
 		"sp:campaigns",
+		"sp:generation",
 		"sp:secret:session",
 		"sp:token-id:t1",
 		"sp:token:" + hexHash,
 		"sp:tokens",
+		"sp:{campaign:spring}:audit",
 		"sp:{campaign:spring}:content",
 		"sp:{campaign:spring}:def",
-		"sp:{campaign:spring}:version",
+		"sp:{campaign:spring}:rev",
+		"sp:{campaign:spring}:state",
+		"sp:{campaign:spring}:versions",
 	}
 	if d := cmp.Diff(want, keys); d != "" {
 		t.Errorf("keys (-want +got):\n%s", d)
@@ -97,8 +105,9 @@ func TestCampaignKeysShareSlot(t *testing.T) {
 	for _, prefix := range []string{"signpost:", "a{b}:", "x"} {
 		s := New(nil, prefix, 0)
 		for _, id := range []string{"spring", "", "a}b", "{x}", "رمضان"} {
-			def := keySlot(s.campaignDefKey(id))
-			for _, key := range []string{s.campaignContentKey(id), s.campaignVersionKey(id)} {
+			k := s.campaignKeys(id)
+			def := keySlot(k.def)
+			for _, key := range []string{k.rev, k.state, k.content, k.versions, k.audit} {
 				if got := keySlot(key); got != def {
 					t.Errorf("prefix %q id %q: slot(%q) = %d, slot(def) = %d", prefix, id, key, got, def)
 				}
@@ -135,7 +144,7 @@ func TestUnavailable(t *testing.T) {
 				"Ping":          func() error { return s.Ping(ctx) },
 				"TokenByHash":   func() error { _, err := s.TokenByHash(ctx, []byte{1}); return err },
 				"ListCampaigns": func() error { _, err := s.ListCampaigns(ctx); return err },
-				"SaveCampaign":  func() error { _, err := s.SaveCampaign(ctx, store.Campaign{ID: "c"}); return err },
+				"SaveCampaign":  func() error { _, err := s.SaveCampaign(ctx, store.Save{Campaign: store.Campaign{ID: "c"}}); return err },
 				"Secret": func() error {
 					_, err := s.Secret(ctx, "k", func() ([]byte, error) { return []byte("v"), nil })
 					return err
@@ -266,4 +275,34 @@ func describe(c redis.UniversalClient) (kind string, ctxTimeout bool, dial, read
 		return kind, o.ContextTimeoutEnabled, o.DialTimeout, o.ReadTimeout, o.WriteTimeout
 	}
 	return "unknown", false, 0, 0, 0
+}
+
+// TestChangesReachSubscribers checks that a bump on one client reaches a
+// subscriber on another, as instances sharing Redis rely on.
+func TestChangesReachSubscribers(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := t.Context()
+	sub := newStore(t, Config{URL: srv.URL()})
+	changes := sub.Changes(ctx)
+	pub := New(redis.NewClient(&redis.Options{Addr: srv.Addr}), sub.prefix, 0)
+	defer pub.Close()
+	// The subscription is set up asynchronously: bump until one arrives.
+	deadline := time.After(5 * time.Second)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if _, err := pub.BumpGeneration(ctx); err != nil {
+			t.Fatalf("BumpGeneration: %v", err)
+		}
+		select {
+		case <-changes:
+			if g, err := sub.Generation(ctx); err != nil || g < 1 {
+				t.Errorf("Generation seen by the subscriber = %d, %v; want ≥ 1", g, err)
+			}
+			return
+		case <-deadline:
+			t.Fatal("no change notification within 5 s")
+		case <-tick.C:
+		}
+	}
 }

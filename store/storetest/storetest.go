@@ -61,9 +61,17 @@ func runLifecycle(t *testing.T, open Opener) {
 			{"CreateToken", func() error { return s.CreateToken(ctx, token("t1")) }},
 			{"TokenByHash", func() error { _, err := s.TokenByHash(ctx, token("t1").Hash); return err }},
 			{"ListTokens", func() error { _, err := s.ListTokens(ctx); return err }},
-			{"SaveCampaign", func() error { _, err := s.SaveCampaign(ctx, campaign("c1", "v1", "en")); return err }},
+			{"SaveCampaign", func() error {
+				_, err := s.SaveCampaign(ctx, save("c1", 0, draft("c1", "v1", "en"), "create", 1))
+				return err
+			}},
 			{"Campaign", func() error { _, err := s.Campaign(ctx, "c1"); return err }},
 			{"ListCampaigns", func() error { _, err := s.ListCampaigns(ctx); return err }},
+			{"CampaignVersion", func() error { _, err := s.CampaignVersion(ctx, "c1", 1); return err }},
+			{"ListCampaignVersions", func() error { _, err := s.ListCampaignVersions(ctx, "c1"); return err }},
+			{"Audit", func() error { _, err := s.Audit(ctx, ""); return err }},
+			{"Generation", func() error { _, err := s.Generation(ctx); return err }},
+			{"BumpGeneration", func() error { _, err := s.BumpGeneration(ctx); return err }},
 			{"Secret", func() error { _, err := s.Secret(ctx, "k", constant("v")); return err }},
 			{"Ping", func() error { return s.Ping(ctx) }},
 		}
@@ -79,6 +87,9 @@ func runLifecycle(t *testing.T, open Opener) {
 		}
 		if _, err := s.Campaign(ctx, "c1"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("campaign saved despite cancelled context: err = %v", err)
+		}
+		if g, err := s.Generation(ctx); err != nil || g != 0 {
+			t.Errorf("generation after a cancelled bump = %d, %v; want 0", g, err)
 		}
 	})
 	t.Run("ClosedIsUnavailable", func(t *testing.T) {
