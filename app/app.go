@@ -23,6 +23,8 @@ import (
 	"signpost/editing"
 	"signpost/handlers"
 	"signpost/locales"
+	"signpost/match"
+	"signpost/rules"
 	"signpost/store"
 	"signpost/store/boltstore"
 	"signpost/store/redisstore"
@@ -77,17 +79,30 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 }
 
 func (a *App) init(ctx context.Context) error {
-	matcher, err := LoadMatcher(a.cfg.RulesDir)
-	if err != nil {
-		return err
+	// With SIGNPOST_RULES_DIR the rules are the operator's files, fixed
+	// for the process's life; otherwise they live in the store, edited
+	// through the same lifecycle as campaigns.
+	var fixed *match.Matcher
+	if a.cfg.RulesDir != "" {
+		var err error
+		if fixed, err = LoadMatcher(a.cfg.RulesDir); err != nil {
+			return err
+		}
 	}
 	var cs *catalogSync
 	a.editing = editing.NewService(a.store, editing.Config{
 		TwoPersonRule: a.cfg.TwoPersonRule,
 		Changed:       func(ctx context.Context) error { return cs.changed(ctx) },
+		Benign:        rules.FS,
+		BenignDir:     "testdata/benign",
 	})
-	cs = newCatalogSync(a.store, a.editing, matcher, a.catalog, a.log)
+	cs = newCatalogSync(a.store, a.editing, fixed, a.catalog, a.log)
 	a.sync = cs
+	if fixed == nil {
+		if err := importShippedRules(ctx, a.editing, rules.FS); err != nil {
+			return err
+		}
+	}
 	if err := importShipped(ctx, a.editing, locales.FS); err != nil {
 		return err
 	}
@@ -95,6 +110,7 @@ func (a *App) init(ctx context.Context) error {
 		return fmt.Errorf("build catalog: %w", err)
 	}
 
+	var err error
 	if a.tokens, err = auth.NewCache(ctx, a.store, a.log); err != nil {
 		return err
 	}
@@ -185,15 +201,17 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer) *fiber.App
 	f.Use(recover.New())
 	f.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{})))
 	srv := &handlers.Server{
-		Catalog:   a.catalog,
-		Tokens:    a.tokens,
-		Signer:    signer,
-		Store:     a.store,
-		Metrics:   a.metrics,
-		Campaigns: a.editing,
-		Cards:     cards,
-		PublicURL: a.cfg.PublicURL,
-		SafePage:  web.SafePage,
+		Catalog:        a.catalog,
+		Tokens:         a.tokens,
+		Signer:         signer,
+		Store:          a.store,
+		Metrics:        a.metrics,
+		Campaigns:      a.editing,
+		Rules:          a.editing,
+		RulesFromFiles: a.cfg.RulesDir != "",
+		Cards:          cards,
+		PublicURL:      a.cfg.PublicURL,
+		SafePage:       web.SafePage,
 	}
 	srv.Register(f)
 	return f

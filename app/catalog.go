@@ -106,3 +106,27 @@ func importShipped(ctx context.Context, svc *editing.Service, fsys fs.FS) error 
 	}
 	return nil
 }
+
+// importShippedRules keeps each shipped rule file in the store (see
+// editing.ImportRules), with testdata/cases/<name>.tsv as its samples.
+func importShippedRules(ctx context.Context, svc *editing.Service, fsys fs.FS) error {
+	names, err := fs.Glob(fsys, "*.rules")
+	if err != nil || len(names) == 0 {
+		return fmt.Errorf("shipped rules: no rule files (%v)", err)
+	}
+	for _, file := range names {
+		name := strings.TrimSuffix(file, ".rules")
+		data, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			return fmt.Errorf("shipped rules: %w", err)
+		}
+		samples, err := fs.ReadFile(fsys, path.Join("testdata/cases", name+".tsv"))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("shipped rules: %w", err)
+		}
+		if _, err := svc.ImportRules(ctx, name, data, samples); err != nil {
+			return fmt.Errorf("import shipped rules %s: %w", name, err)
+		}
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,16 +29,21 @@ type changeSource interface {
 // notification. A full rebuild every fullEvery repairs even a bump that
 // never happened (an editor's change saved while the bump failed).
 type catalogSync struct {
-	store   store.Store
-	svc     *editing.Service
-	matcher *match.Matcher
-	holder  *catalog.Holder
-	log     *slog.Logger
-	poke    chan struct{}
+	store store.Store
+	svc   *editing.Service
+	// fixed is the matcher of rule files outside the store
+	// (SIGNPOST_RULES_DIR); nil when the rules are the store's.
+	fixed  *match.Matcher
+	holder *catalog.Holder
+	log    *slog.Logger
+	poke   chan struct{}
 
 	mu       sync.Mutex // serialises refreshes; guards what follows
 	seen     int64
 	compiled map[versionKey]*messages.Campaign
+	// matcher was compiled from the rule set versions rulesKey names.
+	matcher  *match.Matcher
+	rulesKey string
 }
 
 type versionKey struct {
@@ -46,7 +52,7 @@ type versionKey struct {
 }
 
 func newCatalogSync(st store.Store, svc *editing.Service, m *match.Matcher, h *catalog.Holder, log *slog.Logger) *catalogSync {
-	return &catalogSync{store: st, svc: svc, matcher: m, holder: h, log: log,
+	return &catalogSync{store: st, svc: svc, fixed: m, holder: h, log: log,
 		poke: make(chan struct{}, 1), compiled: map[versionKey]*messages.Campaign{}}
 }
 
@@ -56,6 +62,11 @@ func newCatalogSync(st store.Store, svc *editing.Service, m *match.Matcher, h *c
 // next request here already sees the change.
 func (s *catalogSync) changed(ctx context.Context) error {
 	_, berr := s.store.BumpGeneration(ctx)
+	// Changes made while starting (imports of shipped content) are built
+	// once, by the first refresh, not one by one.
+	if s.holder.Load() == nil {
+		return berr
+	}
 	if err := s.refresh(ctx, true); err != nil {
 		s.log.Warn("catalog refresh after a change failed; retrying in the background", "err", err)
 		select {
@@ -144,7 +155,11 @@ func (s *catalogSync) rebuild(ctx context.Context) error {
 		keep[k] = camp
 		camps = append(camps, camp)
 	}
-	cat, err := catalog.New(s.matcher, camps)
+	m, err := s.rules(ctx)
+	if err != nil {
+		return err
+	}
+	cat, err := catalog.New(m, camps)
 	if err != nil {
 		return err
 	}
@@ -168,4 +183,29 @@ func compileVersion(v store.CampaignVersion) (*messages.Campaign, error) {
 		return nil, fmt.Errorf("campaign %q version %d: %w", v.CampaignID, v.Version, err)
 	}
 	return camp, nil
+}
+
+// rules returns the matcher of the live rule set versions, compiling it
+// only when they changed (compiling takes a good part of a second).
+func (s *catalogSync) rules(ctx context.Context) (*match.Matcher, error) {
+	if s.fixed != nil {
+		return s.fixed, nil
+	}
+	live, err := s.svc.ServedRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var key strings.Builder
+	for _, v := range live {
+		fmt.Fprintf(&key, "%s@%d ", v.CampaignID, v.Version)
+	}
+	if s.matcher != nil && key.String() == s.rulesKey {
+		return s.matcher, nil
+	}
+	m, err := editing.CompileServed(live)
+	if err != nil {
+		return nil, fmt.Errorf("compile rules: %w", err)
+	}
+	s.matcher, s.rulesKey = m, key.String()
+	return m, nil
 }

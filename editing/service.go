@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"signpost/messages"
@@ -44,6 +46,10 @@ type Config struct {
 	// pause, resume, archive, rollback, import), to tell every instance.
 	// An error is returned to the caller with the change already saved.
 	Changed func(ctx context.Context) error
+	// Benign holds the corpus no rule may fire on (BenignDir/<lang>.txt),
+	// checked before a rule set is stored or published; nil skips it.
+	Benign    fs.FS
+	BenignDir string
 }
 
 // Service applies the workflow to the store. It is safe for concurrent
@@ -114,6 +120,9 @@ func (s *Service) List(ctx context.Context) ([]Summary, error) {
 	}
 	out := make([]Summary, 0, len(recs))
 	for _, r := range recs {
+		if IsRules(r.ID) {
+			continue
+		}
 		st, err := decodeState(r)
 		if err != nil {
 			return nil, err
@@ -125,7 +134,7 @@ func (s *Service) List(ctx context.Context) ([]Summary, error) {
 
 // Get returns one campaign's working copy and state.
 func (s *Service) Get(ctx context.Context, id string) (*Campaign, error) {
-	rec, st, err := s.load(ctx, id)
+	rec, st, err := s.loadKind(ctx, id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +158,7 @@ func (s *Service) Content(ctx context.Context, id string, version int64, locale 
 // Draft returns the working copy (version 0) or a published version.
 func (s *Service) draftOf(ctx context.Context, id string, version int64) (store.Draft, error) {
 	if version == 0 {
-		rec, _, err := s.load(ctx, id)
+		rec, _, err := s.loadKind(ctx, id, IsRules(id))
 		return rec.Draft, err
 	}
 	v, err := s.st.CampaignVersion(ctx, id, version)
@@ -182,7 +191,7 @@ func (s *Service) Create(ctx context.Context, a Actor, definition []byte) (*Camp
 	now := s.cfg.Now()
 	st := NewState(a.ID, now)
 	rec := store.Campaign{ID: def.ID, Draft: store.Draft{Definition: definition, Content: map[string]store.LocaleContent{}}}
-	return s.save(ctx, a, rec, 0, st, st, nil, ActCreate, "")
+	return s.campaign(s.save(ctx, a, rec, 0, st, st, nil, ActCreate, ""))
 }
 
 // UpdateDefinition replaces the working copy's definition.
@@ -194,17 +203,17 @@ func (s *Service) UpdateDefinition(ctx context.Context, a Actor, id string, rev 
 	if def.ID != id {
 		return nil, &messages.ValidationError{Campaign: id, Problems: []error{fmt.Errorf("id %q does not match the campaign's id %q", def.ID, id)}}
 	}
-	return s.edit(ctx, a, id, rev, ActEditDef, "", func(d *store.Draft) error {
+	return s.campaign(s.edit(ctx, a, id, rev, false, ActEditDef, "", func(d *store.Draft) error {
 		d.Definition = definition
 		return nil
-	})
+	}))
 }
 
 // PutContent replaces one locale's file in the working copy. The file is
 // validated whole against the campaign first: any problem in this locale
 // rejects it, and nothing is stored.
 func (s *Service) PutContent(ctx context.Context, a Actor, id string, rev int64, locale string, lc store.LocaleContent) (*Campaign, error) {
-	return s.edit(ctx, a, id, rev, ActPutContent, locale, func(d *store.Draft) error {
+	return s.campaign(s.edit(ctx, a, id, rev, false, ActPutContent, locale, func(d *store.Draft) error {
 		d.Content = maps.Clone(d.Content)
 		if d.Content == nil {
 			d.Content = map[string]store.LocaleContent{}
@@ -229,94 +238,101 @@ func (s *Service) PutContent(ctx context.Context, a Actor, id string, rev int64,
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // DeleteContent removes one locale from the working copy.
 func (s *Service) DeleteContent(ctx context.Context, a Actor, id string, rev int64, locale string) (*Campaign, error) {
-	return s.edit(ctx, a, id, rev, ActDeleteContent, locale, func(d *store.Draft) error {
+	return s.campaign(s.edit(ctx, a, id, rev, false, ActDeleteContent, locale, func(d *store.Draft) error {
 		if _, ok := d.Content[locale]; !ok {
 			return fmt.Errorf("campaign %q has no %s content: %w", id, locale, ErrNotFound)
 		}
 		d.Content = maps.Clone(d.Content)
 		delete(d.Content, locale)
 		return nil
-	})
+	}))
 }
 
 // Submit sends the working copy to review once it has no problems.
 func (s *Service) Submit(ctx context.Context, a Actor, id string, rev int64) (*Campaign, error) {
-	return s.transition(ctx, a, id, rev, ActSubmit, "", func(rec store.Campaign, st State) (State, *store.CampaignVersion, error) {
-		if err := s.publishable(rec.ID, rec.Draft); err != nil {
-			return st, nil, err
-		}
-		st, err := st.Submit(a.ID)
-		return st, nil, err
-	})
+	return s.campaign(s.transition(ctx, a, id, rev, false, ActSubmit, 0))
 }
 
 // Reject sends a working copy in review back to draft.
 func (s *Service) Reject(ctx context.Context, a Actor, id string, rev int64) (*Campaign, error) {
-	return s.transition(ctx, a, id, rev, ActReject, "", func(_ store.Campaign, st State) (State, *store.CampaignVersion, error) {
-		st, err := st.Reject()
-		return st, nil, err
-	})
+	return s.campaign(s.transition(ctx, a, id, rev, false, ActReject, 0))
 }
 
 // Publish makes the working copy a new immutable version and serves it.
 func (s *Service) Publish(ctx context.Context, a Actor, id string, rev int64) (*Campaign, error) {
-	return s.transition(ctx, a, id, rev, ActPublish, "", func(rec store.Campaign, st State) (State, *store.CampaignVersion, error) {
-		if err := s.publishable(rec.ID, rec.Draft); err != nil {
-			return st, nil, err
-		}
-		st, err := st.Publish(a.ID, s.cfg.TwoPersonRule)
-		if err != nil {
-			return st, nil, err
-		}
-		return st, &store.CampaignVersion{CampaignID: id, Version: st.LiveVersion, Draft: rec.Draft, CreatedAt: s.cfg.Now(), CreatedBy: a.ID}, nil
-	})
+	return s.campaign(s.transition(ctx, a, id, rev, false, ActPublish, 0))
 }
 
 // Pause is the kill switch: the campaign stops serving everywhere.
 func (s *Service) Pause(ctx context.Context, a Actor, id string, rev int64) (*Campaign, error) {
-	return s.transition(ctx, a, id, rev, ActPause, "", func(_ store.Campaign, st State) (State, *store.CampaignVersion, error) {
-		st, err := st.Pause()
-		return st, nil, err
-	})
+	return s.campaign(s.transition(ctx, a, id, rev, false, ActPause, 0))
 }
 
 // Resume serves a paused campaign's live version again.
 func (s *Service) Resume(ctx context.Context, a Actor, id string, rev int64) (*Campaign, error) {
-	return s.transition(ctx, a, id, rev, ActResume, "", func(_ store.Campaign, st State) (State, *store.CampaignVersion, error) {
-		st, err := st.Resume()
-		return st, nil, err
-	})
+	return s.campaign(s.transition(ctx, a, id, rev, false, ActResume, 0))
 }
 
 // Archive retires a campaign for good.
 func (s *Service) Archive(ctx context.Context, a Actor, id string, rev int64) (*Campaign, error) {
-	return s.transition(ctx, a, id, rev, ActArchive, "", func(_ store.Campaign, st State) (State, *store.CampaignVersion, error) {
-		st, err := st.Archive()
-		return st, nil, err
-	})
+	return s.campaign(s.transition(ctx, a, id, rev, false, ActArchive, 0))
 }
 
 // Rollback publishes version v's exact content again as a new version.
 func (s *Service) Rollback(ctx context.Context, a Actor, id string, rev, v int64) (*Campaign, error) {
-	var old store.CampaignVersion
-	if v >= 1 {
-		var err error
-		if old, err = s.st.CampaignVersion(ctx, id, v); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, s.storeErr(fmt.Sprintf("campaign %q version %d", id, v), err)
-		}
+	return s.campaign(s.transition(ctx, a, id, rev, false, ActRollback, v))
+}
+
+// step returns the workflow step action (with version, for a rollback)
+// as a function of the current record and state: the next state and, when
+// the step publishes, the new version.
+func (s *Service) step(ctx context.Context, a Actor, action string, version int64) func(store.Campaign, State) (State, *store.CampaignVersion, error) {
+	publish := func(st State, id string, d store.Draft) (State, *store.CampaignVersion, error) {
+		return st, &store.CampaignVersion{CampaignID: id, Version: st.LiveVersion, Draft: d, CreatedAt: s.cfg.Now(), CreatedBy: a.ID}, nil
 	}
-	return s.transition(ctx, a, id, rev, ActRollback, fmt.Sprintf("to version %d", v), func(rec store.Campaign, st State) (State, *store.CampaignVersion, error) {
-		st, err := st.Rollback(v)
-		if err != nil {
-			return st, nil, err
+	return func(rec store.Campaign, st State) (State, *store.CampaignVersion, error) {
+		var err error
+		switch action {
+		case ActSubmit:
+			if err := s.publishable(ctx, rec.ID, rec.Draft); err != nil {
+				return st, nil, err
+			}
+			st, err = st.Submit(a.ID)
+		case ActReject:
+			st, err = st.Reject()
+		case ActPublish:
+			if err := s.publishable(ctx, rec.ID, rec.Draft); err != nil {
+				return st, nil, err
+			}
+			if st, err = st.Publish(a.ID, s.cfg.TwoPersonRule); err != nil {
+				return st, nil, err
+			}
+			return publish(st, rec.ID, rec.Draft)
+		case ActPause:
+			st, err = st.Pause()
+		case ActResume:
+			st, err = st.Resume()
+		case ActArchive:
+			st, err = st.Archive()
+		case ActRollback:
+			if st, err = st.Rollback(version); err != nil {
+				return st, nil, err
+			}
+			old, err := s.st.CampaignVersion(ctx, rec.ID, version)
+			if err != nil {
+				return st, nil, s.storeErr(fmt.Sprintf("%s version %d", rec.ID, version), err)
+			}
+			return publish(st, rec.ID, old.Draft)
+		default:
+			return st, nil, fmt.Errorf("unknown workflow step %q", action)
 		}
-		return st, &store.CampaignVersion{CampaignID: id, Version: st.LiveVersion, Draft: old.Draft, CreatedAt: s.cfg.Now(), CreatedBy: a.ID}, nil
-	})
+		return st, nil, err
+	}
 }
 
 // Import stores a shipped campaign as published version 1, unless the
@@ -346,7 +362,7 @@ func (s *Service) Import(ctx context.Context, definition []byte, content map[str
 
 // Versions returns a campaign's published versions, oldest first.
 func (s *Service) Versions(ctx context.Context, id string) ([]store.CampaignVersion, error) {
-	if _, _, err := s.load(ctx, id); err != nil {
+	if _, _, err := s.loadKind(ctx, id, IsRules(id)); err != nil {
 		return nil, err
 	}
 	vs, err := s.st.ListCampaignVersions(ctx, id)
@@ -388,12 +404,24 @@ func (s *Service) Audit(ctx context.Context, f AuditFilter) ([]store.AuditEntry,
 // Served returns the definition and content of every campaign the hot
 // path should serve, at its live version.
 func (s *Service) Served(ctx context.Context) ([]store.CampaignVersion, error) {
+	return s.served(ctx, false)
+}
+
+// ServedRules returns the live version of every serving rule set.
+func (s *Service) ServedRules(ctx context.Context) ([]store.CampaignVersion, error) {
+	return s.served(ctx, true)
+}
+
+func (s *Service) served(ctx context.Context, rules bool) ([]store.CampaignVersion, error) {
 	recs, err := s.st.ListCampaigns(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list campaigns: %w", err)
 	}
 	var out []store.CampaignVersion
 	for _, r := range recs {
+		if IsRules(r.ID) != rules {
+			continue
+		}
 		st, err := decodeState(r)
 		if err != nil {
 			return nil, err
@@ -403,16 +431,31 @@ func (s *Service) Served(ctx context.Context) ([]store.CampaignVersion, error) {
 		}
 		v, err := s.st.CampaignVersion(ctx, r.ID, st.LiveVersion)
 		if err != nil {
-			return nil, fmt.Errorf("campaign %q live version %d: %w", r.ID, st.LiveVersion, err)
+			return nil, fmt.Errorf("%q live version %d: %w", r.ID, st.LiveVersion, err)
 		}
 		out = append(out, v)
 	}
 	return out, nil
 }
 
-// edit applies change to the working copy and records the edit.
-func (s *Service) edit(ctx context.Context, a Actor, id string, rev int64, action, detail string, change func(*store.Draft) error) (*Campaign, error) {
-	rec, st, err := s.load(ctx, id)
+// change is a record as saved, with its state.
+type change struct {
+	rec store.Campaign
+	st  State
+}
+
+// campaign returns the editors' view of a saved campaign change. A change
+// saved but not propagated comes with its view and ErrNotPropagated.
+func (s *Service) campaign(ch *change, err error) (*Campaign, error) {
+	if ch == nil {
+		return nil, err
+	}
+	return s.view(ch.rec, ch.st), err
+}
+
+// edit applies fn to the working copy and records the edit.
+func (s *Service) edit(ctx context.Context, a Actor, id string, rev int64, rules bool, action, detail string, fn func(*store.Draft) error) (*change, error) {
+	rec, st, err := s.loadKind(ctx, id, rules)
 	if err != nil {
 		return nil, err
 	}
@@ -423,39 +466,46 @@ func (s *Service) edit(ctx context.Context, a Actor, id string, rev int64, actio
 	if err != nil {
 		return nil, err
 	}
-	if err := change(&rec.Draft); err != nil {
+	if err := fn(&rec.Draft); err != nil {
 		return nil, err
 	}
 	return s.save(ctx, a, rec, rec.Rev, st, next, nil, action, detail)
 }
 
-// transition applies a state change (and maybe a new version).
-func (s *Service) transition(ctx context.Context, a Actor, id string, rev int64, action, detail string,
-	apply func(store.Campaign, State) (State, *store.CampaignVersion, error)) (*Campaign, error) {
-	rec, st, err := s.load(ctx, id)
+// transition applies a workflow step. The revision is optional (0 skips
+// the check): pausing must not wait for a fresh read in an emergency.
+func (s *Service) transition(ctx context.Context, a Actor, id string, rev int64, rules bool, action string, version int64) (*change, error) {
+	rec, st, err := s.loadKind(ctx, id, rules)
 	if err != nil {
 		return nil, err
 	}
-	// For transitions the revision is optional: pausing must not wait
-	// for a fresh read in an emergency.
 	if rev != 0 {
 		if err := checkRev(id, rev, rec.Rev); err != nil {
 			return nil, err
 		}
 	}
-	next, v, err := apply(rec, st)
+	next, v, err := s.step(ctx, a, action, version)(rec, st)
 	if err != nil {
 		return nil, err
 	}
+	if rules {
+		if err := s.checkServedRules(ctx, action, rec, st, next, v); err != nil {
+			return nil, err
+		}
+	}
 	if v != nil {
 		rec.Draft = v.Draft
+	}
+	detail := ""
+	if action == ActRollback {
+		detail = fmt.Sprintf("to version %d", version)
 	}
 	return s.save(ctx, a, rec, rec.Rev, st, next, v, action, detail)
 }
 
 // save writes rec with state next, version v and the audit entry in one
 // atomic store call, then tells every instance if what is served changed.
-func (s *Service) save(ctx context.Context, a Actor, rec store.Campaign, expect int64, prev, next State, v *store.CampaignVersion, action, detail string) (*Campaign, error) {
+func (s *Service) save(ctx context.Context, a Actor, rec store.Campaign, expect int64, prev, next State, v *store.CampaignVersion, action, detail string) (*change, error) {
 	state, err := json.Marshal(next)
 	if err != nil {
 		return nil, fmt.Errorf("encode state: %w", err)
@@ -467,16 +517,16 @@ func (s *Service) save(ctx context.Context, a Actor, rec store.Campaign, expect 
 	}
 	newRev, err := s.st.SaveCampaign(ctx, store.Save{Campaign: rec, ExpectRev: expect, Version: v, Audit: entry})
 	if err != nil {
-		return nil, s.storeErr(fmt.Sprintf("save campaign %q", rec.ID), err)
+		return nil, s.storeErr(fmt.Sprintf("save %q", rec.ID), err)
 	}
 	rec.Rev = newRev
-	view := s.view(rec, next)
-	if prev.Serving() != next.Serving() || prev.LiveVersion != next.LiveVersion {
+	ch := &change{rec: rec, st: next}
+	if servedVersion(prev, expect) != servedVersion(next, expect+1) {
 		if err := s.cfg.Changed(ctx); err != nil {
-			return view, fmt.Errorf("%w: %w", ErrNotPropagated, err)
+			return ch, fmt.Errorf("%w: %w", ErrNotPropagated, err)
 		}
 	}
-	return view, nil
+	return ch, nil
 }
 
 // servedVersion is the version the hot path serves in state st (0 for
@@ -488,7 +538,12 @@ func servedVersion(st State, rev int64) int64 {
 	return st.LiveVersion
 }
 
-func (s *Service) load(ctx context.Context, id string) (store.Campaign, State, error) {
+// loadKind reads record id, which must be a rule set's when rules is set
+// and a campaign's otherwise: campaign routes cannot reach rule sets.
+func (s *Service) loadKind(ctx context.Context, id string, rules bool) (store.Campaign, State, error) {
+	if IsRules(id) != rules {
+		return store.Campaign{}, State{}, fmt.Errorf("%q: %w", id, ErrNotFound)
+	}
 	rec, err := s.st.Campaign(ctx, id)
 	if err != nil {
 		return rec, State{}, s.storeErr(fmt.Sprintf("campaign %q", id), err)
@@ -537,7 +592,10 @@ func (s *Service) checkDefinition(definition []byte) (*messages.Definition, erro
 
 // publishable reports the problems that keep a working copy from review
 // and publication: the definition's, stale helplines, and the content's.
-func (s *Service) publishable(id string, d store.Draft) error {
+func (s *Service) publishable(ctx context.Context, id string, d store.Draft) error {
+	if IsRules(id) {
+		return s.checkRules(ctx, strings.TrimPrefix(id, RulesPrefix), d)
+	}
 	def, err := s.checkDefinition(d.Definition)
 	if err != nil {
 		return err
@@ -554,7 +612,7 @@ func (s *Service) view(rec store.Campaign, st State) *Campaign {
 		lc := rec.Draft.Content[loc]
 		c.Locales = append(c.Locales, LocaleInfo{Locale: loc, Format: lc.Format, Bytes: len(lc.Data)})
 	}
-	if err := s.publishable(rec.ID, rec.Draft); err != nil {
+	if err := s.publishable(context.Background(), rec.ID, rec.Draft); err != nil {
 		var verr *messages.ValidationError
 		if errors.As(err, &verr) {
 			c.Problems = verr.List()

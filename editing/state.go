@@ -100,7 +100,7 @@ func NewState(actor string, now time.Time) State {
 // draft: a review approves exactly what was submitted.
 func (s State) Edit(actor string, now time.Time) (State, error) {
 	if s.Live == LiveArchived {
-		return s, stateErr("the campaign is archived and can no longer be edited")
+		return s, stateErr("it is archived and can no longer be edited")
 	}
 	s.Work, s.EditedBy, s.EditedAt, s.SubmittedBy = WorkDraft, actor, now, ""
 	return s, nil
@@ -110,9 +110,9 @@ func (s State) Edit(actor string, now time.Time) (State, error) {
 func (s State) Submit(actor string) (State, error) {
 	switch {
 	case s.Live == LiveArchived:
-		return s, stateErr("the campaign is archived")
+		return s, stateErr("it is archived")
 	case s.Work == WorkInReview:
-		return s, stateErr("the campaign is already in review")
+		return s, stateErr("it is already in review")
 	case s.Work == WorkPublished:
 		return s, stateErr("nothing to review: the working copy is the live version")
 	}
@@ -123,7 +123,7 @@ func (s State) Submit(actor string) (State, error) {
 // Reject sends a working copy in review back to draft.
 func (s State) Reject() (State, error) {
 	if s.Work != WorkInReview {
-		return s, stateErr("only a campaign in review can be rejected")
+		return s, stateErr("only a working copy in review can be rejected")
 	}
 	s.Work, s.SubmittedBy = WorkDraft, ""
 	return s, nil
@@ -137,11 +137,11 @@ func (s State) Reject() (State, error) {
 func (s State) Publish(actor string, twoPerson bool) (State, error) {
 	switch {
 	case s.Live == LiveArchived:
-		return s, stateErr("the campaign is archived")
+		return s, stateErr("it is archived")
 	case s.Work == WorkPublished:
 		return s, stateErr("nothing to publish: the working copy is already the live version")
 	case twoPerson && s.Work != WorkInReview:
-		return s, stateErr("submit the campaign for review first")
+		return s, stateErr("submit it for review first")
 	case twoPerson && actor == s.EditedBy:
 		return s, fmt.Errorf("%w: you made the last change, so another editor must publish it", ErrTwoPerson)
 	}
@@ -157,7 +157,7 @@ func (s State) Publish(actor string, twoPerson bool) (State, error) {
 // Pause pulls the live version off every platform.
 func (s State) Pause() (State, error) {
 	if s.Live != LiveServing {
-		return s, stateErr("only a serving campaign can be paused (it is %s)", s.Status())
+		return s, stateErr("only what is serving can be paused (this is %s)", s.Status())
 	}
 	s.Live = LivePaused
 	return s, nil
@@ -166,7 +166,7 @@ func (s State) Pause() (State, error) {
 // Resume serves the live version again after a pause.
 func (s State) Resume() (State, error) {
 	if s.Live != LivePaused {
-		return s, stateErr("only a paused campaign can be resumed")
+		return s, stateErr("only what is paused can be resumed")
 	}
 	s.Live = LiveServing
 	return s, nil
@@ -175,7 +175,7 @@ func (s State) Resume() (State, error) {
 // Archive retires the campaign: it stops serving and becomes read-only.
 func (s State) Archive() (State, error) {
 	if s.Live == LiveArchived {
-		return s, stateErr("the campaign is already archived")
+		return s, stateErr("it is already archived")
 	}
 	s.Live = LiveArchived
 	return s, nil
@@ -187,7 +187,7 @@ func (s State) Archive() (State, error) {
 func (s State) Rollback(v int64) (State, error) {
 	switch {
 	case s.Live == LiveArchived:
-		return s, stateErr("the campaign is archived")
+		return s, stateErr("it is archived")
 	case v < 1 || v > s.LatestVersion:
 		return s, stateErr("version %d does not exist (the latest is %d)", v, s.LatestVersion)
 	}

@@ -219,7 +219,7 @@ type versionInfo struct {
 	Version    int64           `json:"version"`
 	CreatedAt  time.Time       `json:"created_at"`
 	CreatedBy  string          `json:"created_by"`
-	Locales    []string        `json:"locales"`
+	Locales    []string        `json:"locales,omitempty"` // campaigns only
 	Definition json.RawMessage `json:"definition,omitempty"`
 }
 

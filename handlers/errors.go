@@ -59,13 +59,13 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 			body.Error.Problems = ve.List()
 			body.Error.Message = fmt.Sprintf("%d problem(s) to fix; each is listed in problems", len(body.Error.Problems))
 		case errors.Is(err, editing.ErrNotFound):
-			status, body.Error.Code, body.Error.Message = fiber.StatusNotFound, "not_found", "no such campaign, version or locale"
+			status, body.Error.Code, body.Error.Message = fiber.StatusNotFound, "not_found", "no such campaign, rule set, version or file"
 		case errors.Is(err, editing.ErrConflict):
 			status, body.Error.Code, body.Error.Message = fiber.StatusPreconditionFailed, "stale",
-				"the campaign changed since your copy (its ETag moved on): GET it again and reapply your change"
+				"it changed since your copy (its ETag moved on): GET it again and reapply your change"
 		case errors.Is(err, editing.ErrTwoPerson):
 			status, body.Error.Code, body.Error.Message = fiber.StatusForbidden, "two_person_rule",
-				"you made the last change to this campaign, so another editor must publish it"
+				"you made the last change, so another editor must publish it"
 		case errors.Is(err, editing.ErrState):
 			_, msg, _ := strings.Cut(err.Error(), editing.ErrState.Error()+": ")
 			status, body.Error.Code, body.Error.Message = fiber.StatusConflict, "invalid_state", msg

@@ -4,7 +4,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"signpost/match"
-	"signpost/messages"
 )
 
 type explainRequest struct {
@@ -27,30 +26,35 @@ func (s *Server) postExplain(c *fiber.Ctx) error {
 	if err := decodeStrictJSON(c, &req); err != nil {
 		return err
 	}
-	if req.Kind == "" {
-		req.Kind = "search"
-	}
-	kind, ok := match.ParseKind(req.Kind)
-	if !ok {
-		return errorf(fiber.StatusBadRequest, "invalid_kind", `"kind" must be "search" or "view"`)
-	}
-	if req.Text == nil {
-		return errorf(fiber.StatusBadRequest, "missing_text", `"text" is required`)
-	}
-	if len(*req.Text) > MaxViewText {
-		return errorf(fiber.StatusRequestEntityTooLarge, "text_too_large", "\"text\" is limited to 64 KiB")
+	q, err := explainQuery(req)
+	if err != nil {
+		return err
 	}
 	cat := s.Catalog.Load()
 	if cat == nil {
 		return errorf(fiber.StatusServiceUnavailable, "not_ready", "the service is starting")
 	}
-	lang := ""
-	if langs := messages.Languages(req.Locale); len(langs) > 0 {
-		lang = langs[0]
-	}
-	ex := cat.Matcher.Explain(match.Query{Text: *req.Text, Kind: kind, Lang: lang})
+	ex := cat.Matcher.Explain(q)
 	if ex.Categories == nil {
 		ex.Categories, ex.Rules = []string{}, []string{}
 	}
 	return c.JSON(explainResponse{Explanation: ex, RulesVersion: cat.Matcher.Version()})
+}
+
+// explainQuery checks an explain request and turns it into a query.
+func explainQuery(req explainRequest) (match.Query, error) {
+	if req.Kind == "" {
+		req.Kind = "search"
+	}
+	kind, ok := match.ParseKind(req.Kind)
+	if !ok {
+		return match.Query{}, errorf(fiber.StatusBadRequest, "invalid_kind", `"kind" must be "search" or "view"`)
+	}
+	if req.Text == nil {
+		return match.Query{}, errorf(fiber.StatusBadRequest, "missing_text", `"text" is required`)
+	}
+	if len(*req.Text) > MaxViewText {
+		return match.Query{}, errorf(fiber.StatusRequestEntityTooLarge, "text_too_large", "\"text\" is limited to 64 KiB")
+	}
+	return match.Query{Text: *req.Text, Kind: kind, Lang: languageOf(req.Locale)}, nil
 }

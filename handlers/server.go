@@ -10,6 +10,7 @@ import (
 
 	"signpost/auth"
 	"signpost/catalog"
+	"signpost/editing"
 	"signpost/store"
 )
 
@@ -43,8 +44,12 @@ type Server struct {
 	Store     Pinger
 	Metrics   Recorder
 	Campaigns CampaignEditor
-	Cards     CardRenderer
-	PublicURL string
+	Rules     RulesEditor
+	// RulesFromFiles is set when rules are loaded from SIGNPOST_RULES_DIR
+	// rather than the store: the rule routes then refuse edits.
+	RulesFromFiles bool
+	Cards          CardRenderer
+	PublicURL      string
 	// SafePage is the neutral HTML page served for bad card links.
 	SafePage []byte
 }
@@ -81,6 +86,23 @@ func (s *Server) Register(app *fiber.App) {
 	ed.Get("/:id/versions", s.listVersions)
 	ed.Get("/:id/versions/:version", s.getVersion)
 	ed.Get("/:id/preview", s.previewCampaign)
+
+	ru := v1.Group("/rules", requireRole(s.Tokens, auth.RoleEditor), s.rulesManaged)
+	ru.Get("/", s.listRules)
+	ru.Get("/:name", s.getRules)
+	ru.Get("/:name/file", s.getRuleFile(editing.RuleFileKey, fiber.MIMETextPlainCharsetUTF8))
+	ru.Put("/:name/file", s.putRuleFile(editing.RuleFileKey, fiber.MIMETextPlain))
+	ru.Get("/:name/samples", s.getRuleFile(editing.SamplesKey, "text/tab-separated-values; charset=utf-8"))
+	ru.Put("/:name/samples", s.putRuleFile(editing.SamplesKey, "text/tab-separated-values", fiber.MIMETextPlain))
+	ru.Post("/:name/try", s.tryRules)
+	ru.Get("/:name/versions", s.listRuleVersions)
+	ru.Post("/:name/submit", s.rulesStep(editing.ActSubmit, false))
+	ru.Post("/:name/reject", s.rulesStep(editing.ActReject, false))
+	ru.Post("/:name/publish", s.rulesStep(editing.ActPublish, true))
+	ru.Post("/:name/pause", s.rulesStep(editing.ActPause, false))
+	ru.Post("/:name/resume", s.rulesStep(editing.ActResume, false))
+	ru.Post("/:name/archive", s.rulesStep(editing.ActArchive, false))
+	ru.Post("/:name/rollback", s.rulesStep(editing.ActRollback, false))
 
 	v1.Get("/audit", requireRole(s.Tokens, auth.RoleAdmin), s.getAudit)
 }

@@ -40,13 +40,19 @@ const shortTerm = 3
 // in fsys must match no rule. It returns the findings sorted by file and
 // line.
 func Lint(files []*RuleFile, fsys fs.FS, benignDir string) ([]Finding, error) {
-	var out []Finding
-	for _, f := range files {
-		out = append(out, lintFile(f)...)
-	}
 	m, err := Compile(files)
 	if err != nil {
 		return nil, err
+	}
+	return LintCompiled(files, m, fsys, benignDir)
+}
+
+// LintCompiled is Lint for callers that have compiled files already (into
+// m), sparing a second compilation.
+func LintCompiled(files []*RuleFile, m *Matcher, fsys fs.FS, benignDir string) ([]Finding, error) {
+	var out []Finding
+	for _, f := range files {
+		out = append(out, lintFile(f)...)
 	}
 	if fsys != nil {
 		names, _ := fs.Glob(fsys, path.Join(benignDir, "*.txt"))

@@ -266,7 +266,6 @@ func LoadRules(fsys fs.FS, dir string) ([]*RuleFile, error) {
 		return nil, fmt.Errorf("no *.rules files in %s", dir)
 	}
 	var files []*RuleFile
-	seen := map[string]string{}
 	for _, name := range names {
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
@@ -276,13 +275,26 @@ func LoadRules(fsys fs.FS, dir string) ([]*RuleFile, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range f.Rules {
-			if prev, dup := seen[r.ID]; dup {
-				return nil, &ParseError{name, r.Line, fmt.Sprintf("rule id %s is already defined at %s", r.ID, prev)}
-			}
-			seen[r.ID] = fmt.Sprintf("%s:%d", name, r.Line)
-		}
 		files = append(files, f)
 	}
+	if err := CheckUniqueIDs(files); err != nil {
+		return nil, err
+	}
 	return files, nil
+}
+
+// CheckUniqueIDs reports the first rule id defined twice across files,
+// with both places: ids name rules in results and statistics, so each
+// must mean one rule.
+func CheckUniqueIDs(files []*RuleFile) error {
+	seen := map[string]string{}
+	for _, f := range files {
+		for _, r := range f.Rules {
+			if prev, dup := seen[r.ID]; dup {
+				return &ParseError{f.Name, r.Line, fmt.Sprintf("rule id %s is already defined at %s", r.ID, prev)}
+			}
+			seen[r.ID] = fmt.Sprintf("%s:%d", f.Name, r.Line)
+		}
+	}
+	return nil
 }
