@@ -1,8 +1,10 @@
 package catalog
 
 import (
+	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"signpost/match"
 	"signpost/messages"
@@ -94,5 +96,70 @@ func TestDecide(t *testing.T) {
 	}
 	if _, err := New(testMatcher(t), []*messages.Campaign{testCampaign(t, "x", 1, `{}`), testCampaign(t, "x", 1, `{}`)}); err == nil {
 		t.Error("duplicate campaign ids accepted")
+	}
+}
+
+// TestScheduleAndRollout: a campaign answers only inside its schedule, and
+// on each platform only for its rollout share of subjects; the others fall
+// through to the next campaign.
+func TestScheduleAndRollout(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	cat, err := New(testMatcher(t), []*messages.Campaign{
+		testCampaign(t, "winter", 8, `{},"schedule":{"start":"2026-12-01T00:00:00Z","end":"2027-03-01T00:00:00Z"}`),
+		testCampaign(t, "spring", 7, `{},"schedule":{"start":"2027-03-01T00:00:00Z"}`),
+		testCampaign(t, "ramp", 6, `{},"rollout":{"acme":20,"blocked":0,"*":100}`),
+		testCampaign(t, "general", 1, `{}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	decide := func(at time.Time, platform, subject string) string {
+		d := cat.Decide(Event{Kind: match.KindSearch, KindName: "search", Text: "boat uk", Platform: platform, Subject: subject, Time: at})
+		if d.Campaign == nil {
+			return ""
+		}
+		return d.Campaign.Def.ID
+	}
+	for _, tt := range []struct {
+		name string
+		at   time.Time
+		want string
+	}{
+		{"inside winter", now, "winter"},
+		{"before winter", now.Add(-24 * time.Hour), "ramp"},
+		{"winter's end is spring's start", time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), "spring"},
+	} {
+		if got := decide(tt.at, "other", "s"); got != tt.want {
+			t.Errorf("%s: campaign %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	before := now.Add(-24 * time.Hour) // winter not started: ramp is next in line
+	if got := decide(before, "blocked", "s"); got != "general" {
+		t.Errorf("0%% rollout: campaign %q, want general", got)
+	}
+	if got := decide(before, "acme", ""); got != "general" {
+		t.Errorf("partial rollout without a subject: campaign %q, want general", got)
+	}
+	in := 0
+	for i := range 2000 {
+		if decide(before, "acme", fmt.Sprint("subject-", i)) == "ramp" {
+			in++
+		}
+	}
+	if in < 330 || in > 470 {
+		t.Errorf("20%% rollout served %d of 2000 subjects", in)
+	}
+	// A subject keeps its answer: rollout is by hash, not by chance.
+	first := map[string]string{}
+	for round := range 2 {
+		for i := range 50 {
+			s := fmt.Sprint("subject-", i)
+			got := decide(before, "acme", s)
+			if round == 0 {
+				first[s] = got
+			} else if got != first[s] {
+				t.Fatalf("subject %s flips from %q to %q", s, first[s], got)
+			}
+		}
 	}
 }

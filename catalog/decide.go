@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"time"
+
 	"signpost/match"
 	"signpost/messages"
 )
@@ -14,6 +16,8 @@ type Event struct {
 	Subject  string
 	Country  string
 	Platform string // from the caller's token
+	// Time is when the event happened, for campaign schedules.
+	Time time.Time
 }
 
 // Decision is what the catalog says about an event: what matched and,
@@ -42,7 +46,8 @@ func (c *Catalog) Decide(ev Event) Decision {
 		return d
 	}
 	for _, camp := range c.Campaigns {
-		if !camp.Targets(d.Match.Categories, ev.Platform, ev.KindName, ev.Country, primary) {
+		if !camp.Targets(d.Match.Categories, ev.Platform, ev.KindName, ev.Country, primary) ||
+			!camp.Active(ev.Time) || !camp.RolledOut(ev.Platform, ev.Subject) {
 			continue
 		}
 		d.Campaign = camp

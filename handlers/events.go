@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -67,7 +68,7 @@ func (r *eventRequest) toEvent(platform string) (catalog.Event, *Error) {
 	if r.Country != "" && !countryRe.MatchString(r.Country) {
 		return catalog.Event{}, errorf(fiber.StatusBadRequest, "invalid_country", `"country" must be an ISO 3166-1 alpha-2 code such as "FR"`)
 	}
-	return catalog.Event{Kind: kind, KindName: *r.Kind, Text: *r.Text, Locale: r.Locale, Subject: r.Subject, Country: r.Country, Platform: platform}, nil
+	return catalog.Event{Kind: kind, KindName: *r.Kind, Text: *r.Text, Locale: r.Locale, Subject: r.Subject, Country: r.Country, Platform: platform, Time: time.Now()}, nil
 }
 
 // decodeJSON decodes a JSON body into v, with a clear error for broken

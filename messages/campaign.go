@@ -29,6 +29,14 @@ type Definition struct {
 	DefaultLocale string              `json:"default_locale"`
 	Fallbacks     map[string][]string `json:"fallbacks,omitempty"`
 	Targeting     Targeting           `json:"targeting"`
+	// Schedule bounds when the campaign answers events, whatever its
+	// status: a campaign can be published ahead of its start.
+	Schedule Schedule `json:"schedule,omitzero"`
+	// Rollout is the percentage (0-100) of each platform's subjects who
+	// get the campaign, keyed by platform id, with "*" for platforms not
+	// listed; without an entry a platform gets it in full. It ramps a
+	// campaign up on one platform without touching the others.
+	Rollout map[string]float64 `json:"rollout,omitempty"`
 	// Priority orders campaigns when several target the same event; the
 	// highest wins, ties go to the lower id.
 	Priority   int              `json:"priority"`
@@ -61,6 +69,13 @@ type Targeting struct {
 	Kinds      []string `json:"kinds,omitempty"`
 	Countries  []string `json:"countries,omitempty"`
 	Locales    []string `json:"locales,omitempty"`
+}
+
+// Schedule is a campaign's window: from Start (inclusive) to End
+// (exclusive), each open when zero.
+type Schedule struct {
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
 }
 
 // ExperimentConfig is the campaign's A/B test: GrowthBook-style seed,
@@ -103,6 +118,7 @@ var (
 	campaignIDRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	keyRe        = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
 	localeRe     = regexp.MustCompile(`^[a-z]{2,3}$`)
+	platformRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 )
 
 // ParseDefinition decodes and validates a campaign definition. Unknown
@@ -258,6 +274,17 @@ func (d *Definition) Validate() error {
 	if len(d.Experiment.Variants) > 0 {
 		if err := d.experiment().Validate(); err != nil {
 			add("experiment", "experiment: %v", err)
+		}
+	}
+	if s := d.Schedule; !s.Start.IsZero() && !s.End.IsZero() && !s.End.After(s.Start) {
+		add("schedule.end", "schedule: end %s is not after start %s", s.End.Format(time.RFC3339), s.Start.Format(time.RFC3339))
+	}
+	for _, p := range slices.Sorted(maps.Keys(d.Rollout)) {
+		if p != "*" && !platformRe.MatchString(p) {
+			add("rollout."+p, "rollout: %q is not a platform id (lower-case letters, digits, '_' or '-') or \"*\"", p)
+		}
+		if pct := d.Rollout[p]; !(pct >= 0 && pct <= 100) {
+			add("rollout."+p, "rollout: %v%% for %s must be between 0 and 100", pct, p)
 		}
 	}
 	if d.FreshnessDays < 0 || d.FreshnessDays > maxFreshnessDays {

@@ -3,6 +3,7 @@ package messages
 import (
 	"maps"
 	"slices"
+	"time"
 
 	"signpost/experiment"
 )
@@ -180,6 +181,34 @@ func (c *Campaign) Targets(categories []string, platform, kind, country, lang st
 		return false
 	}
 	return allows(t.Platforms, platform) && allows(t.Kinds, kind) && allows(t.Countries, country) && allows(t.Locales, lang)
+}
+
+// Active reports whether now is inside the campaign's schedule.
+func (c *Campaign) Active(now time.Time) bool {
+	s := c.Def.Schedule
+	return (s.Start.IsZero() || !now.Before(s.Start)) && (s.End.IsZero() || now.Before(s.End))
+}
+
+// RolledOut reports whether the campaign's rollout on platform includes
+// subject. Subjects are bucketed by a hash of their id with a seed of the
+// campaign's own (not the experiment's, so that the rollout does not pick
+// variants), so raising the percentage only adds subjects. Without a
+// subject only a full rollout serves: there is nothing to bucket.
+func (c *Campaign) RolledOut(platform, subject string) bool {
+	pct, ok := c.Def.Rollout[platform]
+	if !ok {
+		if pct, ok = c.Def.Rollout["*"]; !ok {
+			return true
+		}
+	}
+	if pct >= 100 {
+		return true
+	}
+	if subject == "" || pct <= 0 {
+		return false
+	}
+	n, _ := experiment.Hash(c.Def.Seed()+"/rollout", subject, 2)
+	return n < pct/100
 }
 
 func allows(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
