@@ -100,7 +100,7 @@ func importShipped(ctx context.Context, svc *editing.Service, fsys fs.FS) error 
 		for loc, f := range sc.content {
 			content[loc] = store.LocaleContent{Format: f.Format, Data: f.Data}
 		}
-		if _, err := svc.Import(ctx, sc.raw, content); err != nil && !errors.Is(err, editing.ErrNotPropagated) {
+		if _, err := svc.Import(ctx, sc.raw, content); err != nil {
 			return fmt.Errorf("import shipped campaign %q: %w", sc.def.ID, err)
 		}
 	}

@@ -477,3 +477,22 @@ func (s *Service) checkServedRules(ctx context.Context, action string, rec store
 	}
 	return s.checkRules(ctx, strings.TrimPrefix(rec.ID, RulesPrefix), d)
 }
+
+// RuleFile returns one of rule set name's files (RuleFileKey or
+// SamplesKey) from its working copy, or from version when it is not 0.
+func (s *Service) RuleFile(ctx context.Context, name string, version int64, key string) ([]byte, error) {
+	d, err := s.draftOf(ctx, RulesID(name), version, true)
+	if err != nil {
+		return nil, err
+	}
+	lc, ok := d.Content[key]
+	if !ok {
+		return nil, fmt.Errorf("rule set %s has no %s file: %w", name, key, ErrNotFound)
+	}
+	return lc.Data, nil
+}
+
+// RuleVersions returns rule set name's published versions, oldest first.
+func (s *Service) RuleVersions(ctx context.Context, name string) ([]store.CampaignVersion, error) {
+	return s.versions(ctx, RulesID(name), true)
+}

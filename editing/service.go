@@ -141,29 +141,19 @@ func (s *Service) Get(ctx context.Context, id string) (*Campaign, error) {
 	return s.view(rec, st), nil
 }
 
-// Content returns one locale's uploaded file from the working copy, or
-// from version when it is not 0.
-func (s *Service) Content(ctx context.Context, id string, version int64, locale string) (store.LocaleContent, error) {
-	d, err := s.draftOf(ctx, id, version)
-	if err != nil {
-		return store.LocaleContent{}, err
-	}
-	lc, ok := d.Content[locale]
-	if !ok {
-		return store.LocaleContent{}, fmt.Errorf("campaign %q has no %s content: %w", id, locale, ErrNotFound)
-	}
-	return lc, nil
-}
-
-// Draft returns the working copy (version 0) or a published version.
-func (s *Service) draftOf(ctx context.Context, id string, version int64) (store.Draft, error) {
+// draftOf returns the working copy (version 0) or a published version of
+// record id, which must be of the kind rules says.
+func (s *Service) draftOf(ctx context.Context, id string, version int64, rules bool) (store.Draft, error) {
 	if version == 0 {
-		rec, _, err := s.loadKind(ctx, id, IsRules(id))
+		rec, _, err := s.loadKind(ctx, id, rules)
 		return rec.Draft, err
+	}
+	if IsRules(id) != rules {
+		return store.Draft{}, fmt.Errorf("%q: %w", id, ErrNotFound)
 	}
 	v, err := s.st.CampaignVersion(ctx, id, version)
 	if err != nil {
-		return store.Draft{}, s.storeErr(fmt.Sprintf("campaign %q version %d", id, version), err)
+		return store.Draft{}, s.storeErr(fmt.Sprintf("%q version %d", id, version), err)
 	}
 	return v.Draft, nil
 }
@@ -171,7 +161,7 @@ func (s *Service) draftOf(ctx context.Context, id string, version int64) (store.
 // Definition returns the parsed definition and all content of the working
 // copy (version 0) or of a published version, for previews and exports.
 func (s *Service) Definition(ctx context.Context, id string, version int64) (*messages.Definition, map[string]messages.LocaleFile, error) {
-	d, err := s.draftOf(ctx, id, version)
+	d, err := s.draftOf(ctx, id, version, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -354,20 +344,21 @@ func (s *Service) Import(ctx context.Context, definition []byte, content map[str
 	st.Work, st.Live, st.LiveVersion, st.LatestVersion = WorkPublished, LiveServing, 1, 1
 	v := &store.CampaignVersion{CampaignID: def.ID, Version: 1, Draft: d, CreatedAt: now, CreatedBy: System.ID}
 	_, err = s.save(ctx, System, store.Campaign{ID: def.ID, Draft: d}, 0, NewState(System.ID, now), st, v, ActImport, "shipped default")
-	if errors.Is(err, ErrConflict) {
-		return false, nil // another instance imported it first
-	}
-	return err == nil || errors.Is(err, ErrNotPropagated), err
+	return err == nil || errors.Is(err, ErrNotPropagated), ignoreImportRace(err)
 }
 
 // Versions returns a campaign's published versions, oldest first.
 func (s *Service) Versions(ctx context.Context, id string) ([]store.CampaignVersion, error) {
-	if _, _, err := s.loadKind(ctx, id, IsRules(id)); err != nil {
+	return s.versions(ctx, id, false)
+}
+
+func (s *Service) versions(ctx context.Context, id string, rules bool) ([]store.CampaignVersion, error) {
+	if _, _, err := s.loadKind(ctx, id, rules); err != nil {
 		return nil, err
 	}
 	vs, err := s.st.ListCampaignVersions(ctx, id)
 	if err != nil {
-		return nil, s.storeErr(fmt.Sprintf("campaign %q versions", id), err)
+		return nil, s.storeErr(fmt.Sprintf("%q versions", id), err)
 	}
 	return vs, nil
 }

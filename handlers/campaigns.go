@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,7 +34,6 @@ type CampaignEditor interface {
 	Archive(ctx context.Context, a editing.Actor, id string, rev int64) (*editing.Campaign, error)
 	Rollback(ctx context.Context, a editing.Actor, id string, rev, version int64) (*editing.Campaign, error)
 	Versions(ctx context.Context, id string) ([]store.CampaignVersion, error)
-	Content(ctx context.Context, id string, version int64, locale string) (store.LocaleContent, error)
 	Definition(ctx context.Context, id string, version int64) (*messages.Definition, map[string]messages.LocaleFile, error)
 	Audit(ctx context.Context, f editing.AuditFilter) ([]store.AuditEntry, error)
 }
@@ -132,7 +132,7 @@ func (s *Server) createCampaign(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	camp, err := s.Campaigns.Create(c.UserContext(), actor(c), def)
+	camp, err := s.Campaigns.Create(c.UserContext(), actor(c), bytes.Clone(def))
 	if errors.Is(err, editing.ErrConflict) {
 		return errorf(fiber.StatusConflict, "exists", "a campaign with this id exists")
 	}
@@ -149,7 +149,7 @@ func (s *Server) updateCampaign(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	camp, err := s.Campaigns.UpdateDefinition(c.UserContext(), actor(c), c.Params("id"), rev, def)
+	camp, err := s.Campaigns.UpdateDefinition(c.UserContext(), actor(c), c.Params("id"), rev, bytes.Clone(def))
 	return sendCampaign(c, fiber.StatusOK, camp, err)
 }
 

@@ -20,8 +20,8 @@ type RulesEditor interface {
 	PutRuleFile(ctx context.Context, a editing.Actor, name string, rev int64, key string, data []byte) (*editing.RuleSet, error)
 	RulesStep(ctx context.Context, a editing.Actor, name string, rev int64, action string, version int64) (*editing.RuleSet, error)
 	TryRules(ctx context.Context, name string, queries []match.Query) ([]match.Explanation, error)
-	Content(ctx context.Context, id string, version int64, key string) (store.LocaleContent, error)
-	Versions(ctx context.Context, id string) ([]store.CampaignVersion, error)
+	RuleFile(ctx context.Context, name string, version int64, key string) ([]byte, error)
+	RuleVersions(ctx context.Context, name string) ([]store.CampaignVersion, error)
 }
 
 // errRulesFromFiles answers rule edits when the operator loads rules from
@@ -91,12 +91,12 @@ func (s *Server) getRuleFile(key, contentType string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		lc, err := s.Rules.Content(c.UserContext(), editing.RulesID(name), version, key)
+		data, err := s.Rules.RuleFile(c.UserContext(), name, version, key)
 		if err != nil {
 			return err
 		}
 		c.Set(fiber.HeaderContentType, contentType)
-		return c.Send(lc.Data)
+		return c.Send(data)
 	}
 }
 
@@ -165,7 +165,7 @@ func (s *Server) listRuleVersions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	vs, err := s.Rules.Versions(c.UserContext(), editing.RulesID(name))
+	vs, err := s.Rules.RuleVersions(c.UserContext(), name)
 	if err != nil {
 		return err
 	}

@@ -37,8 +37,10 @@ type Token struct {
 // campaign already there. Nothing is written.
 var ErrConflict = errors.New("store: conflict")
 
-// Campaign is a campaign's editable record: its workflow state and working
-// copy (the draft editors change), guarded by a revision for optimistic
+// Campaign is an editable record: a campaign, or a language's rule set
+// (package editing keeps those under ids starting "rules.", which campaign
+// ids cannot). It holds the workflow state and the working copy (the
+// draft editors change), guarded by a revision for optimistic
 // concurrency. Published content lives in immutable CampaignVersions.
 type Campaign struct {
 	ID string
