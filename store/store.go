@@ -148,8 +148,101 @@ type Store interface {
 	// instances sharing the store, all get the same value.
 	Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error)
 
+	// Engagement keeps engagement counts, unique reach, the daily salt
+	// and desistance markers.
+	Engagement
+
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.
 	Close() error
+}
+
+// CountKey is one cell of engagement counting: what was shown (campaign,
+// version, variant, locale), where (platform, kind), what happened (event:
+// "served", "impression", "click:<action>", "dismiss", "continue",
+// "exposed", "repeat") and when, to the hour (Unix time / 3600).
+type CountKey struct {
+	Campaign string `json:"c"`
+	Version  int64  `json:"v"`
+	Variant  string `json:"x"`
+	Locale   string `json:"l"`
+	Platform string `json:"p"`
+	Kind     string `json:"k"`
+	Event    string `json:"e"`
+	Hour     int64  `json:"h"`
+}
+
+// Count is a number of events in one cell.
+type Count struct {
+	Key CountKey
+	N   int64
+}
+
+// OnceCount adds to Key one for each of IDs not seen before: a card
+// token's interaction counts once per type however often it is reported.
+type OnceCount struct {
+	Key CountKey
+	IDs []string
+}
+
+// UniqueCell is one cell of unique reach: a campaign's subjects on one
+// day (YYYY-MM-DD, UTC) who saw one variant in one locale on one platform.
+type UniqueCell struct {
+	Day      string `json:"d"`
+	Variant  string `json:"x"`
+	Locale   string `json:"l"`
+	Platform string `json:"p"`
+}
+
+// UniqueAdd adds subjects to a cell, as hashes salted with the day's
+// salt: never a subject id, nor a hash of one under a stable key.
+type UniqueAdd struct {
+	Cell   UniqueCell
+	Hashes [][]byte
+}
+
+// CountBatch is one flush of one campaign's engagement. Everything in it
+// belongs to one campaign, so Redis Cluster can apply it in one slot.
+type CountBatch struct {
+	// ID makes the batch idempotent: a batch retried with the same ID
+	// (its first attempt's reply was lost) is applied once.
+	ID       string
+	Campaign string
+	Counts   []Count
+	Once     []OnceCount
+	Uniques  []UniqueAdd
+}
+
+// Marker is a short-lived note under a salted key, for desistance: a
+// card shown to someone, waiting to see whether they search again.
+type Marker struct {
+	Key   string
+	Value string
+}
+
+// Engagement is the store's part of engagement counting. Like the rest of
+// Store, every call honours ctx; unlike it, callers batch and retry, so a
+// slow or absent store delays counts without losing them.
+type Engagement interface {
+	// ApplyCounts applies b atomically and at most once per b.ID: counts
+	// and once-counts are added (an ID seen within onceTTL adds nothing),
+	// unique hashes join their cells' HyperLogLog. Everything written
+	// expires after retention.
+	ApplyCounts(ctx context.Context, b CountBatch, onceTTL, retention time.Duration) error
+	// Counts returns campaign's counts for hours in [fromHour, toHour).
+	Counts(ctx context.Context, campaign string, fromHour, toHour int64) ([]Count, error)
+	// UniqueCount estimates the number of distinct subjects in the union
+	// of cells of campaign.
+	UniqueCount(ctx context.Context, campaign string, cells []UniqueCell) (int64, error)
+	// ExpiringSecret is Secret for a value that is destroyed ttl after it
+	// was first generated (the daily reach salt).
+	ExpiringSecret(ctx context.Context, name string, ttl time.Duration, generate func() ([]byte, error)) ([]byte, error)
+	// SetMarkers stores each marker for ttl, unless its key already
+	// holds one (a person's first card in the window is the one judged).
+	// It reports, per marker, whether it was stored.
+	SetMarkers(ctx context.Context, ms []Marker, ttl time.Duration) ([]bool, error)
+	// TakeMarkers removes and returns the markers under keys (empty
+	// Value for none).
+	TakeMarkers(ctx context.Context, keys []string) ([]Marker, error)
 }

@@ -233,3 +233,20 @@ func (s *Server) logTail() string {
 	}
 	return string(bytes.Join(lines, []byte("\n")))
 }
+
+// Freeze stops the server process (SIGSTOP): it keeps its connections
+// and data but answers nothing, like a server that hangs, until Thaw.
+func (s *Server) Freeze(tb testing.TB) {
+	tb.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		tb.Fatalf("redistest: SIGSTOP: %v", err)
+	}
+}
+
+// Thaw resumes a frozen server (SIGCONT).
+func (s *Server) Thaw(tb testing.TB) {
+	tb.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		tb.Fatalf("redistest: SIGCONT: %v", err)
+	}
+}

@@ -35,6 +35,11 @@ const lockTimeout = time.Second
 // (the append-only log, in sequence order). The first releases kept a
 // different record in "campaigns"; that bucket is no longer read, and the
 // shipped campaign is imported again on first start.
+//
+// Engagement (see engagement.go) has its own buckets: counts, batch ids,
+// once ids, unique-reach sketches, expiring secrets and markers. Their
+// entries expire; the expiries bucket indexes them in expiry order, so
+// pruning finds expired entries without a full scan.
 const (
 	bucketTokens    = "tokens"
 	bucketTokenIDs  = "token_ids"
@@ -43,6 +48,14 @@ const (
 	bucketAudit     = "audit"
 	bucketSecrets   = "secrets"
 	bucketMeta      = "meta"
+
+	bucketCounts          = "engagement_counts"
+	bucketBatches         = "engagement_batches"
+	bucketOnce            = "engagement_once"
+	bucketUniques         = "engagement_uniques"
+	bucketExpiringSecrets = "expiring_secrets"
+	bucketMarkers         = "markers"
+	bucketExpiries        = "expiries"
 )
 
 // generationKey holds the published-state generation in the meta bucket.
@@ -72,7 +85,8 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("bolt: open %q: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range []string{bucketTokens, bucketTokenIDs, bucketCampaigns, bucketVersions, bucketAudit, bucketSecrets, bucketMeta} {
+		for _, name := range []string{bucketTokens, bucketTokenIDs, bucketCampaigns, bucketVersions, bucketAudit, bucketSecrets, bucketMeta,
+			bucketCounts, bucketBatches, bucketOnce, bucketUniques, bucketExpiringSecrets, bucketMarkers, bucketExpiries} {
 			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}

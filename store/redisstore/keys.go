@@ -1,5 +1,11 @@
 package redisstore
 
+import (
+	"strings"
+
+	"signpost/store"
+)
+
 // Key layout. A campaign's keys carry the hash tag {campaign:<id>} so Redis
 // Cluster puts them in one slot, which is what lets SaveCampaign write
 // them in a single WATCH/MULTI/EXEC. Index sets and token keys need no such
@@ -40,3 +46,29 @@ func (s *Store) tokenIDKey(id string) string    { return s.prefix + "token-id:" 
 func (s *Store) tokenIndexKey() string          { return s.prefix + "tokens" }
 
 func (s *Store) secretKey(name string) string { return s.prefix + "secret:" + name }
+
+// Engagement keys of one campaign carry the hash tag {stats:<campaign>}, so
+// a batch's counts, batch and once ids and unique sketches share a slot
+// and one script applies them atomically, also on Cluster. Expiring
+// secrets and markers are written with single-key commands (markers are
+// per person) and need no grouping.
+func (s *Store) statsKey(campaign, part string) string {
+	return s.prefix + "{stats:" + campaign + "}:" + part
+}
+
+// countsKey is the hash of campaign's counts on day (YYYY-MM-DD, UTC).
+func (s *Store) countsKey(campaign, day string) string { return s.statsKey(campaign, "counts:"+day) }
+func (s *Store) batchKey(campaign, id string) string   { return s.statsKey(campaign, "batch:"+id) }
+func (s *Store) onceKey(campaign, id string) string    { return s.statsKey(campaign, "once:"+id) }
+
+// uniqueKey is the HyperLogLog of one cell. Its parts are escaped so that a
+// colon inside one cannot make two cells share a key.
+func (s *Store) uniqueKey(campaign string, c store.UniqueCell) string {
+	return s.statsKey(campaign, "hll:"+keyPartEscaper.Replace(c.Day)+":"+keyPartEscaper.Replace(c.Variant)+
+		":"+keyPartEscaper.Replace(c.Locale)+":"+keyPartEscaper.Replace(c.Platform))
+}
+
+var keyPartEscaper = strings.NewReplacer("%", "%25", ":", "%3A")
+
+func (s *Store) expiringSecretKey(name string) string { return s.prefix + "expiring-secret:" + name }
+func (s *Store) markerKey(key string) string          { return s.prefix + "marker:" + key }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -22,6 +23,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Tokens", func(t *testing.T) { runTokens(t, open) })
 	t.Run("Campaigns", func(t *testing.T) { runCampaigns(t, open) })
 	t.Run("Secrets", func(t *testing.T) { runSecrets(t, open) })
+	t.Run("Engagement", func(t *testing.T) { runEngagement(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { runLifecycle(t, open) })
 }
 
@@ -73,6 +75,24 @@ func runLifecycle(t *testing.T, open Opener) {
 			{"Generation", func() error { _, err := s.Generation(ctx); return err }},
 			{"BumpGeneration", func() error { _, err := s.BumpGeneration(ctx); return err }},
 			{"Secret", func() error { _, err := s.Secret(ctx, "k", constant("v")); return err }},
+			{"ApplyCounts", func() error {
+				return s.ApplyCounts(ctx, store.CountBatch{ID: "b1", Campaign: "c1",
+					Counts:  []store.Count{{Key: countKey("c1", "served", baseHour), N: 1}},
+					Once:    []store.OnceCount{{Key: countKey("c1", "dismiss", baseHour), IDs: []string{"t1"}}},
+					Uniques: []store.UniqueAdd{{Cell: store.UniqueCell{Day: "2025-07-23"}, Hashes: subjects(0, 3)}},
+				}, onceTTL, retention)
+			}},
+			{"Counts", func() error { _, err := s.Counts(ctx, "c1", baseHour, baseHour+1); return err }},
+			{"UniqueCount", func() error {
+				_, err := s.UniqueCount(ctx, "c1", []store.UniqueCell{{Day: "2025-07-23"}})
+				return err
+			}},
+			{"ExpiringSecret", func() error { _, err := s.ExpiringSecret(ctx, "salt", time.Hour, constant("v")); return err }},
+			{"SetMarkers", func() error {
+				_, err := s.SetMarkers(ctx, []store.Marker{{Key: "m", Value: "v"}}, time.Hour)
+				return err
+			}},
+			{"TakeMarkers", func() error { _, err := s.TakeMarkers(ctx, []string{"m"}); return err }},
 			{"Ping", func() error { return s.Ping(ctx) }},
 		}
 		for _, c := range calls {
@@ -90,6 +110,18 @@ func runLifecycle(t *testing.T, open Opener) {
 		}
 		if g, err := s.Generation(ctx); err != nil || g != 0 {
 			t.Errorf("generation after a cancelled bump = %d, %v; want 0", g, err)
+		}
+		if got, err := s.Counts(ctx, "c1", baseHour, baseHour+1); err != nil || len(got) != 0 {
+			t.Errorf("counts after a cancelled ApplyCounts = %v, %v; want none", got, err)
+		}
+		if n, err := s.UniqueCount(ctx, "c1", []store.UniqueCell{{Day: "2025-07-23"}}); err != nil || n != 0 {
+			t.Errorf("unique count after a cancelled ApplyCounts = %d, %v; want 0", n, err)
+		}
+		if v, err := s.ExpiringSecret(ctx, "salt", time.Hour, constant("later")); err != nil || string(v) != "later" {
+			t.Errorf("ExpiringSecret after a cancelled one = %q, %v; want a fresh value", v, err)
+		}
+		if m, err := s.TakeMarkers(ctx, []string{"m"}); err != nil || len(m) != 1 || m[0].Value != "" {
+			t.Errorf("markers after a cancelled SetMarkers = %v, %v; want none", m, err)
 		}
 	})
 	t.Run("ClosedIsUnavailable", func(t *testing.T) {
