@@ -24,6 +24,7 @@ import (
 	"signpost/handlers"
 	"signpost/locales"
 	"signpost/match"
+	"signpost/messages"
 	"signpost/rules"
 	"signpost/store"
 	"signpost/store/boltstore"
@@ -35,10 +36,6 @@ import (
 // startupTimeout bounds what New may spend talking to the store.
 const startupTimeout = 15 * time.Second
 
-// cardKeyID names the card-token signing key in the store. Rotation (a
-// second key id) comes with the engagement work; tokens carry the id.
-const cardKeyID = "card-k1"
-
 // App is a configured service, ready to Run.
 type App struct {
 	cfg     Config
@@ -48,6 +45,8 @@ type App struct {
 	catalog *catalog.Holder
 	sync    *catalogSync
 	editing *editing.Service
+	counter *track.Counter
+	signer  *track.Signer
 	metrics *metrics
 	fiber   *fiber.App
 
@@ -117,14 +116,17 @@ func (a *App) init(ctx context.Context) error {
 	if err := a.bootstrapAdmin(ctx); err != nil {
 		return err
 	}
-	key, err := a.store.Secret(ctx, cardKeyID, randomKey)
-	if err != nil {
-		return fmt.Errorf("load card signing key: %w", err)
-	}
-	signer, err := track.NewSigner(cardKeyID, map[string][]byte{cardKeyID: key}, track.DefaultTTL)
+	current, keys, err := cardKeys(ctx, a.store, time.Now())
 	if err != nil {
 		return err
 	}
+	signer, err := track.NewSigner(current, keys, track.DefaultTTL)
+	if err != nil {
+		return err
+	}
+	a.signer = signer
+	a.counter = track.NewCounter(a.store, track.CounterConfig{FlushEvery: a.cfg.FlushEvery}, a.log)
+	a.metrics.watchCounter(a.counter)
 	cards, err := web.NewCardRenderer()
 	if err != nil {
 		return err
@@ -210,6 +212,9 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer) *fiber.App
 		Rules:          a.editing,
 		RulesFromFiles: a.cfg.RulesDir != "",
 		Cards:          cards,
+		Counter:        a.counter,
+		Versions:       &versionSource{holder: a.catalog, svc: a.editing, cache: map[versionKey]*messages.Campaign{}},
+		Reports:        &reporter{store: a.store, holder: a.catalog, svc: a.editing},
 		PublicURL:      a.cfg.PublicURL,
 		SafePage:       web.SafePage,
 	}
@@ -235,6 +240,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.stopWorkers = stop
 	a.workers.Go(func() { a.tokens.Run(wctx, a.cfg.TokenRefresh) })
 	a.workers.Go(func() { a.sync.run(wctx, a.cfg.CatalogPoll, a.cfg.CatalogRefresh) })
+	a.workers.Go(func() { a.counter.Run(wctx) })
+	a.workers.Go(func() { a.rotateCardKeys(wctx) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- a.fiber.Listener(ln) }()

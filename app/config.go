@@ -37,6 +37,8 @@ type Config struct {
 	// CatalogRefresh is how often each instance rebuilds its catalog
 	// regardless, repairing a change whose generation bump failed.
 	CatalogRefresh time.Duration
+	// FlushEvery is how often engagement counts are written to the store.
+	FlushEvery time.Duration
 	// TwoPersonRule requires a second editor to publish a change
 	// (SIGNPOST_TWO_PERSON_RULE, on unless set to "off").
 	TwoPersonRule bool
@@ -58,6 +60,7 @@ func DefaultConfig() Config {
 		TokenRefresh:    5 * time.Second,
 		CatalogPoll:     250 * time.Millisecond,
 		CatalogRefresh:  30 * time.Second,
+		FlushEvery:      time.Second,
 		TwoPersonRule:   true,
 		RedisPrefix:     "signpost:",
 		Stdout:          os.Stdout,

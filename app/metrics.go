@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"signpost/catalog"
+	"signpost/track"
 )
 
 // metrics are the service's Prometheus collectors, on a registry of its
@@ -75,4 +76,20 @@ func (m *metrics) observe(log *slog.Logger) fiber.Handler {
 		}
 		return nil
 	}
+}
+
+// watchCounter exports the engagement counter's backlog: counts waiting
+// for the store, written, and dropped at the memory bound.
+func (m *metrics) watchCounter(c *track.Counter) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "signpost_engagement_pending", Help: "Counted events waiting to be written to the store.",
+		}, func() float64 { return float64(c.Pending()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "signpost_engagement_flushed_total", Help: "Counted events written to the store.",
+		}, func() float64 { return float64(c.Flushed()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "signpost_engagement_dropped_total", Help: "Events not counted because memory bounds were reached while the store was away.",
+		}, func() float64 { return float64(c.Dropped()) }),
+	)
 }

@@ -158,6 +158,7 @@ func (s *Server) answer(ev catalog.Event) (catalog.Response, error) {
 		return catalog.Response{}, err
 	}
 	s.Metrics.Event(ev.KindName, d)
+	s.count(ev, d)
 	return resp, nil
 }
 

@@ -49,6 +49,9 @@ type Server struct {
 	// rather than the store: the rule routes then refuse edits.
 	RulesFromFiles bool
 	Cards          CardRenderer
+	Counter        Counter
+	Versions       VersionSource
+	Reports        Reporter
 	PublicURL      string
 	// SafePage is the neutral HTML page served for bad card links.
 	SafePage []byte
@@ -60,10 +63,12 @@ func (s *Server) Register(app *fiber.App) {
 	app.Get("/readyz", s.readyz)
 
 	app.Get("/r/:token", s.redirect)
+	app.Get("/card/:token", s.hostedCard)
 
 	v1 := app.Group("/v1")
 	v1.Post("/events", requireRole(s.Tokens, auth.RolePlatform), s.postEvent)
 	v1.Post("/events/batch", requireRole(s.Tokens, auth.RolePlatform), s.postEventBatch)
+	v1.Post("/interactions", requireRole(s.Tokens, auth.RolePlatform), s.postInteraction)
 	v1.Post("/tokens", requireRole(s.Tokens, auth.RoleAdmin), s.postToken)
 	v1.Post("/match/explain", requireRole(s.Tokens, auth.RoleEditor), s.postExplain)
 
@@ -103,6 +108,8 @@ func (s *Server) Register(app *fiber.App) {
 	ru.Post("/:name/resume", s.rulesStep(editing.ActResume, false))
 	ru.Post("/:name/archive", s.rulesStep(editing.ActArchive, false))
 	ru.Post("/:name/rollback", s.rulesStep(editing.ActRollback, false))
+
+	v1.Get("/stats/campaigns/:id", requireRole(s.Tokens, auth.RoleAnalyst, auth.RolePlatform), s.getStats)
 
 	v1.Get("/audit", requireRole(s.Tokens, auth.RoleAdmin), s.getAudit)
 }

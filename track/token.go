@@ -14,7 +14,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,21 +51,37 @@ type Claims struct {
 // signed with the current key; tokens signed with any known key verify,
 // so keys can rotate without breaking cards already shown.
 type Signer struct {
+	ring atomic.Pointer[keyring]
+	ttl  time.Duration
+	now  func() time.Time
+}
+
+// keyring is the signing key id and every key that verifies.
+type keyring struct {
 	current string
 	keys    map[string][]byte
-	ttl     time.Duration
-	now     func() time.Time
 }
 
 // NewSigner returns a Signer that signs with keys[current].
 func NewSigner(current string, keys map[string][]byte, ttl time.Duration) (*Signer, error) {
-	if len(keys[current]) < 32 {
-		return nil, fmt.Errorf("track: signing key %q missing or shorter than 32 bytes", current)
-	}
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	return &Signer{current: current, keys: keys, ttl: ttl, now: time.Now}, nil
+	s := &Signer{ttl: ttl, now: time.Now}
+	if err := s.Rotate(current, keys); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Rotate makes keys[current] the signing key and keys the set that
+// verifies; cards signed with a key no longer in keys stop working.
+func (s *Signer) Rotate(current string, keys map[string][]byte) error {
+	if len(keys[current]) < 32 {
+		return fmt.Errorf("track: signing key %q missing or shorter than 32 bytes", current)
+	}
+	s.ring.Store(&keyring{current: current, keys: maps.Clone(keys)})
+	return nil
 }
 
 // Sign returns a token for c, filling in the key id, issue time and a
@@ -73,7 +91,8 @@ func (s *Signer) Sign(c Claims) (string, error) {
 	if _, err := rand.Read(rid[:]); err != nil {
 		return "", fmt.Errorf("track: random id: %w", err)
 	}
-	c.KeyID, c.Issued, c.ID = s.current, s.now().Unix(), hex.EncodeToString(rid[:])
+	ring := s.ring.Load()
+	c.KeyID, c.Issued, c.ID = ring.current, s.now().Unix(), hex.EncodeToString(rid[:])
 	payload, err := json.Marshal(c)
 	if err != nil {
 		return "", fmt.Errorf("track: encode claims: %w", err)
@@ -83,7 +102,7 @@ func (s *Signer) Sign(c Claims) (string, error) {
 	b.Grow(enc.EncodedLen(len(payload)) + 1 + enc.EncodedLen(macLen))
 	b.WriteString(enc.EncodeToString(payload))
 	b.WriteByte('.')
-	b.WriteString(enc.EncodeToString(s.mac(s.keys[s.current], payload)))
+	b.WriteString(enc.EncodeToString(s.mac(ring.keys[ring.current], payload)))
 	return b.String(), nil
 }
 
@@ -108,7 +127,7 @@ func (s *Signer) Verify(token string) (Claims, error) {
 	if err := dec.Decode(&c); err != nil {
 		return Claims{}, ErrInvalidToken
 	}
-	key, ok := s.keys[c.KeyID]
+	key, ok := s.ring.Load().keys[c.KeyID]
 	if !ok || !hmac.Equal(tag, s.mac(key, payload)) {
 		return Claims{}, ErrInvalidToken
 	}
