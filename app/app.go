@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"signpost/locales"
 	"signpost/match"
 	"signpost/messages"
+	"signpost/ratelimit"
 	"signpost/rules"
 	"signpost/store"
 	"signpost/store/boltstore"
@@ -46,9 +48,17 @@ type App struct {
 	sync    *catalogSync
 	editing *editing.Service
 	counter *track.Counter
+	// limiters hold API tokens to their request rates.
+	limiters struct {
+		events *ratelimit.Local
+		api    handlers.RateLimiter
+	}
 	signer  *track.Signer
 	metrics *metrics
 	fiber   *fiber.App
+
+	// closers release resources beside the store (the limiter's client).
+	closers []func() error
 
 	stopWorkers context.CancelFunc
 	workers     sync.WaitGroup
@@ -71,6 +81,9 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: log, store: st, catalog: &catalog.Holder{}, metrics: newMetrics()}
 	if err := a.init(ctx); err != nil {
+		for _, c := range a.closers {
+			_ = c()
+		}
 		st.Close()
 		return nil, err
 	}
@@ -113,6 +126,7 @@ func (a *App) init(ctx context.Context) error {
 	if a.tokens, err = auth.NewCache(ctx, a.store, a.log); err != nil {
 		return err
 	}
+	a.sync.tokens = a.tokens
 	if err := a.bootstrapAdmin(ctx); err != nil {
 		return err
 	}
@@ -127,6 +141,9 @@ func (a *App) init(ctx context.Context) error {
 	a.signer = signer
 	a.counter = track.NewCounter(a.store, track.CounterConfig{FlushEvery: a.cfg.FlushEvery}, a.log)
 	a.metrics.watchCounter(a.counter)
+	if err := a.newLimiters(); err != nil {
+		return err
+	}
 	cards, err := web.NewCardRenderer()
 	if err != nil {
 		return err
@@ -164,7 +181,7 @@ func (a *App) bootstrapAdmin(ctx context.Context) error {
 	if a.tokens.HasAdmin() {
 		return nil
 	}
-	t, secret, err := auth.NewToken("bootstrap admin", auth.RoleAdmin, "", time.Now())
+	t, secret, err := auth.NewToken("bootstrap admin", auth.RoleAdmin, "", auth.MaxTokenLifetime, time.Now())
 	if err != nil {
 		return err
 	}
@@ -200,6 +217,7 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer) *fiber.App
 		IdleTimeout:  60 * time.Second,
 	})
 	f.Use(a.metrics.observe(a.log))
+	f.Use(handlers.SecurityHeaders(strings.HasPrefix(a.cfg.PublicURL, "https://")))
 	f.Use(recover.New())
 	f.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{})))
 	srv := &handlers.Server{
@@ -215,6 +233,11 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer) *fiber.App
 		Counter:        a.counter,
 		Versions:       &versionSource{holder: a.catalog, svc: a.editing, cache: map[versionKey]*messages.Campaign{}},
 		Reports:        &reporter{store: a.store, holder: a.catalog, svc: a.editing},
+		Changed:        a.sync.changed,
+		EventLimiter:   a.limiters.events,
+		APILimiter:     a.limiters.api,
+		EventLimit:     ratelimit.Limit{Rate: a.cfg.EventRate, Burst: int(2 * a.cfg.EventRate)},
+		APILimit:       ratelimit.Limit{Rate: a.cfg.APIRate, Burst: int(2 * a.cfg.APIRate)},
 		PublicURL:      a.cfg.PublicURL,
 		SafePage:       web.SafePage,
 	}
@@ -275,6 +298,9 @@ func (a *App) Close() error {
 	a.workers.Wait()
 	if a.fiber != nil {
 		_ = a.fiber.Shutdown()
+	}
+	for _, c := range a.closers {
+		_ = c()
 	}
 	return a.store.Close()
 }

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -37,6 +39,11 @@ type Config struct {
 	// CatalogRefresh is how often each instance rebuilds its catalog
 	// regardless, repairing a change whose generation bump failed.
 	CatalogRefresh time.Duration
+	// EventRate and APIRate are the requests per second each token may
+	// sustain on the platform routes and on every other /v1 route, with
+	// bursts of twice that (SIGNPOST_RATE_EVENTS, SIGNPOST_RATE_API; 0
+	// turns a limit off).
+	EventRate, APIRate float64
 	// FlushEvery is how often engagement counts are written to the store.
 	FlushEvery time.Duration
 	// TwoPersonRule requires a second editor to publish a change
@@ -61,6 +68,8 @@ func DefaultConfig() Config {
 		CatalogPoll:     250 * time.Millisecond,
 		CatalogRefresh:  30 * time.Second,
 		FlushEvery:      time.Second,
+		EventRate:       5000,
+		APIRate:         50,
 		TwoPersonRule:   true,
 		RedisPrefix:     "signpost:",
 		Stdout:          os.Stdout,
@@ -87,6 +96,18 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			if a = strings.TrimSpace(a); a != "" {
 				cfg.RedisAddrs = append(cfg.RedisAddrs, a)
 			}
+		}
+	}
+	for _, r := range []struct {
+		key string
+		dst *float64
+	}{{"SIGNPOST_RATE_EVENTS", &cfg.EventRate}, {"SIGNPOST_RATE_API", &cfg.APIRate}} {
+		if v := strings.TrimSpace(getenv(r.key)); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+				return cfg, fmt.Errorf("%s: %q is not a number of requests per second (0 turns the limit off)", r.key, v)
+			}
+			*r.dst = f
 		}
 	}
 	switch v := strings.ToLower(strings.TrimSpace(getenv("SIGNPOST_TWO_PERSON_RULE"))); v {

@@ -190,6 +190,22 @@ func exerciseEngagement(t *testing.T, in *instance, freeze, thaw func()) {
 		t.Errorf("unknown by: %d", resp.StatusCode)
 	}
 	waitForStats(t, in, analyst, run, freeze == nil, 5*time.Second)
+	// Nothing of what people searched, nor who they are, nor a token.
+	assertCleanLogs(t, in, "boat from france", "subject-1", platform, analyst, rep0Token(t, in, platform))
+}
+
+// rep0Token serves one more card and returns its token, to check that
+// card tokens stay out of the log.
+func rep0Token(t *testing.T, in *instance, platform string) string {
+	t.Helper()
+	resp, body := in.do(t, "POST", "/v1/events", platform, map[string]string{"kind": "search", "text": "boat from france to uk cost", "locale": "en", "subject": "subject-x"})
+	var er eventResponse
+	if err := json.Unmarshal(body, &er); err != nil || resp.StatusCode != 200 || er.Card == nil {
+		t.Fatalf("event: %d %s", resp.StatusCode, body)
+	}
+	in.do(t, "GET", "/r/"+er.Card.Token+"?a=help", "", nil)
+	in.do(t, "GET", "/card/"+er.Card.Token, "", nil)
+	return er.Card.Token
 }
 
 func TestEngagementEmbedded(t *testing.T) {
@@ -208,4 +224,20 @@ func TestEngagementRedisThroughOutage(t *testing.T) {
 	cfg.FlushEvery = 100 * time.Millisecond
 	in := start(t, cfg)
 	exerciseEngagement(t, in, func() { srv.Freeze(t) }, func() { srv.Thaw(t) })
+}
+
+// assertCleanLogs fails t if in's log (at debug level: a line per
+// request) holds any of forbidden, a secret, or a client address field.
+func assertCleanLogs(t *testing.T, in *instance, forbidden ...string) {
+	t.Helper()
+	logs := in.logs.String()
+	if !strings.Contains(logs, `"msg":"request"`) {
+		t.Fatal("no request lines logged: the check would prove nothing")
+	}
+	for _, f := range append(forbidden, "sp_", bootstrap, "Bearer", `"ip"`, `"remote`, `"client`, `"subject"`, `"text"`) {
+		if strings.Contains(logs, f) {
+			i := strings.Index(logs, f)
+			t.Errorf("the log holds %q: …%s…", f, logs[max(0, i-80):min(len(logs), i+80)])
+		}
+	}
 }

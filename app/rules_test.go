@@ -42,7 +42,7 @@ func TestRulesEditing(t *testing.T) {
 	cfg.BootstrapToken = bootstrap
 	in := start(t, cfg)
 	ann := in.createToken(t, "editor", "")
-	bob := in.createToken(t, "editor", "")
+	bob := in.createToken(t, "reviewer", "")
 	platform := in.createToken(t, "platform", "acme")
 	const rule = "\nrule: crossing.test_zorblax\ncategory: crossing\nmatch: zorblax NEAR/3 (uk OR england)\n"
 	const text = "zorblax to uk"
@@ -102,7 +102,7 @@ func TestRulesEditing(t *testing.T) {
 	}
 
 	// Roll back to the shipped version 1: gone again, exactly the old file.
-	resp, body = in.send(t, "POST", "/v1/rules/en/rollback", ann, "application/json", tag, []byte(`{"version":1}`))
+	resp, body = in.send(t, "POST", "/v1/rules/en/rollback", bob, "application/json", tag, []byte(`{"version":1}`))
 	want(t, "rollback", resp, body, 200)
 	if got := matchedRules(t, in, platform, text); hasRule(got, "en.crossing.test_zorblax") {
 		t.Fatalf("after rollback: rules %v", got)

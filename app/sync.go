@@ -24,9 +24,9 @@ type changeSource interface {
 // catalogSync keeps this instance's catalog in step with what is published.
 //
 // A change reaches it three ways, fastest first: this instance's own
-// edits refresh it directly (changed); a pub/sub notification from another instance; and
-// a poll of the store's generation every pollEvery, which repairs a missed
-// notification. A full rebuild every fullEvery repairs even a bump that
+// edits refresh it directly (changed); a pub/sub notification from
+// another instance; and a poll of the store's generation every pollEvery,
+// which repairs a missed notification. A full rebuild every fullEvery repairs even a bump that
 // never happened (an editor's change saved while the bump failed).
 type catalogSync struct {
 	store store.Store
@@ -37,6 +37,11 @@ type catalogSync struct {
 	holder *catalog.Holder
 	log    *slog.Logger
 	poke   chan struct{}
+	// tokens, when set, is refreshed with every catalog refresh, so a
+	// token revocation travels the same way as a publish.
+	tokens interface {
+		Refresh(ctx context.Context) error
+	}
 
 	mu       sync.Mutex // serialises refreshes; guards what follows
 	seen     int64
@@ -126,6 +131,11 @@ func (s *catalogSync) refresh(ctx context.Context, force bool) error {
 	}
 	if err := s.rebuild(ctx); err != nil {
 		return err
+	}
+	if s.tokens != nil {
+		if err := s.tokens.Refresh(ctx); err != nil {
+			return err
+		}
 	}
 	s.seen = g
 	return nil

@@ -13,7 +13,7 @@ import (
 // with the embedded store it fails if a server holds the data directory,
 // since bbolt allows one process at a time (use POST /v1/tokens then).
 func CreateToken(ctx context.Context, cfg Config, name, role, platform string) (id, secret string, err error) {
-	t, secret, err := auth.NewToken(name, role, platform, time.Now())
+	t, secret, err := auth.NewToken(name, role, platform, 0, time.Now())
 	if err != nil {
 		return "", "", err
 	}

@@ -25,6 +25,9 @@ import (
 const (
 	RolePlatform = "platform"
 	RoleEditor   = "editor"
+	// RoleReviewer is an editor who may also publish, reject, resume,
+	// roll back and archive: the second person of the two-person rule.
+	RoleReviewer = "reviewer"
 	RoleAnalyst  = "analyst"
 	RoleAdmin    = "admin"
 )
@@ -67,9 +70,17 @@ func Hash(secret string) []byte {
 	return h[:]
 }
 
+// MaxTokenLifetime bounds how long a token may be valid: one that never
+// ends is a leak waiting to happen.
+const MaxTokenLifetime = 3650 * 24 * time.Hour
+
+// DefaultTokenLifetime is a new token's validity when none is asked for.
+const DefaultTokenLifetime = 365 * 24 * time.Hour
+
 // NewToken validates a token request and returns the token to store (with
-// a fresh id and secret) and the secret to show once.
-func NewToken(name, role, platform string, now time.Time) (store.Token, string, error) {
+// a fresh id and secret, valid for lifetime from now: DefaultTokenLifetime
+// when 0) and the secret to show once.
+func NewToken(name, role, platform string, lifetime time.Duration, now time.Time) (store.Token, string, error) {
 	var errs []error
 	if !nameRe.MatchString(name) {
 		errs = append(errs, errors.New("name must be 1-64 letters, digits, spaces, '.', '_' or '-'"))
@@ -79,12 +90,18 @@ func NewToken(name, role, platform string, now time.Time) (store.Token, string, 
 		if !platformRe.MatchString(platform) {
 			errs = append(errs, errors.New("a platform token needs a platform id of 1-32 lower-case letters, digits, '_' or '-'"))
 		}
-	case RoleEditor, RoleAnalyst, RoleAdmin:
+	case RoleEditor, RoleReviewer, RoleAnalyst, RoleAdmin:
 		if platform != "" && !platformRe.MatchString(platform) {
 			errs = append(errs, errors.New("platform id must be 1-32 lower-case letters, digits, '_' or '-'"))
 		}
 	default:
-		errs = append(errs, fmt.Errorf("role %q is not one of platform, editor, analyst, admin", role))
+		errs = append(errs, fmt.Errorf("role %q is not one of platform, editor, reviewer, analyst, admin", role))
+	}
+	if lifetime == 0 {
+		lifetime = DefaultTokenLifetime
+	}
+	if lifetime < time.Hour || lifetime > MaxTokenLifetime {
+		errs = append(errs, errors.New("a token's lifetime must be between an hour and 3650 days"))
 	}
 	if len(errs) > 0 {
 		return store.Token{}, "", errors.Join(errs...)
@@ -97,7 +114,8 @@ func NewToken(name, role, platform string, now time.Time) (store.Token, string, 
 	if _, err := rand.Read(id[:]); err != nil {
 		return store.Token{}, "", fmt.Errorf("auth: token id: %w", err)
 	}
-	t := store.Token{ID: "tok_" + hex.EncodeToString(id[:]), Name: name, Role: role, Platform: platform, Hash: hash, CreatedAt: now.UTC()}
+	t := store.Token{ID: "tok_" + hex.EncodeToString(id[:]), Name: name, Role: role, Platform: platform, Hash: hash,
+		CreatedAt: now.UTC(), ExpiresAt: now.Add(lifetime).UTC()}
 	return t, secret, nil
 }
 
@@ -105,6 +123,7 @@ func NewToken(name, role, platform string, now time.Time) (store.Token, string, 
 type TokenStore interface {
 	CreateToken(ctx context.Context, t store.Token) error
 	ListTokens(ctx context.Context) ([]store.Token, error)
+	RevokeToken(ctx context.Context, id string, at time.Time) (store.Token, error)
 }
 
 // Cache authenticates secrets against an in-memory copy of the token
@@ -114,6 +133,8 @@ type Cache struct {
 	log    *slog.Logger
 	tokens atomic.Pointer[map[string]store.Token] // key: string(hash)
 	mu     sync.Mutex                             // serialises refreshes
+	// Now is the clock for expiry (time.Now when nil).
+	Now func() time.Time
 }
 
 // NewCache returns a cache loaded from st. It fails if the first load
@@ -161,6 +182,33 @@ func (c *Cache) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
+// Revoke ends token id for good and drops it from this cache at once;
+// other instances learn of it through their refresh.
+func (c *Cache) Revoke(ctx context.Context, id string) (store.Token, error) {
+	t, err := c.store.RevokeToken(ctx, id, c.now())
+	if err != nil {
+		return t, fmt.Errorf("auth: revoke token: %w", err)
+	}
+	return t, c.Refresh(ctx)
+}
+
+// List returns every token (revoked and expired ones too, for audit).
+func (c *Cache) List() []store.Token {
+	m := *c.tokens.Load()
+	out := make([]store.Token, 0, len(m))
+	for _, t := range m {
+		out = append(out, t)
+	}
+	return out
+}
+
+func (c *Cache) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
 // Create stores a new token and adds it to the cache at once.
 func (c *Cache) Create(ctx context.Context, t store.Token) error {
 	if err := c.store.CreateToken(ctx, t); err != nil {
@@ -176,7 +224,8 @@ func (c *Cache) Authenticate(secret string) (Principal, bool) {
 	}
 	h := Hash(secret)
 	t, ok := (*c.tokens.Load())[string(h)]
-	if !ok || subtle.ConstantTimeCompare(t.Hash, h) != 1 {
+	if !ok || subtle.ConstantTimeCompare(t.Hash, h) != 1 || !t.RevokedAt.IsZero() ||
+		(!t.ExpiresAt.IsZero() && !c.now().Before(t.ExpiresAt)) {
 		return Principal{}, false
 	}
 	return Principal{TokenID: t.ID, Name: t.Name, Role: t.Role, Platform: t.Platform}, true
@@ -185,7 +234,7 @@ func (c *Cache) Authenticate(secret string) (Principal, bool) {
 // HasAdmin reports whether an admin token exists.
 func (c *Cache) HasAdmin() bool {
 	for _, t := range *c.tokens.Load() {
-		if t.Role == RoleAdmin {
+		if t.Role == RoleAdmin && t.RevokedAt.IsZero() && (t.ExpiresAt.IsZero() || c.now().Before(t.ExpiresAt)) {
 			return true
 		}
 	}

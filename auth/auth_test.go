@@ -5,39 +5,26 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"signpost/store"
+	"signpost/store/boltstore"
 )
 
-// memTokens is a fake of the two store methods the cache uses; the real
-// stores are covered by store/storetest.
-type memTokens struct {
-	mu     sync.Mutex
-	tokens []store.Token
-	fail   bool
-}
-
-func (m *memTokens) CreateToken(_ context.Context, t store.Token) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.tokens = append(m.tokens, t)
-	return nil
-}
-
-func (m *memTokens) ListTokens(context.Context) ([]store.Token, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.fail {
-		return nil, store.ErrUnavailable
+// openStore returns the embedded store, the real thing, in a temp dir.
+func openStore(t *testing.T) *boltstore.Store {
+	t.Helper()
+	st, err := boltstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
-	return append([]store.Token(nil), m.tokens...), nil
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 func TestNewToken(t *testing.T) {
-	tok, secret, err := NewToken("Acme search", RolePlatform, "acme", time.Now())
+	tok, secret, err := NewToken("Acme search", RolePlatform, "acme", 0, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +34,7 @@ func TestNewToken(t *testing.T) {
 	if string(tok.Hash) != string(Hash(secret)) || strings.Contains(string(tok.Hash), secret) {
 		t.Error("stored hash is not the secret's SHA-256")
 	}
-	_, s2, _ := NewToken("Acme search", RolePlatform, "acme", time.Now())
+	_, s2, _ := NewToken("Acme search", RolePlatform, "acme", 0, time.Now())
 	if s2 == secret {
 		t.Error("two secrets are equal")
 	}
@@ -58,14 +45,14 @@ func TestNewToken(t *testing.T) {
 		"empty name":             {"", RoleAdmin, ""},
 		"name with control char": {"a\nb", RoleAdmin, ""},
 	} {
-		if _, _, err := NewToken(args[0], args[1], args[2], time.Now()); err == nil {
+		if _, _, err := NewToken(args[0], args[1], args[2], 0, time.Now()); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
 }
 
 func TestCacheAuthenticates(t *testing.T) {
-	st := &memTokens{}
+	st := openStore(t)
 	c, err := NewCache(context.Background(), st, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +60,7 @@ func TestCacheAuthenticates(t *testing.T) {
 	if c.HasAdmin() {
 		t.Error("HasAdmin on an empty store")
 	}
-	tok, secret, _ := NewToken("p", RolePlatform, "acme", time.Now())
+	tok, secret, _ := NewToken("p", RolePlatform, "acme", 0, time.Now())
 	if err := c.Create(context.Background(), tok); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +74,7 @@ func TestCacheAuthenticates(t *testing.T) {
 		}
 	}
 	// A store outage keeps the cached table: authentication goes on.
-	st.fail = true
+	st.Close()
 	if err := c.Refresh(context.Background()); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Refresh with the store down: err = %v", err)
 	}
@@ -97,13 +84,13 @@ func TestCacheAuthenticates(t *testing.T) {
 }
 
 func TestCacheRunPicksUpOtherInstancesTokens(t *testing.T) {
-	st := &memTokens{}
+	st := openStore(t)
 	c, _ := NewCache(context.Background(), st, slog.New(slog.DiscardHandler))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { c.Run(ctx, 10*time.Millisecond); close(done) }()
 	defer func() { cancel(); <-done }()
-	tok, secret, _ := NewToken("p", RoleAnalyst, "", time.Now())
+	tok, secret, _ := NewToken("p", RoleAnalyst, "", 0, time.Now())
 	_ = st.CreateToken(context.Background(), tok) // written by "another instance"
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -114,5 +101,52 @@ func TestCacheRunPicksUpOtherInstancesTokens(t *testing.T) {
 			t.Fatal("a token created elsewhere was not picked up by the refresh loop")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestExpiryAndRevocation: an expired or revoked token stops working, and
+// a revoked admin no longer counts as the admin that bootstrap needs.
+func TestExpiryAndRevocation(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	c, err := NewCache(ctx, openStore(t), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Now = func() time.Time { return now }
+	short, shortSecret, err := NewToken("short", RoleAnalyst, "", 2*time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, adminSecret, _ := NewToken("admin", RoleAdmin, "", 0, now)
+	for _, tok := range []store.Token{short, admin} {
+		if err := c.Create(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := c.Authenticate(shortSecret); !ok {
+		t.Fatal("a fresh token does not authenticate")
+	}
+	now = now.Add(2 * time.Hour)
+	if _, ok := c.Authenticate(shortSecret); ok {
+		t.Error("a token authenticates at its expiry time")
+	}
+	if !c.HasAdmin() {
+		t.Fatal("HasAdmin before revocation")
+	}
+	if _, err := c.Revoke(ctx, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Authenticate(adminSecret); ok {
+		t.Error("a revoked token authenticates")
+	}
+	if c.HasAdmin() {
+		t.Error("a revoked admin still counts as an admin")
+	}
+	if _, err := c.Revoke(ctx, "tok_nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Revoke(unknown): err = %v", err)
+	}
+	if _, _, err := NewToken("x", RoleAnalyst, "", MaxTokenLifetime+time.Hour, now); err == nil {
+		t.Error("a lifetime over the maximum was accepted")
 	}
 }

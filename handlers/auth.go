@@ -1,12 +1,16 @@
 package handlers
 
 import (
+	"context"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"signpost/auth"
+	"signpost/ratelimit"
 )
 
 // Authenticator resolves a bearer secret. It must not block on the store:
@@ -17,30 +21,63 @@ type Authenticator interface {
 
 type principalKey struct{}
 
-// principal returns the caller set by requireRole.
+// principal returns the caller set by guard.
 func principal(c *fiber.Ctx) auth.Principal {
 	p, _ := c.Locals(principalKey{}).(auth.Principal)
 	return p
 }
 
-// requireRole authenticates the bearer token and admits the given roles
-// (admin is always admitted).
-func requireRole(a Authenticator, roles ...string) fiber.Handler {
+// authorize authenticates the bearer token and admits the given roles
+// (admin is always admitted), recording the principal for the handler.
+func authorize(c *fiber.Ctx, a Authenticator, roles []string) error {
+	h := c.Get(fiber.HeaderAuthorization)
+	// The scheme name is case-insensitive (RFC 7235).
+	scheme, secret, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return errUnauthorized
+	}
+	p, ok := a.Authenticate(strings.TrimSpace(secret))
+	if !ok {
+		return errUnauthorized
+	}
+	if p.Role != auth.RoleAdmin && !slices.Contains(roles, p.Role) {
+		return errForbidden
+	}
+	c.Locals(principalKey{}, p)
+	return nil
+}
+
+// guard authorizes roles, then holds the token to l on this route class
+// of rl (429 with Retry-After beyond it).
+func (s *Server) guard(rl RateLimiter, class string, l ratelimit.Limit, roles ...string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		h := c.Get(fiber.HeaderAuthorization)
-		// The scheme name is case-insensitive (RFC 7235).
-		scheme, secret, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return errUnauthorized
+		if err := authorize(c, s.Tokens, roles); err != nil {
+			return err
 		}
-		p, ok := a.Authenticate(strings.TrimSpace(secret))
-		if !ok {
-			return errUnauthorized
+		if rl != nil {
+			d := rl.Allow(c.UserContext(), principal(c).TokenID+":"+class, l)
+			if !d.Allowed {
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(math.Ceil(d.RetryAfter.Seconds())))))
+				return errRateLimited
+			}
 		}
-		if p.Role != auth.RoleAdmin && !slices.Contains(roles, p.Role) {
-			return errForbidden
-		}
-		c.Locals(principalKey{}, p)
 		return c.Next()
 	}
+}
+
+// allow admits, after guard, only callers of one of roles (admin
+// always): for routes that need more than their group does.
+func allow(roles ...string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if p := principal(c); p.Role != auth.RoleAdmin && !slices.Contains(roles, p.Role) {
+			return errForbidden
+		}
+		return c.Next()
+	}
+}
+
+// RateLimiter decides whether a caller may make one more request now
+// (ratelimit.Limiter).
+type RateLimiter interface {
+	Allow(ctx context.Context, key string, l ratelimit.Limit) ratelimit.Decision
 }

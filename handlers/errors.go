@@ -30,6 +30,7 @@ func errorf(status int, code, msg string) *Error {
 var (
 	errUnauthorized = errorf(fiber.StatusUnauthorized, "unauthorized", "a valid bearer token is required")
 	errForbidden    = errorf(fiber.StatusForbidden, "forbidden", "this token's role may not use this route")
+	errRateLimited  = errorf(fiber.StatusTooManyRequests, "rate_limited", "too many requests for this token: retry after the time in Retry-After")
 )
 
 // errorBody is the JSON error shape of every error response. Problems

@@ -135,7 +135,6 @@ func (s *Server) redirect(c *fiber.Ctx) error {
 func (s *Server) hostedCard(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("Referrer-Policy", "no-referrer")
-	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
 	claims, _, card := s.cardOf(c)
 	if card == nil {
 		return s.safePage(c)
@@ -145,6 +144,8 @@ func (s *Server) hostedCard(c *fiber.Ctx) error {
 	for _, a := range card.Actions {
 		page.Actions = append(page.Actions, web.CardAction{Label: a.Label, URL: s.PublicURL + "/r/" + tok + "?a=" + url.QueryEscape(a.ID)})
 	}
+	page.Nonce = web.NewNonce()
+	c.Set(fiber.HeaderContentSecurityPolicy, web.CSP(page.Nonce))
 	var buf bytes.Buffer
 	if err := s.Cards.Render(&buf, page); err != nil {
 		return err

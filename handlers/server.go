@@ -11,6 +11,7 @@ import (
 	"signpost/auth"
 	"signpost/catalog"
 	"signpost/editing"
+	"signpost/ratelimit"
 	"signpost/store"
 )
 
@@ -19,10 +20,13 @@ type CatalogSource interface {
 	Load() *catalog.Catalog
 }
 
-// TokenIssuer stores new API tokens and the token cache sees them at once.
+// TokenIssuer stores new API tokens and revokes them; the token cache
+// sees both at once.
 type TokenIssuer interface {
 	Authenticator
 	Create(ctx context.Context, t store.Token) error
+	Revoke(ctx context.Context, id string) (store.Token, error)
+	List() []store.Token
 }
 
 // Pinger reports whether a dependency is reachable, for /readyz.
@@ -52,7 +56,15 @@ type Server struct {
 	Counter        Counter
 	Versions       VersionSource
 	Reports        Reporter
-	PublicURL      string
+	// EventLimiter limits the platform routes in process memory: the hot
+	// path never waits on Redis. APILimiter limits every other /v1 route
+	// atomically across instances. Nil disables either.
+	EventLimiter, APILimiter RateLimiter
+	EventLimit, APILimit     ratelimit.Limit
+	// Changed announces a change every instance must see within a second
+	// (a token revocation), as a publish does.
+	Changed   func(ctx context.Context) error
+	PublicURL string
 	// SafePage is the neutral HTML page served for bad card links.
 	SafePage []byte
 }
@@ -66,13 +78,22 @@ func (s *Server) Register(app *fiber.App) {
 	app.Get("/card/:token", s.hostedCard)
 
 	v1 := app.Group("/v1")
-	v1.Post("/events", requireRole(s.Tokens, auth.RolePlatform), s.postEvent)
-	v1.Post("/events/batch", requireRole(s.Tokens, auth.RolePlatform), s.postEventBatch)
-	v1.Post("/interactions", requireRole(s.Tokens, auth.RolePlatform), s.postInteraction)
-	v1.Post("/tokens", requireRole(s.Tokens, auth.RoleAdmin), s.postToken)
-	v1.Post("/match/explain", requireRole(s.Tokens, auth.RoleEditor), s.postExplain)
+	platform := s.guard(s.EventLimiter, "events", s.EventLimit, auth.RolePlatform)
+	v1.Post("/events", platform, s.postEvent)
+	v1.Post("/events/batch", platform, s.postEventBatch)
+	v1.Post("/interactions", platform, s.postInteraction)
+	// Every other /v1 route shares one budget per token.
+	api := func(roles ...string) fiber.Handler { return s.guard(s.APILimiter, "api", s.APILimit, roles...) }
+	v1.Post("/tokens", api(auth.RoleAdmin), s.postToken)
+	v1.Get("/tokens", api(auth.RoleAdmin), s.listTokens)
+	v1.Delete("/tokens/:id", api(auth.RoleAdmin), s.deleteToken)
+	v1.Post("/match/explain", api(auth.RoleEditor, auth.RoleReviewer), s.postExplain)
 
-	ed := v1.Group("/campaigns", requireRole(s.Tokens, auth.RoleEditor))
+	// Editors write and submit; reviewers are editors who may also publish,
+	// reject, resume, roll back and archive. Anyone editing may pause: the
+	// kill switch must not wait for a second person.
+	reviewer := allow(auth.RoleReviewer)
+	ed := v1.Group("/campaigns", api(auth.RoleEditor, auth.RoleReviewer))
 	ed.Get("/", s.listCampaigns)
 	ed.Post("/", s.createCampaign)
 	ed.Get("/:id", s.getCampaign)
@@ -82,17 +103,17 @@ func (s *Server) Register(app *fiber.App) {
 	ed.Put("/:id/content/:file", s.putContent)
 	ed.Delete("/:id/content/:file", s.deleteContent)
 	ed.Post("/:id/submit", s.transition(func(e CampaignEditor) stepFunc { return e.Submit }))
-	ed.Post("/:id/reject", s.transition(func(e CampaignEditor) stepFunc { return e.Reject }))
-	ed.Post("/:id/publish", s.publish)
+	ed.Post("/:id/reject", reviewer, s.transition(func(e CampaignEditor) stepFunc { return e.Reject }))
+	ed.Post("/:id/publish", reviewer, s.publish)
 	ed.Post("/:id/pause", s.transition(func(e CampaignEditor) stepFunc { return e.Pause }))
-	ed.Post("/:id/resume", s.transition(func(e CampaignEditor) stepFunc { return e.Resume }))
-	ed.Post("/:id/archive", s.transition(func(e CampaignEditor) stepFunc { return e.Archive }))
-	ed.Post("/:id/rollback", s.rollback)
+	ed.Post("/:id/resume", reviewer, s.transition(func(e CampaignEditor) stepFunc { return e.Resume }))
+	ed.Post("/:id/archive", reviewer, s.transition(func(e CampaignEditor) stepFunc { return e.Archive }))
+	ed.Post("/:id/rollback", reviewer, s.rollback)
 	ed.Get("/:id/versions", s.listVersions)
 	ed.Get("/:id/versions/:version", s.getVersion)
 	ed.Get("/:id/preview", s.previewCampaign)
 
-	ru := v1.Group("/rules", requireRole(s.Tokens, auth.RoleEditor), s.rulesManaged)
+	ru := v1.Group("/rules", api(auth.RoleEditor, auth.RoleReviewer), s.rulesManaged)
 	ru.Get("/", s.listRules)
 	ru.Get("/:name", s.getRules)
 	ru.Get("/:name/file", s.getRuleFile(editing.RuleFileKey, fiber.MIMETextPlainCharsetUTF8))
@@ -102,14 +123,14 @@ func (s *Server) Register(app *fiber.App) {
 	ru.Post("/:name/try", s.tryRules)
 	ru.Get("/:name/versions", s.listRuleVersions)
 	ru.Post("/:name/submit", s.rulesStep(editing.ActSubmit, false))
-	ru.Post("/:name/reject", s.rulesStep(editing.ActReject, false))
-	ru.Post("/:name/publish", s.rulesStep(editing.ActPublish, true))
+	ru.Post("/:name/reject", reviewer, s.rulesStep(editing.ActReject, false))
+	ru.Post("/:name/publish", reviewer, s.rulesStep(editing.ActPublish, true))
 	ru.Post("/:name/pause", s.rulesStep(editing.ActPause, false))
-	ru.Post("/:name/resume", s.rulesStep(editing.ActResume, false))
-	ru.Post("/:name/archive", s.rulesStep(editing.ActArchive, false))
-	ru.Post("/:name/rollback", s.rulesStep(editing.ActRollback, false))
+	ru.Post("/:name/resume", reviewer, s.rulesStep(editing.ActResume, false))
+	ru.Post("/:name/archive", reviewer, s.rulesStep(editing.ActArchive, false))
+	ru.Post("/:name/rollback", reviewer, s.rulesStep(editing.ActRollback, false))
 
-	v1.Get("/stats/campaigns/:id", requireRole(s.Tokens, auth.RoleAnalyst, auth.RolePlatform), s.getStats)
+	v1.Get("/stats/campaigns/:id", api(auth.RoleAnalyst, auth.RolePlatform), s.getStats)
 
-	v1.Get("/audit", requireRole(s.Tokens, auth.RoleAdmin), s.getAudit)
+	v1.Get("/audit", api(auth.RoleAdmin), s.getAudit)
 }

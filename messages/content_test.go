@@ -1,6 +1,8 @@
 package messages
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -127,4 +129,40 @@ func FuzzCompile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestXSSCorpusIsRejectedOrInert feeds each payload of the shared XSS
+// corpus into every message of a campaign: each must be refused, or be
+// text with nothing a browser could take for markup or a script URL (the
+// card page escapes it anyway: web's TestCardPageIsInert).
+func TestXSSCorpusIsRejectedOrInert(t *testing.T) {
+	data, err := os.ReadFile("../web/testdata/xss.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := testDef(t)
+	n := 0
+	for _, p := range strings.Split(string(data), "\n") {
+		if p == "" || strings.HasPrefix(p, "#") {
+			continue
+		}
+		var src strings.Builder
+		for _, v := range []string{"a", "b"} {
+			for _, id := range def.MessageIDs(v) {
+				fmt.Fprintf(&src, "%q = %q\n", id, p)
+			}
+		}
+		n++
+		_, err := Compile(def, 1, map[string]LocaleFile{"en": {Format: "toml", Data: []byte(src.String())}})
+		if err != nil {
+			continue // refused
+		}
+		low := strings.ToLower(p)
+		if strings.ContainsAny(p, "<>&") || strings.Contains(low, "javascript:") || strings.Contains(low, "data:") {
+			t.Errorf("payload %q was accepted as card text", p)
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d payloads read from the corpus", n)
+	}
 }

@@ -30,6 +30,10 @@ type Token struct {
 	Platform  string    `json:"platform,omitempty"`
 	Hash      []byte    `json:"hash"`
 	CreatedAt time.Time `json:"created_at"`
+	// ExpiresAt ends the token's validity; zero never expires.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// RevokedAt, once set, ends it for good; the record stays for audit.
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
 }
 
 // ErrConflict is returned by SaveCampaign when the campaign changed since
@@ -117,6 +121,9 @@ type Store interface {
 	TokenByHash(ctx context.Context, hash []byte) (Token, error)
 	// ListTokens returns every token, ordered by ID.
 	ListTokens(ctx context.Context) ([]Token, error)
+	// RevokeToken marks token id revoked at at (keeping an earlier
+	// revocation time) and returns it, or ErrNotFound.
+	RevokeToken(ctx context.Context, id string, at time.Time) (Token, error)
 
 	// SaveCampaign applies s atomically: the campaign's state and draft,
 	// the new version if any, and the audit entry are all written, or

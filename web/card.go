@@ -1,7 +1,9 @@
 package web
 
 import (
+	"crypto/rand"
 	_ "embed"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io"
@@ -21,6 +23,22 @@ type Card struct {
 	// Preview, when set, is a banner for editors saying what they see
 	// (campaign, version, variant, locale); hosted cards leave it empty.
 	Preview string
+	// Nonce is the Content-Security-Policy nonce of the page's inline
+	// style (see CSP): a fresh one per response.
+	Nonce string
+}
+
+// CSP is the Content-Security-Policy of a card page with this nonce:
+// nothing loads but the page's own inline style, and nothing may frame it.
+func CSP(nonce string) string {
+	return "default-src 'none'; style-src 'nonce-" + nonce + "'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'"
+}
+
+// NewNonce returns a fresh random nonce for CSP.
+func NewNonce() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawStdEncoding.EncodeToString(b[:])
 }
 
 // CardAction is one action button: its label and the link it opens.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -71,4 +72,33 @@ func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
 		})
 	})
 	return list, err
+}
+
+// RevokeToken sets the token's revocation time in one transaction.
+func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) (store.Token, error) {
+	var t store.Token
+	err := s.update(ctx, fmt.Sprintf("revoke token %q", id), func(tx *bolt.Tx) error {
+		key := tx.Bucket([]byte(bucketTokenIDs)).Get([]byte(id))
+		if key == nil {
+			return store.ErrNotFound
+		}
+		tokens := tx.Bucket([]byte(bucketTokens))
+		val := tokens.Get(key)
+		if val == nil {
+			return store.ErrNotFound
+		}
+		if err := json.Unmarshal(val, &t); err != nil {
+			return err
+		}
+		if !t.RevokedAt.IsZero() {
+			return nil
+		}
+		t.RevokedAt = at.UTC()
+		out, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		return tokens.Put(append([]byte(nil), key...), out)
+	})
+	return t, err
 }

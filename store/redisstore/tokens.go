@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -119,4 +120,38 @@ func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
 	}
 	slices.SortFunc(list, func(a, b store.Token) int { return cmp.Compare(a.ID, b.ID) })
 	return list, nil
+}
+
+// RevokeToken sets the token's revocation time. The id key leads to the
+// hash; the token record is rewritten only if it still exists (SET XX).
+// Two concurrent revocations both write a time; the first one read wins
+// when it is already set.
+func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) (store.Token, error) {
+	op := fmt.Sprintf("revoke token %q", id)
+	cctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	hexHash, err := s.client.Get(cctx, s.tokenIDKey(id)).Result()
+	if err != nil {
+		return store.Token{}, s.wrap(op, err)
+	}
+	val, err := s.client.Get(cctx, s.tokenKey(hexHash)).Bytes()
+	if err != nil {
+		return store.Token{}, s.wrap(op, err)
+	}
+	var t store.Token
+	if err := json.Unmarshal(val, &t); err != nil {
+		return store.Token{}, fmt.Errorf("redis: %s: decode: %w", op, err)
+	}
+	if !t.RevokedAt.IsZero() {
+		return t, nil
+	}
+	t.RevokedAt = at.UTC()
+	out, err := json.Marshal(t)
+	if err != nil {
+		return store.Token{}, fmt.Errorf("redis: %s: encode: %w", op, err)
+	}
+	if err := s.client.SetXX(cctx, s.tokenKey(hexHash), out, redis.KeepTTL).Err(); err != nil {
+		return store.Token{}, s.wrap(op, err)
+	}
+	return t, nil
 }

@@ -63,6 +63,7 @@ func runLifecycle(t *testing.T, open Opener) {
 			{"CreateToken", func() error { return s.CreateToken(ctx, token("t1")) }},
 			{"TokenByHash", func() error { _, err := s.TokenByHash(ctx, token("t1").Hash); return err }},
 			{"ListTokens", func() error { _, err := s.ListTokens(ctx); return err }},
+			{"RevokeToken", func() error { _, err := s.RevokeToken(ctx, "t1", time.Now()); return err }},
 			{"SaveCampaign", func() error {
 				_, err := s.SaveCampaign(ctx, save("c1", 0, draft("c1", "v1", "en"), "create", 1))
 				return err

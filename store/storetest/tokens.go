@@ -24,6 +24,32 @@ func token(id string) store.Token {
 }
 
 func runTokens(t *testing.T, open Opener) {
+	t.Run("Revoke", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		tok := token("r")
+		tok.ExpiresAt = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+		if err := s.CreateToken(ctx, tok); err != nil {
+			t.Fatalf("CreateToken: %v", err)
+		}
+		first := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+		got, err := s.RevokeToken(ctx, "r", first)
+		if err != nil || !got.RevokedAt.Equal(first) {
+			t.Fatalf("RevokeToken = %+v, %v", got, err)
+		}
+		// A second revocation keeps the first time.
+		if got, err = s.RevokeToken(ctx, "r", first.Add(time.Hour)); err != nil || !got.RevokedAt.Equal(first) {
+			t.Errorf("second RevokeToken = %v, %v; want the first time kept", got.RevokedAt, err)
+		}
+		want := tok
+		want.RevokedAt = first
+		stored, err := s.TokenByHash(ctx, tok.Hash)
+		if err != nil {
+			t.Fatalf("TokenByHash: %v", err)
+		}
+		diff(t, "revoked token", want, stored)
+		_, err = s.RevokeToken(ctx, "nope", first)
+		wantNotFound(t, "RevokeToken(unknown)", err)
+	})
 	t.Run("CreateLookupList", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		if got, err := s.ListTokens(ctx); err != nil || len(got) != 0 {
