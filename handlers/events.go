@@ -162,9 +162,13 @@ func (s *Server) answer(ev catalog.Event) (catalog.Response, error) {
 	return resp, nil
 }
 
-// decodeStrictJSON is decodeJSON for admin APIs: unknown fields are
-// errors, so a misspelt field is not silently ignored.
+// decodeStrictJSON is decodeJSON for editor and admin APIs: the body must
+// be declared JSON (415 otherwise), and unknown fields are errors, so a
+// misspelt field is not silently ignored.
 func decodeStrictJSON(c *fiber.Ctx, v any) error {
+	if ct, _, _ := strings.Cut(c.Get(fiber.HeaderContentType), ";"); !strings.EqualFold(strings.TrimSpace(ct), fiber.MIMEApplicationJSON) {
+		return errorf(fiber.StatusUnsupportedMediaType, "unsupported_media_type", "send Content-Type: application/json")
+	}
 	if len(c.Body()) == 0 {
 		return errorf(fiber.StatusBadRequest, "invalid_json", "the request body is empty; send a JSON object")
 	}
