@@ -238,6 +238,12 @@ func (c *collector) message(id string, e tentry) {
 			pm.Forms[lk], pm.formLines[lk] = sub.val.str, sub.line
 		}
 	}
+	if len(pm.Forms) == 0 {
+		// A description (or id) alone is no message: written back out it
+		// would be an empty table.
+		c.probs = append(c.probs, c.problem(e.line, id, "has no text"))
+		return
+	}
 	c.add(pm)
 }
 
