@@ -159,6 +159,9 @@ type Store interface {
 	// and desistance markers.
 	Engagement
 
+	// Accounts keeps web UI users and their sign-in sessions.
+	Accounts
+
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.
@@ -252,4 +255,52 @@ type Engagement interface {
 	// TakeMarkers removes and returns the markers under keys (empty
 	// Value for none).
 	TakeMarkers(ctx context.Context, keys []string) ([]Marker, error)
+}
+
+// User is a person who signs in to the web UI. The password is kept only
+// as an argon2id hash in PHC string form.
+type User struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name"` // the sign-in name, unique
+	Role         string    `json:"role"`
+	Platform     string    `json:"platform,omitempty"`
+	PasswordHash string    `json:"password_hash"`
+	CreatedAt    time.Time `json:"created_at"`
+	DisabledAt   time.Time `json:"disabled_at,omitzero"`
+}
+
+// Session is a signed-in browser, stored under the SHA-256 of its id (the
+// cookie's value is never stored), so a leaked store does not leak
+// sessions.
+type Session struct {
+	Hash      []byte    `json:"hash"`
+	UserID    string    `json:"user_id"`
+	CSRF      string    `json:"csrf"` // the token forms must send back
+	CreatedAt time.Time `json:"created_at"`
+	// Expires is the absolute end; the store also drops a session idle
+	// for longer than the idle timeout given to SaveSession.
+	Expires time.Time `json:"expires"`
+}
+
+// Accounts is the store's part in people signing in.
+type Accounts interface {
+	// CreateUser stores u; a user with the same ID or Name is an error.
+	CreateUser(ctx context.Context, u User) error
+	// UserByName returns the user signing in as name, or ErrNotFound.
+	UserByName(ctx context.Context, name string) (User, error)
+	// User returns the user id, or ErrNotFound.
+	User(ctx context.Context, id string) (User, error)
+	// ListUsers returns every user ordered by name.
+	ListUsers(ctx context.Context) ([]User, error)
+	// SaveSession stores s (replacing one with the same hash) so that it
+	// expires after idle without a new SaveSession, and at s.Expires at
+	// the latest.
+	SaveSession(ctx context.Context, s Session, idle time.Duration) error
+	// Session returns the live session with this hash, or ErrNotFound.
+	Session(ctx context.Context, hash []byte) (Session, error)
+	// DeleteSession ends one session; ending one that is gone is no error.
+	DeleteSession(ctx context.Context, hash []byte) error
+	// DeleteUserSessions ends every session of user id (sign-out
+	// everywhere, or a disabled account).
+	DeleteUserSessions(ctx context.Context, userID string) error
 }

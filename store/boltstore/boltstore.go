@@ -40,6 +40,9 @@ const lockTimeout = time.Second
 // once ids, unique-reach sketches, expiring secrets and markers. Their
 // entries expire; the expiries bucket indexes them in expiry order, so
 // pruning finds expired entries without a full scan.
+//
+// Accounts (see accounts.go) keep users by ID with user_names mapping name
+// to ID, sessions by hex hash, and user_sessions indexing sessions by user.
 const (
 	bucketTokens    = "tokens"
 	bucketTokenIDs  = "token_ids"
@@ -56,6 +59,11 @@ const (
 	bucketExpiringSecrets = "expiring_secrets"
 	bucketMarkers         = "markers"
 	bucketExpiries        = "expiries"
+
+	bucketUsers        = "users"
+	bucketUserNames    = "user_names"
+	bucketSessions     = "sessions"
+	bucketUserSessions = "user_sessions"
 )
 
 // generationKey holds the published-state generation in the meta bucket.
@@ -86,7 +94,8 @@ func Open(dir string) (*Store, error) {
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, name := range []string{bucketTokens, bucketTokenIDs, bucketCampaigns, bucketVersions, bucketAudit, bucketSecrets, bucketMeta,
-			bucketCounts, bucketBatches, bucketOnce, bucketUniques, bucketExpiringSecrets, bucketMarkers, bucketExpiries} {
+			bucketCounts, bucketBatches, bucketOnce, bucketUniques, bucketExpiringSecrets, bucketMarkers, bucketExpiries,
+			bucketUsers, bucketUserNames, bucketSessions, bucketUserSessions} {
 			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}

@@ -72,3 +72,12 @@ var keyPartEscaper = strings.NewReplacer("%", "%25", ":", "%3A")
 
 func (s *Store) expiringSecretKey(name string) string { return s.prefix + "expiring-secret:" + name }
 func (s *Store) markerKey(key string) string          { return s.prefix + "marker:" + key }
+
+// Account keys. A user's record, its name claim and a session are each
+// written with single-key commands, so none need a hash tag; the users
+// index and a user's session set are plain sets.
+func (s *Store) userKey(id string) string             { return s.prefix + "user:" + id }
+func (s *Store) userNameKey(name string) string       { return s.prefix + "user-name:" + name }
+func (s *Store) userIndexKey() string                 { return s.prefix + "users" }
+func (s *Store) sessionKey(hexHash string) string     { return s.prefix + "session:" + hexHash }
+func (s *Store) userSessionsKey(userID string) string { return s.prefix + "user-sessions:" + userID }

@@ -24,6 +24,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Campaigns", func(t *testing.T) { runCampaigns(t, open) })
 	t.Run("Secrets", func(t *testing.T) { runSecrets(t, open) })
 	t.Run("Engagement", func(t *testing.T) { runEngagement(t, open) })
+	t.Run("Accounts", func(t *testing.T) { runAccounts(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { runLifecycle(t, open) })
 }
 
@@ -94,6 +95,14 @@ func runLifecycle(t *testing.T, open Opener) {
 				return err
 			}},
 			{"TakeMarkers", func() error { _, err := s.TakeMarkers(ctx, []string{"m"}); return err }},
+			{"CreateUser", func() error { return s.CreateUser(ctx, user("u1")) }},
+			{"UserByName", func() error { _, err := s.UserByName(ctx, user("u1").Name); return err }},
+			{"User", func() error { _, err := s.User(ctx, "u1"); return err }},
+			{"ListUsers", func() error { _, err := s.ListUsers(ctx); return err }},
+			{"SaveSession", func() error { return s.SaveSession(ctx, session("s1", "u1"), time.Hour) }},
+			{"Session", func() error { _, err := s.Session(ctx, session("s1", "u1").Hash); return err }},
+			{"DeleteSession", func() error { return s.DeleteSession(ctx, session("s1", "u1").Hash) }},
+			{"DeleteUserSessions", func() error { return s.DeleteUserSessions(ctx, "u1") }},
 			{"Ping", func() error { return s.Ping(ctx) }},
 		}
 		for _, c := range calls {
@@ -123,6 +132,18 @@ func runLifecycle(t *testing.T, open Opener) {
 		}
 		if m, err := s.TakeMarkers(ctx, []string{"m"}); err != nil || len(m) != 1 || m[0].Value != "" {
 			t.Errorf("markers after a cancelled SetMarkers = %v, %v; want none", m, err)
+		}
+		if _, err := s.User(ctx, "u1"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("user created despite cancelled context: err = %v", err)
+		}
+		if _, err := s.UserByName(ctx, user("u1").Name); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("user name claimed despite cancelled context: err = %v", err)
+		}
+		if u, err := s.ListUsers(ctx); err != nil || len(u) != 0 {
+			t.Errorf("users after a cancelled CreateUser = %v, %v; want none", u, err)
+		}
+		if _, err := s.Session(ctx, session("s1", "u1").Hash); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("session saved despite cancelled context: err = %v", err)
 		}
 	})
 	t.Run("ClosedIsUnavailable", func(t *testing.T) {
