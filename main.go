@@ -4,6 +4,7 @@
 //	signpost match [--kind K] [--explain] [--rules DIR]
 //	signpost token create --role R --name N [--platform P]
 //	signpost rules check [DIR]
+//	signpost user add --role R --name N [--platform P] < password
 //
 // Configuration comes from the environment (see README.md).
 package main
@@ -22,6 +23,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -37,7 +39,8 @@ func main() {
 const usage = `usage:
   signpost [serve]
   signpost match [--kind search|view] [--explain] [--rules DIR]   < texts, one per line
-  signpost token create --role platform|editor|analyst|admin --name NAME [--platform ID]
+  signpost token create --role platform|editor|reviewer|analyst|admin --name NAME [--platform ID]
+  signpost user add --role ROLE --name NAME [--platform ID]   (password on stdin)
   signpost rules check [DIR]
 `
 
@@ -58,6 +61,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		err = tokenCmd(args, stdout, stderr, getenv)
 	case "rules":
 		err = rulesCmd(args, stdout, stderr)
+	case "user":
+		err = userCmd(args, stdin, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -229,7 +234,7 @@ func tokenCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	}
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	role := fs.String("role", "", "platform, editor, analyst or admin")
+	role := fs.String("role", "", "platform, editor, reviewer, analyst or admin")
 	name := fs.String("name", "", "who or what the token is for")
 	platform := fs.String("platform", "", "platform id (required for platform tokens)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -247,5 +252,39 @@ func tokenCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	}
 	fmt.Fprintf(stdout, "%s\n", secret)
 	fmt.Fprintf(stderr, "created token %s (%s); the secret above is shown only once\n", id, *role)
+	return nil
+}
+
+// userCmd is `signpost user add`: it creates an account for a person to
+// sign in to the web UI, reading the password from the first line of
+// stdin so that it appears in no process list or shell history.
+func userCmd(args []string, stdin io.Reader, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 || args[0] != "add" {
+		return fmt.Errorf("usage: signpost user add --role ROLE --name NAME [--platform ID] < password-file")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	role := fs.String("role", "", "platform, editor, reviewer, analyst or admin")
+	name := fs.String("name", "", "the sign-in name")
+	platform := fs.String("platform", "", "platform id (required for platform users)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return fmt.Errorf("read the password from stdin: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	cfg, err := app.ConfigFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	id, err := app.CreateUser(ctx, cfg, *name, *role, *platform, password)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "created user %s (%s, %s)\n", *name, id, *role)
 	return nil
 }

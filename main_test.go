@@ -102,6 +102,27 @@ func TestTokenCreateCommand(t *testing.T) {
 	}
 }
 
+func TestUserAddCommand(t *testing.T) {
+	vars := map[string]string{"SIGNPOST_DATA_DIR": t.TempDir()}
+	var out, errb bytes.Buffer
+	args := []string{"user", "add", "--role", "editor", "--name", "ann@example.org"}
+	if code := run(args, strings.NewReader("a long enough passphrase\n"), &out, &errb, env(vars)); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if strings.Contains(out.String()+errb.String(), "passphrase") {
+		t.Error("the password was echoed")
+	}
+	errb.Reset()
+	if code := run(args, strings.NewReader("a long enough passphrase\n"), &out, &errb, env(vars)); code == 0 {
+		t.Error("a second user with the same name was created")
+	}
+	errb.Reset()
+	args[5] = "bob@example.org"
+	if code := run(args, strings.NewReader("short\n"), &out, &errb, env(vars)); code == 0 || !strings.Contains(errb.String(), "at least 12") {
+		t.Errorf("short password: exit %d, stderr %q", code, errb.String())
+	}
+}
+
 // BenchmarkMatchCommand streams the benchmark queries through `signpost
 // match` end to end (read, match, write JSON), reporting queries/s.
 func BenchmarkMatchCommand(b *testing.B) {

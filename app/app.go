@@ -215,6 +215,11 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer) *fiber.App
 		ReadTimeout:  10 * time.Second,
 		WriteTimeout: 10 * time.Second,
 		IdleTimeout:  60 * time.Second,
+		// c.IP() is the connection's peer unless a trusted proxy says
+		// otherwise; a client cannot pick its own address with a header.
+		EnableTrustedProxyCheck: len(a.cfg.TrustedProxies) > 0,
+		TrustedProxies:          a.cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(a.cfg.TrustedProxies),
 	})
 	f.Use(a.metrics.observe(a.log))
 	f.Use(handlers.SecurityHeaders(strings.HasPrefix(a.cfg.PublicURL, "https://")))
@@ -234,6 +239,9 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer) *fiber.App
 		Versions:       &versionSource{holder: a.catalog, svc: a.editing, cache: map[versionKey]*messages.Campaign{}},
 		Reports:        &reporter{store: a.store, holder: a.catalog, svc: a.editing},
 		Changed:        a.sync.changed,
+		Sessions:       auth.NewSessions(a.store, a.cfg.SessionIdle, a.cfg.SessionAbsolute),
+		Users:          a.store,
+		Log:            a.log,
 		EventLimiter:   a.limiters.events,
 		APILimiter:     a.limiters.api,
 		EventLimit:     ratelimit.Limit{Rate: a.cfg.EventRate, Burst: int(2 * a.cfg.EventRate)},
@@ -303,4 +311,12 @@ func (a *App) Close() error {
 		_ = c()
 	}
 	return a.store.Close()
+}
+
+// proxyHeader is the header c.IP() reads when proxies are trusted.
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }

@@ -97,6 +97,12 @@ func matrix(card string) []row {
 		{"GET", "/v1/stats/campaigns/small-boats", "", "", "", [7]int{s401, s200, s200, s403, s403, s200, s200}},
 		{"GET", "/v1/stats/campaigns/nope", "", "", "", [7]int{s401, s404, s404, s403, s403, s404, s404}},
 		{"GET", "/v1/audit", "", "", "", admins(s200)},
+		{"POST", "/v1/users", "application/json", "", `{}`, admins(s400)},
+		{"GET", "/v1/users", "", "", "", admins(s200)},
+		// Sign-in takes a form, not a token: JSON is refused for everyone.
+		{"POST", "/ui/signin", "application/json", "", `{}`, [7]int{415, 415, 415, 415, 415, 415, 415}},
+		{"POST", "/ui/signout", "", "", "", [7]int{s401, s204, s204, s204, s204, s204, s204}},
+		{"POST", "/ui/signout-everywhere", "", "", "", [7]int{s401, s204, s204, s204, s204, s204, s204}},
 	}
 }
 

@@ -44,6 +44,14 @@ type Config struct {
 	// bursts of twice that (SIGNPOST_RATE_EVENTS, SIGNPOST_RATE_API; 0
 	// turns a limit off).
 	EventRate, APIRate float64
+	// SessionIdle and SessionAbsolute end a signed-in session after that
+	// long unused, and that long after sign-in.
+	SessionIdle, SessionAbsolute time.Duration
+	// TrustedProxies are the addresses (or CIDR ranges) of reverse proxies
+	// whose X-Forwarded-For is believed (SIGNPOST_TRUSTED_PROXIES, comma
+	// separated); without them the client address is the connection's,
+	// and no header can change it.
+	TrustedProxies []string
 	// FlushEvery is how often engagement counts are written to the store.
 	FlushEvery time.Duration
 	// TwoPersonRule requires a second editor to publish a change
@@ -69,6 +77,8 @@ func DefaultConfig() Config {
 		CatalogRefresh:  30 * time.Second,
 		FlushEvery:      time.Second,
 		EventRate:       5000,
+		SessionIdle:     30 * time.Minute,
+		SessionAbsolute: 12 * time.Hour,
 		APIRate:         50,
 		TwoPersonRule:   true,
 		RedisPrefix:     "signpost:",
@@ -91,6 +101,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	set(&cfg.PublicURL, "SIGNPOST_PUBLIC_URL")
 	set(&cfg.RulesDir, "SIGNPOST_RULES_DIR")
 	cfg.BootstrapToken = getenv("SIGNPOST_BOOTSTRAP_TOKEN")
+	for _, p := range strings.Split(getenv("SIGNPOST_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+		}
+	}
 	if v := getenv("REDIS_ADDRS"); strings.TrimSpace(v) != "" {
 		for _, a := range strings.Split(v, ",") {
 			if a = strings.TrimSpace(a); a != "" {

@@ -27,3 +27,22 @@ func CreateToken(ctx context.Context, cfg Config, name, role, platform string) (
 	}
 	return t.ID, secret, nil
 }
+
+// CreateUser opens the configured store and stores a new person's account
+// with password hashed. It is the `signpost user add` command (see
+// CreateToken on the embedded store).
+func CreateUser(ctx context.Context, cfg Config, name, role, platform, password string) (string, error) {
+	u, err := auth.NewUser(name, role, platform, password, time.Now())
+	if err != nil {
+		return "", err
+	}
+	st, err := openStore(cfg)
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	if err := st.CreateUser(ctx, u); err != nil {
+		return "", fmt.Errorf("create user: %w", err)
+	}
+	return u.ID, nil
+}

@@ -27,18 +27,26 @@ func principal(c *fiber.Ctx) auth.Principal {
 	return p
 }
 
-// authorize authenticates the bearer token and admits the given roles
-// (admin is always admitted), recording the principal for the handler.
-func authorize(c *fiber.Ctx, a Authenticator, roles []string) error {
-	h := c.Get(fiber.HeaderAuthorization)
-	// The scheme name is case-insensitive (RFC 7235).
-	scheme, secret, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return errUnauthorized
-	}
-	p, ok := a.Authenticate(strings.TrimSpace(secret))
-	if !ok {
-		return errUnauthorized
+// authorize authenticates the bearer token, or else the session cookie,
+// and admits the given roles (admin is always admitted), recording the
+// principal for the handler.
+func (s *Server) authorize(c *fiber.Ctx, roles []string) error {
+	var p auth.Principal
+	if h := c.Get(fiber.HeaderAuthorization); h != "" {
+		// The scheme name is case-insensitive (RFC 7235).
+		scheme, secret, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return errUnauthorized
+		}
+		if p, ok = s.Tokens.Authenticate(strings.TrimSpace(secret)); !ok {
+			return errUnauthorized
+		}
+	} else {
+		// No token: a signed-in browser, by its session cookie.
+		var err error
+		if p, err = s.sessionPrincipal(c); err != nil {
+			return err
+		}
 	}
 	if p.Role != auth.RoleAdmin && !slices.Contains(roles, p.Role) {
 		return errForbidden
@@ -51,7 +59,7 @@ func authorize(c *fiber.Ctx, a Authenticator, roles []string) error {
 // of rl (429 with Retry-After beyond it).
 func (s *Server) guard(rl RateLimiter, class string, l ratelimit.Limit, roles ...string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if err := authorize(c, s.Tokens, roles); err != nil {
+		if err := s.authorize(c, roles); err != nil {
 			return err
 		}
 		if rl != nil {

@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -61,6 +62,12 @@ type Server struct {
 	// atomically across instances. Nil disables either.
 	EventLimiter, APILimiter RateLimiter
 	EventLimit, APILimit     ratelimit.Limit
+	// Sessions signs people in to the web UI; nil turns sign-in off.
+	Sessions SessionManager
+	// Users creates and lists people's accounts.
+	Users UserAdmin
+	// Log records sign-ins (by user id, never an address or a password).
+	Log *slog.Logger
 	// Changed announces a change every instance must see within a second
 	// (a token revocation), as a publish does.
 	Changed   func(ctx context.Context) error
@@ -77,6 +84,11 @@ func (s *Server) Register(app *fiber.App) {
 	app.Get("/r/:token", s.redirect)
 	app.Get("/card/:token", s.hostedCard)
 
+	ui := app.Group("/ui")
+	ui.Post("/signin", s.signIn)
+	ui.Post("/signout", s.guard(s.APILimiter, "api", s.APILimit, auth.RolePlatform, auth.RoleEditor, auth.RoleReviewer, auth.RoleAnalyst), s.signOut)
+	ui.Post("/signout-everywhere", s.guard(s.APILimiter, "api", s.APILimit, auth.RolePlatform, auth.RoleEditor, auth.RoleReviewer, auth.RoleAnalyst), s.signOutEverywhere)
+
 	v1 := app.Group("/v1")
 	platform := s.guard(s.EventLimiter, "events", s.EventLimit, auth.RolePlatform)
 	v1.Post("/events", platform, s.postEvent)
@@ -87,6 +99,8 @@ func (s *Server) Register(app *fiber.App) {
 	v1.Post("/tokens", api(auth.RoleAdmin), s.postToken)
 	v1.Get("/tokens", api(auth.RoleAdmin), s.listTokens)
 	v1.Delete("/tokens/:id", api(auth.RoleAdmin), s.deleteToken)
+	v1.Post("/users", api(auth.RoleAdmin), s.postUser)
+	v1.Get("/users", api(auth.RoleAdmin), s.listUsers)
 	v1.Post("/match/explain", api(auth.RoleEditor, auth.RoleReviewer), s.postExplain)
 
 	// Editors write and submit; reviewers are editors who may also publish,
