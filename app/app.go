@@ -48,6 +48,7 @@ type App struct {
 	sync    *catalogSync
 	editing *editing.Service
 	counter *track.Counter
+	seclog  *securityLog
 	// limiters hold API tokens to their request rates.
 	limiters struct {
 		events *ratelimit.Local
@@ -139,6 +140,7 @@ func (a *App) init(ctx context.Context) error {
 		return err
 	}
 	a.signer = signer
+	a.seclog = newSecurityLog(a.store, a.log)
 	a.counter = track.NewCounter(a.store, track.CounterConfig{FlushEvery: a.cfg.FlushEvery}, a.log)
 	a.metrics.watchCounter(a.counter)
 	if err := a.newLimiters(); err != nil {
@@ -242,6 +244,7 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer) *fiber.App
 		Sessions:       auth.NewSessions(a.store, a.cfg.SessionIdle, a.cfg.SessionAbsolute),
 		Users:          a.store,
 		Log:            a.log,
+		Security:       a.seclog,
 		EventLimiter:   a.limiters.events,
 		APILimiter:     a.limiters.api,
 		EventLimit:     ratelimit.Limit{Rate: a.cfg.EventRate, Burst: int(2 * a.cfg.EventRate)},
@@ -273,6 +276,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.workers.Go(func() { a.sync.run(wctx, a.cfg.CatalogPoll, a.cfg.CatalogRefresh) })
 	a.workers.Go(func() { a.counter.Run(wctx) })
 	a.workers.Go(func() { a.rotateCardKeys(wctx) })
+	a.workers.Go(func() { a.seclog.run(wctx) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- a.fiber.Listener(ln) }()

@@ -168,3 +168,45 @@ func TestSignOutEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestSecurityEventsAreAudited: sign-ins, failed ones, token changes and
+// permission denials reach the audit log admins read.
+func TestSecurityEventsAreAudited(t *testing.T) {
+	cfg := app.DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.BootstrapToken = bootstrap
+	in := start(t, cfg)
+	const pw = "a long enough passphrase"
+	if resp, body := in.do(t, "POST", "/v1/users", bootstrap, map[string]string{"name": "dan@example.org", "role": "analyst", "password": pw}); resp.StatusCode != 201 {
+		t.Fatalf("create user: %d %s", resp.StatusCode, body)
+	}
+	b := &browser{in: in}
+	b.signIn(t, "dan@example.org", "not the password")
+	b.signIn(t, "dan@example.org", pw)
+	analyst := in.createToken(t, "analyst", "")
+	if resp, _ := in.do(t, "GET", "/v1/campaigns", analyst, nil); resp.StatusCode != 403 {
+		t.Fatalf("analyst on campaigns: %d", resp.StatusCode)
+	}
+	want := []string{`"action":"user_created"`, `"action":"sign_in_failed"`, `"action":"sign_in"`, `"action":"token_created"`, `"action":"denied"`}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, body := in.do(t, "GET", "/v1/audit?campaign=security", bootstrap, nil)
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(string(body), w) {
+				missing = w
+			}
+		}
+		if resp.StatusCode == 200 && missing == "" {
+			if strings.Contains(string(body), pw) {
+				t.Error("the audit log holds a password")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("security log lacks %s: %d %s", missing, resp.StatusCode, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	assertCleanLogs(t, in, pw)
+}

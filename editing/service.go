@@ -24,6 +24,7 @@ type Store interface {
 	CampaignVersion(ctx context.Context, id string, version int64) (store.CampaignVersion, error)
 	ListCampaignVersions(ctx context.Context, id string) ([]store.CampaignVersion, error)
 	Audit(ctx context.Context, id string) ([]store.AuditEntry, error)
+	SecurityEvents(ctx context.Context) ([]store.AuditEntry, error)
 }
 
 // Actor is who makes a change: an API token (later, a signed-in person).
@@ -363,6 +364,11 @@ func (s *Service) versions(ctx context.Context, id string, rules bool) ([]store.
 	return vs, nil
 }
 
+// SecurityLog is the audit filter's name for security events (sign-ins,
+// token and account changes, permission denials), kept apart from the
+// campaigns' logs.
+const SecurityLog = "security"
+
 // AuditFilter selects audit entries; zero fields select everything.
 type AuditFilter struct {
 	Campaign string
@@ -375,9 +381,20 @@ type AuditFilter struct {
 
 // Audit returns the audit entries f selects, oldest first.
 func (s *Service) Audit(ctx context.Context, f AuditFilter) ([]store.AuditEntry, error) {
-	all, err := s.st.Audit(ctx, f.Campaign)
-	if err != nil {
-		return nil, fmt.Errorf("audit log: %w", err)
+	var all []store.AuditEntry
+	if f.Campaign != SecurityLog {
+		var err error
+		if all, err = s.st.Audit(ctx, f.Campaign); err != nil {
+			return nil, fmt.Errorf("audit log: %w", err)
+		}
+	}
+	if f.Campaign == "" || f.Campaign == SecurityLog {
+		sec, err := s.st.SecurityEvents(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("audit log: %w", err)
+		}
+		all = append(all, sec...)
+		slices.SortStableFunc(all, func(a, b store.AuditEntry) int { return a.Time.Compare(b.Time) })
 	}
 	out := all[:0:0]
 	for _, e := range all {

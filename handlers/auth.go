@@ -11,6 +11,7 @@ import (
 
 	"signpost/auth"
 	"signpost/ratelimit"
+	"signpost/store"
 )
 
 // Authenticator resolves a bearer secret. It must not block on the store:
@@ -48,10 +49,11 @@ func (s *Server) authorize(c *fiber.Ctx, roles []string) error {
 			return err
 		}
 	}
+	c.Locals(principalKey{}, p)
 	if p.Role != auth.RoleAdmin && !slices.Contains(roles, p.Role) {
+		s.audit(c, "denied", "")
 		return errForbidden
 	}
-	c.Locals(principalKey{}, p)
 	return nil
 }
 
@@ -75,9 +77,10 @@ func (s *Server) guard(rl RateLimiter, class string, l ratelimit.Limit, roles ..
 
 // allow admits, after guard, only callers of one of roles (admin
 // always): for routes that need more than their group does.
-func allow(roles ...string) fiber.Handler {
+func (s *Server) allow(roles ...string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if p := principal(c); p.Role != auth.RoleAdmin && !slices.Contains(roles, p.Role) {
+			s.audit(c, "denied", "")
 			return errForbidden
 		}
 		return c.Next()
@@ -88,4 +91,20 @@ func allow(roles ...string) fiber.Handler {
 // (ratelimit.Limiter).
 type RateLimiter interface {
 	Allow(ctx context.Context, key string, l ratelimit.Limit) ratelimit.Decision
+}
+
+// SecurityRecorder queues security events for the audit log; Record must
+// not block (it runs on the request).
+type SecurityRecorder interface {
+	Record(e store.AuditEntry)
+}
+
+// audit records a security event by the caller (if known) on this route.
+func (s *Server) audit(c *fiber.Ctx, action, detail string) {
+	if s.Security == nil {
+		return
+	}
+	p := principal(c)
+	s.Security.Record(store.AuditEntry{Action: action, ActorID: p.TokenID, ActorName: p.Name,
+		Detail: strings.Clone(c.Method() + " " + c.Route().Path + detail)})
 }

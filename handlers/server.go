@@ -66,6 +66,9 @@ type Server struct {
 	Sessions SessionManager
 	// Users creates and lists people's accounts.
 	Users UserAdmin
+	// Security receives security events for the audit log: sign-ins,
+	// token and account changes, permission denials. Nil drops them.
+	Security SecurityRecorder
 	// Log records sign-ins (by user id, never an address or a password).
 	Log *slog.Logger
 	// Changed announces a change every instance must see within a second
@@ -106,7 +109,7 @@ func (s *Server) Register(app *fiber.App) {
 	// Editors write and submit; reviewers are editors who may also publish,
 	// reject, resume, roll back and archive. Anyone editing may pause: the
 	// kill switch must not wait for a second person.
-	reviewer := allow(auth.RoleReviewer)
+	reviewer := s.allow(auth.RoleReviewer)
 	ed := v1.Group("/campaigns", api(auth.RoleEditor, auth.RoleReviewer))
 	ed.Get("/", s.listCampaigns)
 	ed.Post("/", s.createCampaign)

@@ -64,12 +64,14 @@ func (s *Server) signIn(c *fiber.Ctx) error {
 	id, sess, u, err := s.Sessions.SignIn(ctx, name, password, c.Cookies(SessionCookie))
 	if errors.Is(err, auth.ErrBadCredentials) {
 		s.Log.Info("sign-in failed")
+		s.record(store.AuditEntry{Action: "sign_in_failed", ActorName: name})
 		return errorf(fiber.StatusUnauthorized, "bad_credentials", "wrong name or password")
 	}
 	if err != nil {
 		return err
 	}
 	s.Log.Info("signed in", "user_id", u.ID)
+	s.record(store.AuditEntry{Action: "sign_in", ActorID: "user:" + u.ID, ActorName: u.Name})
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: id, Path: "/", Secure: true, HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteStrictMode, MaxAge: int(s.Sessions.AbsoluteTimeout().Seconds())})
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -92,6 +94,7 @@ func (s *Server) signOutEverywhere(c *fiber.Ctx) error {
 		return err
 	}
 	s.Log.Info("signed out everywhere", "user_id", id)
+	s.audit(c, "signed_out_everywhere", "")
 	c.ClearCookie(SessionCookie)
 	return c.SendStatus(fiber.StatusNoContent)
 }
@@ -136,6 +139,7 @@ func (s *Server) sessionPrincipal(c *fiber.Ctx) (auth.Principal, error) {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 	default:
 		if err := s.sameOrigin(c); err != nil {
+			s.record(store.AuditEntry{Action: "denied", ActorID: p.TokenID, ActorName: p.Name, Detail: c.Method() + " " + c.Route().Path + ": cross-site"})
 			return auth.Principal{}, err
 		}
 		token := c.Get("X-CSRF-Token")
@@ -143,8 +147,17 @@ func (s *Server) sessionPrincipal(c *fiber.Ctx) (auth.Principal, error) {
 			token = c.FormValue("csrf")
 		}
 		if subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRF)) != 1 {
+			s.record(store.AuditEntry{Action: "denied", ActorID: p.TokenID, ActorName: p.Name, Detail: c.Method() + " " + c.Route().Path + ": CSRF token"})
 			return auth.Principal{}, errorf(fiber.StatusForbidden, "csrf", "the CSRF token is missing or wrong")
 		}
 	}
 	return p, nil
+}
+
+// record queues a security event.
+func (s *Server) record(e store.AuditEntry) {
+	if s.Security != nil {
+		e.ActorName, e.Detail = strings.Clone(e.ActorName), strings.Clone(e.Detail)
+		s.Security.Record(e)
+	}
 }

@@ -51,6 +51,7 @@ func (s *Server) postToken(c *fiber.Ctx) error {
 		return err
 	}
 	s.announce(c)
+	s.audit(c, "token_created", " "+t.ID+" ("+t.Role+")")
 	return c.Status(fiber.StatusCreated).JSON(newTokenResponse(t, secret))
 }
 
@@ -78,6 +79,7 @@ func (s *Server) deleteToken(c *fiber.Ctx) error {
 		return err
 	}
 	s.announce(c)
+	s.audit(c, "token_revoked", " "+c.Params("id"))
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

@@ -53,6 +53,7 @@ func (s *Server) postUser(c *fiber.Ctx) error {
 		}
 		return errorf(fiber.StatusConflict, "exists", "a user with this name exists")
 	}
+	s.audit(c, "user_created", " "+u.ID+" ("+u.Role+")")
 	return c.Status(fiber.StatusCreated).JSON(newUserResponse(u))
 }
 

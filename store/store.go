@@ -98,6 +98,10 @@ type AuditEntry struct {
 	LiveAfter  int64     `json:"live_version_after"`
 }
 
+// MaxSecurityEvents bounds the security log: denials can come in floods,
+// and the log must not grow without end because of them.
+const MaxSecurityEvents = 100_000
+
 // Save is one atomic change to a campaign, for SaveCampaign.
 type Save struct {
 	Campaign Campaign
@@ -141,6 +145,13 @@ type Store interface {
 	// Audit returns a campaign's audit log, oldest first; with id empty,
 	// every campaign's, ordered by time.
 	Audit(ctx context.Context, id string) ([]AuditEntry, error)
+
+	// AppendSecurityEvent appends e (a sign-in, a failed one, a token or
+	// account change, a permission denial; Campaign "security") to the
+	// security log, which keeps the newest MaxSecurityEvents entries.
+	AppendSecurityEvent(ctx context.Context, e AuditEntry) error
+	// SecurityEvents returns the security log, oldest first.
+	SecurityEvents(ctx context.Context) ([]AuditEntry, error)
 
 	// Generation returns the published-state generation: a counter that
 	// BumpGeneration increments whenever what the hot path serves changes,

@@ -51,6 +51,7 @@ const (
 	bucketAudit     = "audit"
 	bucketSecrets   = "secrets"
 	bucketMeta      = "meta"
+	bucketSecurity  = "security_audit"
 
 	bucketCounts          = "engagement_counts"
 	bucketBatches         = "engagement_batches"
@@ -93,7 +94,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("bolt: open %q: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range []string{bucketTokens, bucketTokenIDs, bucketCampaigns, bucketVersions, bucketAudit, bucketSecrets, bucketMeta,
+		for _, name := range []string{bucketTokens, bucketTokenIDs, bucketCampaigns, bucketVersions, bucketAudit, bucketSecrets, bucketMeta, bucketSecurity,
 			bucketCounts, bucketBatches, bucketOnce, bucketUniques, bucketExpiringSecrets, bucketMarkers, bucketExpiries,
 			bucketUsers, bucketUserNames, bucketSessions, bucketUserSessions} {
 			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {

@@ -250,3 +250,42 @@ func (s *Store) BumpGeneration(ctx context.Context) (int64, error) {
 	})
 	return g, err
 }
+
+// AppendSecurityEvent appends e to the security bucket in sequence order,
+// dropping the oldest entries beyond store.MaxSecurityEvents.
+func (s *Store) AppendSecurityEvent(ctx context.Context, e store.AuditEntry) error {
+	return s.update(ctx, "append security event", func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(bucketSecurity))
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		val, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("encode security event: %w", err)
+		}
+		if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), val); err != nil {
+			return err
+		}
+		if seq > store.MaxSecurityEvents {
+			return b.Delete(binary.BigEndian.AppendUint64(nil, seq-store.MaxSecurityEvents))
+		}
+		return nil
+	})
+}
+
+// SecurityEvents returns the security log, oldest first.
+func (s *Store) SecurityEvents(ctx context.Context) ([]store.AuditEntry, error) {
+	var list []store.AuditEntry
+	err := s.view(ctx, "security events", func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte(bucketSecurity)).ForEach(func(_, val []byte) error {
+			var e store.AuditEntry
+			if err := json.Unmarshal(val, &e); err != nil {
+				return fmt.Errorf("decode security event: %w", err)
+			}
+			list = append(list, e)
+			return nil
+		})
+	})
+	return list, err
+}

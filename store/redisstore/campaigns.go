@@ -347,3 +347,38 @@ func (s *Store) Changes(ctx context.Context) <-chan struct{} {
 	}()
 	return out
 }
+
+// AppendSecurityEvent appends e to the security list and trims it to the
+// newest store.MaxSecurityEvents, in one transaction on one key.
+func (s *Store) AppendSecurityEvent(ctx context.Context, e store.AuditEntry) error {
+	val, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("redis: append security event: encode: %w", err)
+	}
+	ctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	key := s.securityKey()
+	_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.RPush(ctx, key, val)
+		p.LTrim(ctx, key, -store.MaxSecurityEvents, -1)
+		return nil
+	})
+	return s.wrap("append security event", err)
+}
+
+// SecurityEvents returns the security log, oldest first.
+func (s *Store) SecurityEvents(ctx context.Context) ([]store.AuditEntry, error) {
+	ctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	vals, err := s.client.LRange(ctx, s.securityKey(), 0, -1).Result()
+	if err != nil {
+		return nil, s.wrap("security events", err)
+	}
+	out := make([]store.AuditEntry, len(vals))
+	for i, v := range vals {
+		if err := json.Unmarshal([]byte(v), &out[i]); err != nil {
+			return nil, fmt.Errorf("redis: security events: decode entry %d: %w", i, err)
+		}
+	}
+	return out, nil
+}

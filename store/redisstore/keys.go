@@ -81,3 +81,6 @@ func (s *Store) userNameKey(name string) string       { return s.prefix + "user-
 func (s *Store) userIndexKey() string                 { return s.prefix + "users" }
 func (s *Store) sessionKey(hexHash string) string     { return s.prefix + "session:" + hexHash }
 func (s *Store) userSessionsKey(userID string) string { return s.prefix + "user-sessions:" + userID }
+
+// securityKey holds the security log (a list).
+func (s *Store) securityKey() string { return s.prefix + "security-audit" }

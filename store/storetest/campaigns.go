@@ -271,3 +271,27 @@ func runCampaigns(t *testing.T, open Opener) {
 		}
 	})
 }
+
+func runSecurityLog(t *testing.T, open Opener) {
+	s, ctx := open(t), t.Context()
+	if got, err := s.SecurityEvents(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("SecurityEvents on an empty store = %v, %v", got, err)
+	}
+	var want []store.AuditEntry
+	for i, action := range []string{"sign_in", "sign_in_failed", "token_revoked", "denied"} {
+		e := store.AuditEntry{Time: at(i), Campaign: "security", Action: action, ActorID: "usr_1", Detail: "POST /v1/campaigns/{id}/publish"}
+		if err := s.AppendSecurityEvent(ctx, e); err != nil {
+			t.Fatalf("AppendSecurityEvent: %v", err)
+		}
+		want = append(want, e)
+	}
+	got, err := s.SecurityEvents(ctx)
+	if err != nil {
+		t.Fatalf("SecurityEvents: %v", err)
+	}
+	diff(t, "security log", want, got)
+	// The security log is not a campaign's: campaign audit logs stay empty.
+	if all, err := s.Audit(ctx, ""); err != nil || len(all) != 0 {
+		t.Errorf("Audit(all) = %v, %v; want no campaign entries", all, err)
+	}
+}

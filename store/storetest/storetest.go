@@ -22,6 +22,7 @@ type Opener = func(t *testing.T) store.Store
 func Run(t *testing.T, open Opener) {
 	t.Run("Tokens", func(t *testing.T) { runTokens(t, open) })
 	t.Run("Campaigns", func(t *testing.T) { runCampaigns(t, open) })
+	t.Run("SecurityLog", func(t *testing.T) { runSecurityLog(t, open) })
 	t.Run("Secrets", func(t *testing.T) { runSecrets(t, open) })
 	t.Run("Engagement", func(t *testing.T) { runEngagement(t, open) })
 	t.Run("Accounts", func(t *testing.T) { runAccounts(t, open) })
@@ -75,6 +76,8 @@ func runLifecycle(t *testing.T, open Opener) {
 			{"ListCampaignVersions", func() error { _, err := s.ListCampaignVersions(ctx, "c1"); return err }},
 			{"Audit", func() error { _, err := s.Audit(ctx, ""); return err }},
 			{"Generation", func() error { _, err := s.Generation(ctx); return err }},
+			{"AppendSecurityEvent", func() error { return s.AppendSecurityEvent(ctx, store.AuditEntry{Action: "x"}) }},
+			{"SecurityEvents", func() error { _, err := s.SecurityEvents(ctx); return err }},
 			{"BumpGeneration", func() error { _, err := s.BumpGeneration(ctx); return err }},
 			{"Secret", func() error { _, err := s.Secret(ctx, "k", constant("v")); return err }},
 			{"ApplyCounts", func() error {
