@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -233,6 +234,30 @@ type CountBatch struct {
 	Counts   []Count
 	Once     []OnceCount
 	Uniques  []UniqueAdd
+}
+
+// Check rejects a batch a store could not apply as one campaign's, with
+// the expiries ApplyCounts was given.
+func (b CountBatch) Check(onceTTL, retention time.Duration) error {
+	switch {
+	case b.ID == "" || b.Campaign == "":
+		return errors.New("store: batch id and campaign are required")
+	case retention <= 0:
+		return fmt.Errorf("store: retention %v is not positive", retention)
+	case len(b.Once) > 0 && onceTTL <= 0:
+		return fmt.Errorf("store: once TTL %v is not positive", onceTTL)
+	}
+	for _, c := range b.Counts {
+		if c.Key.Campaign != b.Campaign {
+			return fmt.Errorf("store: count for campaign %q in a batch of %q", c.Key.Campaign, b.Campaign)
+		}
+	}
+	for _, c := range b.Once {
+		if c.Key.Campaign != b.Campaign {
+			return fmt.Errorf("store: once-count for campaign %q in a batch of %q", c.Key.Campaign, b.Campaign)
+		}
+	}
+	return nil
 }
 
 // Marker is a short-lived note under a salted key, for desistance: a

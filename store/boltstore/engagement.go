@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -77,7 +76,7 @@ func cellKey(campaign string, c store.UniqueCell) ([]byte, error) {
 // already) and applies the counts, once-counts and uniques.
 func (s *Store) ApplyCounts(ctx context.Context, b store.CountBatch, onceTTL, retention time.Duration) error {
 	op := fmt.Sprintf("apply counts %q batch %q", b.Campaign, b.ID)
-	if err := checkBatch(b, onceTTL, retention); err != nil {
+	if err := b.Check(onceTTL, retention); err != nil {
 		return fmt.Errorf("bolt: %s: %w", op, err)
 	}
 	counts := make([][]byte, len(b.Counts))
@@ -154,28 +153,6 @@ func (s *Store) ApplyCounts(ctx context.Context, b store.CountBatch, onceTTL, re
 	})
 }
 
-// checkBatch rejects a batch the stores could not apply as one campaign's.
-func checkBatch(b store.CountBatch, onceTTL, retention time.Duration) error {
-	switch {
-	case b.ID == "" || b.Campaign == "":
-		return errors.New("batch id and campaign are required")
-	case retention <= 0:
-		return fmt.Errorf("retention %v is not positive", retention)
-	case len(b.Once) > 0 && onceTTL <= 0:
-		return fmt.Errorf("once TTL %v is not positive", onceTTL)
-	}
-	for _, c := range b.Counts {
-		if c.Key.Campaign != b.Campaign {
-			return fmt.Errorf("count for campaign %q in a batch of %q", c.Key.Campaign, b.Campaign)
-		}
-	}
-	for _, c := range b.Once {
-		if c.Key.Campaign != b.Campaign {
-			return fmt.Errorf("once-count for campaign %q in a batch of %q", c.Key.Campaign, b.Campaign)
-		}
-	}
-	return nil
-}
 
 // addCount adds n to the count under key, which keeps until exp.
 func addCount(tx *bolt.Tx, key []byte, n, now, exp int64) error {

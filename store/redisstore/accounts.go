@@ -91,38 +91,9 @@ func (s *Store) user(ctx context.Context, op, id string) (store.User, error) {
 // ListUsers returns every user in the users index, ordered by name. The
 // GETs go out in one pipeline, which go-redis splits per node on Cluster.
 func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
-	const op = "list users"
-	ids, err := s.members(ctx, s.userIndexKey())
-	if err != nil {
-		return nil, s.wrap(op, err)
-	}
-	pctx, cancel := s.callCtx(ctx)
-	defer cancel()
-	pipe := s.client.Pipeline()
-	for _, id := range ids {
-		pipe.Get(pctx, s.userKey(id))
-	}
-	cmds, err := pipe.Exec(pctx)
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, s.wrap(op, err)
-	}
-	list := make([]store.User, 0, len(cmds))
-	for i, c := range cmds {
-		val, err := c.(*redis.StringCmd).Bytes()
-		if errors.Is(err, redis.Nil) {
-			continue // indexed by a creation that lost or is under way
-		}
-		if err != nil {
-			return nil, s.wrap(op, err)
-		}
-		var u store.User
-		if err := json.Unmarshal(val, &u); err != nil {
-			return nil, fmt.Errorf("redis: %s: decode %s: %w", op, ids[i], err)
-		}
-		list = append(list, u)
-	}
+	list, err := listIndexed[store.User](ctx, s, "list users", s.userIndexKey(), s.userKey)
 	slices.SortFunc(list, func(a, b store.User) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
-	return list, nil
+	return list, err
 }
 
 // indexSessionScript adds a session (ARGV[1]) to its user's set and makes

@@ -110,7 +110,7 @@ func (a *scriptArgs) key(k string) int {
 // retried batch finds its id and changes nothing.
 func (s *Store) ApplyCounts(ctx context.Context, b store.CountBatch, onceTTL, retention time.Duration) error {
 	op := fmt.Sprintf("apply counts %q batch %q", b.Campaign, b.ID)
-	if err := checkBatch(b, onceTTL, retention); err != nil {
+	if err := b.Check(onceTTL, retention); err != nil {
 		return fmt.Errorf("redis: %s: %w", op, err)
 	}
 	a := &scriptArgs{index: map[string]int{}}
@@ -150,28 +150,6 @@ func (s *Store) ApplyCounts(ctx context.Context, b store.CountBatch, onceTTL, re
 	return s.wrap(op, applyScript.Run(ctx, s.client, a.keys, a.argv...).Err())
 }
 
-// checkBatch rejects a batch the stores could not apply as one campaign's.
-func checkBatch(b store.CountBatch, onceTTL, retention time.Duration) error {
-	switch {
-	case b.ID == "" || b.Campaign == "":
-		return errors.New("batch id and campaign are required")
-	case retention <= 0:
-		return fmt.Errorf("retention %v is not positive", retention)
-	case len(b.Once) > 0 && onceTTL <= 0:
-		return fmt.Errorf("once TTL %v is not positive", onceTTL)
-	}
-	for _, c := range b.Counts {
-		if c.Key.Campaign != b.Campaign {
-			return fmt.Errorf("count for campaign %q in a batch of %q", c.Key.Campaign, b.Campaign)
-		}
-	}
-	for _, c := range b.Once {
-		if c.Key.Campaign != b.Campaign {
-			return fmt.Errorf("once-count for campaign %q in a batch of %q", c.Key.Campaign, b.Campaign)
-		}
-	}
-	return nil
-}
 
 // millis is d in whole milliseconds, rounded up and at least 1, as PX and
 // PEXPIRE want.

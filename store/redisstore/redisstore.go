@@ -8,6 +8,7 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -112,4 +113,41 @@ func (s *Store) addToIndex(ctx context.Context, key, member string) error {
 	ctx, cancel := s.callCtx(ctx)
 	defer cancel()
 	return s.client.SAdd(ctx, key, member).Err()
+}
+
+// listIndexed reads every JSON record whose key keyOf gives for a member
+// of the index set, in one pipeline (go-redis splits it per node on
+// Cluster). Members whose record is gone (a creation that lost a race or
+// is under way) are skipped.
+func listIndexed[T any](ctx context.Context, s *Store, op, index string, keyOf func(string) string) ([]T, error) {
+	members, err := s.members(ctx, index)
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	pctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	pipe := s.client.Pipeline()
+	for _, m := range members {
+		pipe.Get(pctx, keyOf(m))
+	}
+	cmds, err := pipe.Exec(pctx)
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, s.wrap(op, err)
+	}
+	list := make([]T, 0, len(cmds))
+	for i, c := range cmds {
+		val, err := c.(*redis.StringCmd).Bytes()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, s.wrap(op, err)
+		}
+		var v T
+		if err := json.Unmarshal(val, &v); err != nil {
+			return nil, fmt.Errorf("redis: %s: decode %s: %w", op, members[i], err)
+		}
+		list = append(list, v)
+	}
+	return list, nil
 }

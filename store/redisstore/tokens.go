@@ -88,38 +88,9 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, erro
 // ListTokens returns every token in the tokens index, ordered by ID. The
 // GETs go out in one pipeline, which go-redis splits per node on Cluster.
 func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
-	const op = "list tokens"
-	hashes, err := s.members(ctx, s.tokenIndexKey())
-	if err != nil {
-		return nil, s.wrap(op, err)
-	}
-	pctx, cancel := s.callCtx(ctx)
-	defer cancel()
-	pipe := s.client.Pipeline()
-	for _, h := range hashes {
-		pipe.Get(pctx, s.tokenKey(h))
-	}
-	cmds, err := pipe.Exec(pctx)
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, s.wrap(op, err)
-	}
-	list := make([]store.Token, 0, len(cmds))
-	for i, c := range cmds {
-		val, err := c.(*redis.StringCmd).Bytes()
-		if errors.Is(err, redis.Nil) {
-			continue // indexed but gone; nothing deletes tokens yet
-		}
-		if err != nil {
-			return nil, s.wrap(op, err)
-		}
-		var t store.Token
-		if err := json.Unmarshal(val, &t); err != nil {
-			return nil, fmt.Errorf("redis: %s: decode %s: %w", op, hashes[i], err)
-		}
-		list = append(list, t)
-	}
+	list, err := listIndexed[store.Token](ctx, s, "list tokens", s.tokenIndexKey(), s.tokenKey)
 	slices.SortFunc(list, func(a, b store.Token) int { return cmp.Compare(a.ID, b.ID) })
-	return list, nil
+	return list, err
 }
 
 // RevokeToken sets the token's revocation time. The id key leads to the
