@@ -153,7 +153,6 @@ func (s *Store) ApplyCounts(ctx context.Context, b store.CountBatch, onceTTL, re
 	})
 }
 
-
 // addCount adds n to the count under key, which keeps until exp.
 func addCount(tx *bolt.Tx, key []byte, n, now, exp int64) error {
 	if n == 0 {

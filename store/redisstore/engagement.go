@@ -150,7 +150,6 @@ func (s *Store) ApplyCounts(ctx context.Context, b store.CountBatch, onceTTL, re
 	return s.wrap(op, applyScript.Run(ctx, s.client, a.keys, a.argv...).Err())
 }
 
-
 // millis is d in whole milliseconds, rounded up and at least 1, as PX and
 // PEXPIRE want.
 func millis(d time.Duration) int64 {
