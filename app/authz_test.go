@@ -50,6 +50,7 @@ func matrix(card string) []row {
 		{"GET", "/metrics", "", "", "", public},
 		{"GET", "/r/bad.token?a=help", "", "", "", public},
 		{"GET", "/card/bad.token", "", "", "", public},
+		{"POST", "/card/bad.token", "application/x-www-form-urlencoded", "", "type=dismiss", public},
 		{"POST", "/v1/events", "application/json", "", ev, platformOnly(s200)},
 		{"POST", "/v1/events/batch", "application/json", "", `{"events":[` + ev + `]}`, platformOnly(s200)},
 		// Own card: 204; the other platform's token is refused as invalid.

@@ -60,7 +60,18 @@ func serveAndInteract(t *testing.T, in *instance, platform string, from, to int,
 			run.clicks++
 		}
 		if i%4 == 1 {
-			interact(t, in, platform, tok, "dismiss")
+			if i%8 == 1 {
+				// The hosted card's dismiss button: a plain form post.
+				req, _ := http.NewRequest("POST", in.base+"/card/"+tok, strings.NewReader("type=dismiss"))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil || resp.StatusCode != http.StatusOK {
+					t.Fatalf("hosted dismiss: %v %v", resp, err)
+				}
+				resp.Body.Close()
+			} else {
+				interact(t, in, platform, tok, "dismiss")
+			}
 			run.dismissals++
 		}
 		if i%5 == 0 {
@@ -204,7 +215,11 @@ func rep0Token(t *testing.T, in *instance, platform string) string {
 		t.Fatalf("event: %d %s", resp.StatusCode, body)
 	}
 	in.do(t, "GET", "/r/"+er.Card.Token+"?a=help", "", nil)
-	in.do(t, "GET", "/card/"+er.Card.Token, "", nil)
+	resp, page := in.do(t, "GET", "/card/"+er.Card.Token, "", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(page), `<form method="post" action="http://localhost:8080/card/`) ||
+		!strings.Contains(resp.Header.Get("Content-Security-Policy"), "form-action 'self'") {
+		t.Errorf("hosted card: %d, CSP %q, page without its form", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
+	}
 	return er.Card.Token
 }
 

@@ -140,7 +140,8 @@ func (s *Server) hostedCard(c *fiber.Ctx) error {
 		return s.safePage(c)
 	}
 	tok := url.PathEscape(c.Params("token"))
-	page := web.Card{Lang: claims.Locale, Dir: messages.Dir(claims.Locale), Title: card.Title, Body: card.Body, Dismiss: card.Dismiss, Continue: card.Continue}
+	page := web.Card{Lang: claims.Locale, Dir: messages.Dir(claims.Locale), Title: card.Title, Body: card.Body, Dismiss: card.Dismiss, Continue: card.Continue,
+		FormAction: s.PublicURL + "/card/" + tok}
 	for _, a := range card.Actions {
 		page.Actions = append(page.Actions, web.CardAction{Label: a.Label, URL: s.PublicURL + "/r/" + tok + "?a=" + url.QueryEscape(a.ID)})
 	}
@@ -153,4 +154,25 @@ func (s *Server) hostedCard(c *fiber.Ctx) error {
 	s.Counter.Interaction(cardKey(claims), track.EventImpression, claims.ID, time.Now())
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	return c.Send(buf.Bytes())
+}
+
+// hostedCardChoice takes the hosted card's continue or dismiss button (a
+// plain form post: the page runs no script), counts it once per token,
+// and answers with the neutral page, which leaves nothing on screen about
+// what was shown. The card token is the capability: no session or CSRF
+// token is involved, and a bad token gets the same neutral page.
+func (s *Server) hostedCardChoice(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	claims, _, card := s.cardOf(c)
+	if card != nil {
+		// The constants, not the form value: fiber reuses the request's
+		// buffer, and the counter keeps the event name.
+		switch c.FormValue("type") {
+		case track.EventContinue:
+			s.Counter.Interaction(cardKey(claims), track.EventContinue, claims.ID, time.Now())
+		case track.EventDismiss:
+			s.Counter.Interaction(cardKey(claims), track.EventDismiss, claims.ID, time.Now())
+		}
+	}
+	return s.safePage(c)
 }

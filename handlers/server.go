@@ -86,6 +86,7 @@ func (s *Server) Register(app *fiber.App) {
 
 	app.Get("/r/:token", s.redirect)
 	app.Get("/card/:token", s.hostedCard)
+	app.Post("/card/:token", s.hostedCardChoice)
 
 	ui := app.Group("/ui")
 	ui.Post("/signin", s.signIn)

@@ -23,15 +23,20 @@ type Card struct {
 	// Preview, when set, is a banner for editors saying what they see
 	// (campaign, version, variant, locale); hosted cards leave it empty.
 	Preview string
+	// FormAction is where the continue and dismiss buttons post (the
+	// hosted card's own URL); previews leave it empty and the buttons
+	// inert.
+	FormAction string
 	// Nonce is the Content-Security-Policy nonce of the page's inline
 	// style (see CSP): a fresh one per response.
 	Nonce string
 }
 
 // CSP is the Content-Security-Policy of a card page with this nonce:
-// nothing loads but the page's own inline style, and nothing may frame it.
+// nothing loads but the page's own inline style, forms post only to the
+// service itself, and nothing may frame the page.
 func CSP(nonce string) string {
-	return "default-src 'none'; style-src 'nonce-" + nonce + "'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'"
+	return "default-src 'none'; style-src 'nonce-" + nonce + "'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
 }
 
 // NewNonce returns a fresh random nonce for CSP.

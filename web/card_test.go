@@ -32,7 +32,7 @@ var tagRe = regexp.MustCompile(`<[a-zA-Z/!][^>]*>`)
 
 // templateTags are the elements the card template writes.
 var templateTags = map[string]bool{"!doctype": true, "html": true, "head": true, "meta": true, "title": true, "style": true,
-	"body": true, "main": true, "p": true, "article": true, "h1": true, "ul": true, "li": true, "a": true, "button": true}
+	"body": true, "main": true, "p": true, "article": true, "h1": true, "ul": true, "li": true, "a": true, "button": true, "form": true}
 
 // attrRe finds a tag's attributes and their (quoted) values.
 var attrRe = regexp.MustCompile(`\s([a-zA-Z-]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?`)
@@ -50,7 +50,7 @@ func dangerous(page string) string {
 			attr := strings.ToLower(m[1])
 			val := strings.ToLower(strings.TrimSpace(html.UnescapeString(strings.Trim(m[2], `"'`))))
 			if strings.HasPrefix(attr, "on") ||
-				(attr == "href" || attr == "src") && (strings.HasPrefix(val, "javascript:") || strings.HasPrefix(val, "data:") || strings.HasPrefix(val, "vbscript:")) {
+				(attr == "href" || attr == "src" || attr == "action") && (strings.HasPrefix(val, "javascript:") || strings.HasPrefix(val, "data:") || strings.HasPrefix(val, "vbscript:")) {
 				return tag
 			}
 		}
@@ -74,7 +74,7 @@ func TestCardPageIsInert(t *testing.T) {
 		t.Fatalf("the template itself matches %q", m)
 	}
 	for _, p := range xssCorpus(t) {
-		page := Card{Lang: p, Dir: p, Title: p, Body: p, Dismiss: p, Continue: p, Preview: p, Nonce: p,
+		page := Card{Lang: p, Dir: p, Title: p, Body: p, Dismiss: p, Continue: p, Preview: p, Nonce: p, FormAction: p,
 			Actions: []CardAction{{Label: p, URL: p}}}
 		var buf bytes.Buffer
 		if err := r.Render(&buf, page); err != nil {
