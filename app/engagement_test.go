@@ -256,3 +256,27 @@ func assertCleanLogs(t *testing.T, in *instance, forbidden ...string) {
 		}
 	}
 }
+
+// TestStatsCSV: the CSV has the JSON's figures, a column per action, and
+// the total last.
+func TestStatsCSV(t *testing.T) {
+	cfg := app.DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.BootstrapToken = bootstrap
+	cfg.FlushEvery = 50 * time.Millisecond
+	in := start(t, cfg)
+	platform := in.createToken(t, "platform", "acme")
+	analyst := in.createToken(t, "analyst", "")
+	var run engagementRun
+	serveAndInteract(t, in, platform, 0, 200, &run)
+	waitForStats(t, in, analyst, run, true, 10*time.Second)
+	resp, body := in.do(t, "GET", "/v1/stats/campaigns/small-boats?by=variant&format=csv", analyst, nil)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("csv: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	lines := strings.Split(strings.TrimSpace(string(body)), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "variant,locale,platform,day,served,impressions,clicks,") ||
+		!strings.HasSuffix(lines[0], ",clicks:help") || !strings.HasPrefix(lines[3], "total,,,,"+fmt.Sprint(run.served)+",") {
+		t.Errorf("csv:\n%s", body)
+	}
+}

@@ -98,38 +98,57 @@ func reportQuery(c *fiber.Ctx, now time.Time) (track.ReportQuery, error) {
 var csvColumns = []string{"variant", "locale", "platform", "day", "served", "impressions", "clicks", "dismissals", "continues",
 	"unique_reach", "ctr", "dismiss_rate", "desistance"}
 
-// writeCSV writes the rows and the total; a suppressed cell reads "<10".
+// writeCSV writes the rows and the total with the JSON's columns: one
+// "clicks:<action>" column per action seen. A suppressed cell reads "<10".
 func writeCSV(c *fiber.Ctx, rep *track.Report) error {
+	rows := append(slices.Clone(rep.Rows), rep.Total)
+	var actions []string
+	for _, r := range rows {
+		for a := range r.ClicksBy {
+			if !slices.Contains(actions, a) {
+				actions = append(actions, a)
+			}
+		}
+	}
+	slices.Sort(actions)
+	header := slices.Clone(csvColumns)
+	for _, a := range actions {
+		header = append(header, "clicks:"+a)
+	}
 	w := csv.NewWriter(c)
-	_ = w.Write(csvColumns)
+	_ = w.Write(header)
 	hidden := "<" + strconv.Itoa(MinReportCount)
 	num := func(suppressed bool, v *int64) string {
-		if suppressed || v == nil {
-			if suppressed {
-				return hidden
-			}
+		switch {
+		case suppressed:
+			return hidden
+		case v == nil:
 			return ""
 		}
 		return strconv.FormatInt(*v, 10)
 	}
 	rate := func(suppressed bool, v *float64) string {
-		if suppressed {
+		switch {
+		case suppressed:
 			return hidden
-		}
-		if v == nil {
+		case v == nil:
 			return ""
 		}
 		return strconv.FormatFloat(*v, 'f', 6, 64)
 	}
-	rows := append(slices.Clone(rep.Rows), rep.Total)
 	for i, r := range rows {
 		cell := []string{r.Variant, r.Locale, r.Platform, r.Day}
 		if i == len(rows)-1 {
 			cell = []string{"total", "", "", ""}
 		}
 		f, sup := r.Figures, r.Suppressed
-		_ = w.Write(append(cell, num(sup, f.Served), num(sup, f.Impressions), num(sup, f.Clicks), num(sup, f.Dismissals),
-			num(sup, f.Continues), num(sup, f.Reach), rate(sup, f.CTR), rate(sup, f.DismissRate), rate(sup, f.Desistance)))
+		line := append(cell, num(sup, f.Served), num(sup, f.Impressions), num(sup, f.Clicks), num(sup, f.Dismissals),
+			num(sup, f.Continues), num(sup, f.Reach), rate(sup, f.CTR), rate(sup, f.DismissRate), rate(sup, f.Desistance))
+		for _, a := range actions {
+			n := f.ClicksBy[a]
+			line = append(line, num(sup, &n))
+		}
+		_ = w.Write(line)
 	}
 	w.Flush()
 	return w.Error()
