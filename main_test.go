@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"signpost/store/boltstore"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -111,6 +113,15 @@ func TestUserAddCommand(t *testing.T) {
 	}
 	if strings.Contains(out.String()+errb.String(), "passphrase") {
 		t.Error("the password was echoed")
+	}
+	st, err := boltstore.Open(vars["SIGNPOST_DATA_DIR"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := st.SecurityEvents(t.Context())
+	st.Close()
+	if err != nil || len(events) != 1 || events[0].Action != "user_created" || events[0].ActorID != "cli" {
+		t.Errorf("security log after user add: %+v, %v", events, err)
 	}
 	errb.Reset()
 	if code := run(args, strings.NewReader("a long enough passphrase\n"), &out, &errb, env(vars)); code == 0 {

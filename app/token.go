@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"signpost/auth"
+	"signpost/store"
 )
 
 // CreateToken opens the configured store, stores a new API token and
@@ -24,6 +25,9 @@ func CreateToken(ctx context.Context, cfg Config, name, role, platform string) (
 	defer st.Close()
 	if err := st.CreateToken(ctx, t); err != nil {
 		return "", "", fmt.Errorf("create token: %w", err)
+	}
+	if err := st.AppendSecurityEvent(ctx, cliEvent("token_created", t.ID+" ("+t.Role+")")); err != nil {
+		return "", "", fmt.Errorf("create token: audit: %w", err)
 	}
 	return t.ID, secret, nil
 }
@@ -44,5 +48,14 @@ func CreateUser(ctx context.Context, cfg Config, name, role, platform, password 
 	if err := st.CreateUser(ctx, u); err != nil {
 		return "", fmt.Errorf("create user: %w", err)
 	}
+	if err := st.AppendSecurityEvent(ctx, cliEvent("user_created", u.ID+" ("+u.Role+")")); err != nil {
+		return "", fmt.Errorf("create user: audit: %w", err)
+	}
 	return u.ID, nil
+}
+
+// cliEvent is a security event made by an operator on the command line,
+// who has the store's keys rather than a token.
+func cliEvent(action, detail string) store.AuditEntry {
+	return store.AuditEntry{Time: time.Now().UTC(), Campaign: "security", Action: action, ActorID: "cli", ActorName: "signpost command", Detail: detail}
 }
