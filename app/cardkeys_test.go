@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"signpost/store/boltstore"
+	"signpost/store/storetest"
 	"signpost/track"
 )
 
@@ -12,11 +12,7 @@ import (
 // still verifies after an instance moves to the next month's key, and two
 // instances agree on the keys.
 func TestCardKeysRotateMonthly(t *testing.T) {
-	st, err := boltstore.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenBolt(t)
 	ctx := t.Context()
 	nov30 := time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)
 	cur, keys, err := cardKeys(ctx, st, nov30)

@@ -9,19 +9,8 @@ import (
 	"time"
 
 	"signpost/store"
-	"signpost/store/boltstore"
+	"signpost/store/storetest"
 )
-
-// openStore returns the embedded store, the real thing, in a temp dir.
-func openStore(t *testing.T) *boltstore.Store {
-	t.Helper()
-	st, err := boltstore.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
 
 func TestNewToken(t *testing.T) {
 	tok, secret, err := NewToken("Acme search", RolePlatform, "acme", 0, time.Now())
@@ -52,7 +41,7 @@ func TestNewToken(t *testing.T) {
 }
 
 func TestCacheAuthenticates(t *testing.T) {
-	st := openStore(t)
+	st := storetest.OpenBolt(t)
 	c, err := NewCache(context.Background(), st, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +73,7 @@ func TestCacheAuthenticates(t *testing.T) {
 }
 
 func TestCacheRunPicksUpOtherInstancesTokens(t *testing.T) {
-	st := openStore(t)
+	st := storetest.OpenBolt(t)
 	c, _ := NewCache(context.Background(), st, slog.New(slog.DiscardHandler))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -109,7 +98,7 @@ func TestCacheRunPicksUpOtherInstancesTokens(t *testing.T) {
 func TestExpiryAndRevocation(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	c, err := NewCache(ctx, openStore(t), slog.New(slog.DiscardHandler))
+	c, err := NewCache(ctx, storetest.OpenBolt(t), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,17 +9,12 @@ import (
 
 	"signpost/editing"
 	"signpost/messages"
-	"signpost/store/boltstore"
+	"signpost/store/storetest"
 )
 
 func newService(t *testing.T, twoPerson bool) *editing.Service {
 	t.Helper()
-	st, err := boltstore.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return editing.NewService(st, editing.Config{TwoPersonRule: twoPerson, Now: func() time.Time { return time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC) }})
+	return editing.NewService(storetest.OpenBolt(t), editing.Config{TwoPersonRule: twoPerson, Now: func() time.Time { return time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC) }})
 }
 
 const rulesV1 = "lang: en\nrule: crossing.boat\ncategory: crossing\nmatch: dinghy NEAR/3 (uk OR england)\n"

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -133,7 +134,8 @@ func Day(t time.Time) string { return t.UTC().Format("2006-01-02") }
 // hour is t's Unix hour.
 func hour(t time.Time) int64 { return t.Unix() / 3600 }
 
-// Served counts a card served for card (a key without Event and Hour), a
+// Served counts a card served for card (a key without Event and Hour,
+// whose strings must be the caller's own: they are kept), a
 // unique subject for reach, and, for a search, starts watching whether
 // the subject searches again. The subject is hashed with the day's salt
 // here and never kept.
@@ -199,7 +201,9 @@ func (c *Counter) Interaction(card store.CountKey, event, id string, at time.Tim
 		c.dropped.Add(1)
 		return
 	}
-	card.Event, card.Hour = event, hour(at)
+	// Kept beyond the request: copied, in case the caller's strings
+	// share a buffer the HTTP server reuses (fiber's do).
+	card.Event, card.Hour = strings.Clone(event), hour(at)
 	c.once[card] = append(c.once[card], id+":"+event)
 	c.nOnce++
 }

@@ -10,6 +10,7 @@ import (
 
 	"signpost/store"
 	"signpost/store/boltstore"
+	"signpost/store/storetest"
 	"signpost/track"
 )
 
@@ -50,7 +51,7 @@ func totalsOf(t *testing.T, st *boltstore.Store, at time.Time) map[string]int64 
 // event lands exactly once.
 func TestCounterLosesNothingCountsOnce(t *testing.T) {
 	ctx := context.Background()
-	st := &flaky{Store: openStore(t)}
+	st := &flaky{Store: storetest.OpenBolt(t)}
 	at := time.Now()
 	c := track.NewCounter(st, track.CounterConfig{}, slog.New(slog.DiscardHandler))
 	card := store.CountKey{Campaign: "c", Version: 1, Variant: "a", Locale: "ar", Platform: "acme", Kind: "search"}
@@ -109,7 +110,7 @@ func TestCounterLosesNothingCountsOnce(t *testing.T) {
 // comes in the same flush or a later one.
 func TestDesistance(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := storetest.OpenBolt(t)
 	at := time.Now()
 	c := track.NewCounter(st, track.CounterConfig{}, slog.New(slog.DiscardHandler))
 	c.LoadSalts(ctx)

@@ -8,18 +8,9 @@ import (
 
 	"signpost/store"
 	"signpost/store/boltstore"
+	"signpost/store/storetest"
 	"signpost/track"
 )
-
-func openStore(t *testing.T) *boltstore.Store {
-	t.Helper()
-	st, err := boltstore.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
 
 // load stores, per locale, served cards to n distinct subjects and one
 // impression each.
@@ -47,7 +38,7 @@ func load(t *testing.T, st *boltstore.Store, at time.Time, byLocale map[string]i
 // back. So a second row is hidden too, and no hidden row equals the
 // total minus the visible ones.
 func TestReportSuppression(t *testing.T) {
-	st := openStore(t)
+	st := storetest.OpenBolt(t)
 	at := time.Now().UTC()
 	load(t, st, at, map[string]int{"en": 500, "ar": 3, "fr": 40, "fa": 120})
 	day := at.Truncate(24 * time.Hour)
@@ -85,7 +76,7 @@ func TestReportSuppression(t *testing.T) {
 // TestReportComparesVariants: CTR of b against the control a, as a
 // proportion test on impressions, and the SRM check on cards served.
 func TestReportComparesVariants(t *testing.T) {
-	st := openStore(t)
+	st := storetest.OpenBolt(t)
 	at := time.Now().UTC()
 	b := store.CountBatch{ID: "ab", Campaign: "c"}
 	for _, v := range []struct {

@@ -17,11 +17,8 @@ import (
 
 var _ store.Accounts = (*Store)(nil)
 
-// CreateUser stores u, refusing a duplicate ID or name. Like CreateToken it
-// claims with SETNX, in an order that fails safe: claim the name, index the
-// ID (ListUsers skips index entries without a user), then claim the ID,
-// releasing the name if that fails. Only if the process dies in between
-// does the name stay taken, until an operator deletes its user-name key.
+// CreateUser stores u, refusing a duplicate ID or name: it claims the
+// name, indexes the ID, then claims the ID (see createClaimed).
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	op := fmt.Sprintf("create user %q", u.ID)
 	if u.ID == "" || u.Name == "" {
@@ -31,33 +28,8 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	if err != nil {
 		return fmt.Errorf("redis: %s: encode: %w", op, err)
 	}
-	ok, err := s.setNX(ctx, s.userNameKey(u.Name), u.ID)
-	if err != nil {
-		return s.wrap(op, err)
-	}
-	if !ok {
-		return fmt.Errorf("redis: %s: a user named %q already exists", op, u.Name)
-	}
-	err = s.addToIndex(ctx, s.userIndexKey(), u.ID)
-	if err == nil {
-		ok, err = s.setNX(ctx, s.userKey(u.ID), val)
-	}
-	switch {
-	case err != nil:
-		err = s.wrap(op, err)
-	case !ok:
-		err = fmt.Errorf("redis: %s: a user with this id already exists", op)
-	default:
-		return nil
-	}
-	// Release the name claimed above. The index entry stays, as it may
-	// belong to the existing user.
-	cctx, cancel := s.callCtx(context.WithoutCancel(ctx))
-	defer cancel()
-	if derr := s.client.Del(cctx, s.userNameKey(u.Name)).Err(); derr != nil {
-		err = errors.Join(err, s.wrap(op+": release name", derr))
-	}
-	return err
+	return s.createClaimed(ctx, op, claim{key: s.userNameKey(u.Name), val: u.ID, taken: fmt.Sprintf("a user named %q already exists", u.Name)},
+		s.userIndexKey(), u.ID, claim{key: s.userKey(u.ID), val: string(val), taken: "a user with this id already exists"})
 }
 
 // UserByName follows the name claim to the user. A claim whose user is not

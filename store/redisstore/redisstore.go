@@ -151,3 +151,47 @@ func listIndexed[T any](ctx context.Context, s *Store, op, index string, keyOf f
 	}
 	return list, nil
 }
+
+// claim is a key to take with SETNX, the value to put there, and the
+// sentence for when someone else holds it.
+type claim struct {
+	key, val, taken string
+}
+
+// createClaimed writes a record that must be unique under two keys in
+// different Cluster slots, which no transaction can span. The steps are
+// ordered to fail safe: take first (a secondary claim, such as a token's
+// id or a user's name), add member to the index (lists skip index entries
+// without a record), then take record (the record itself), releasing
+// first if that fails. Of two instances creating the same record exactly
+// one wins. Only if the process dies between the first and last step does
+// first stay taken, until an operator deletes its key.
+func (s *Store) createClaimed(ctx context.Context, op string, first claim, index, member string, record claim) error {
+	ok, err := s.setNX(ctx, first.key, first.val)
+	if err != nil {
+		return s.wrap(op, err)
+	}
+	if !ok {
+		return fmt.Errorf("redis: %s: %s", op, first.taken)
+	}
+	err = s.addToIndex(ctx, index, member)
+	if err == nil {
+		ok, err = s.setNX(ctx, record.key, record.val)
+	}
+	switch {
+	case err != nil:
+		err = s.wrap(op, err)
+	case !ok:
+		err = fmt.Errorf("redis: %s: %s", op, record.taken)
+	default:
+		return nil
+	}
+	// Release the first claim: it is ours, nobody else can hold it. The
+	// index entry stays, as it may belong to the existing record.
+	cctx, cancel := s.callCtx(context.WithoutCancel(ctx))
+	defer cancel()
+	if derr := s.client.Del(cctx, first.key).Err(); derr != nil {
+		err = errors.Join(err, s.wrap(op+": release claim", derr))
+	}
+	return err
+}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -15,14 +14,8 @@ import (
 	"signpost/store"
 )
 
-// CreateToken stores t, refusing a duplicate ID or hash. The ID and hash
-// keys are claimed with SETNX, so of two instances creating the same token
-// exactly one wins. The keys are in different Cluster slots and cannot share
-// a transaction, so the steps are ordered to fail safe: claim the ID, index
-// the hash (ListTokens skips index entries without a token), then claim the
-// hash, releasing the ID if that fails. Only if the process dies between
-// the first and last step does the ID stay taken, until an operator deletes
-// its token-id key.
+// CreateToken stores t, refusing a duplicate ID or hash: it claims the ID,
+// indexes the hash, then claims the hash (see createClaimed).
 func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	op := fmt.Sprintf("create token %q", t.ID)
 	if t.ID == "" || len(t.Hash) == 0 {
@@ -34,33 +27,8 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	}
 	hexHash := hex.EncodeToString(t.Hash)
 
-	ok, err := s.setNX(ctx, s.tokenIDKey(t.ID), hexHash)
-	if err != nil {
-		return s.wrap(op, err)
-	}
-	if !ok {
-		return fmt.Errorf("redis: %s: a token with this id already exists", op)
-	}
-	err = s.addToIndex(ctx, s.tokenIndexKey(), hexHash)
-	if err == nil {
-		ok, err = s.setNX(ctx, s.tokenKey(hexHash), val)
-	}
-	switch {
-	case err != nil:
-		err = s.wrap(op, err)
-	case !ok:
-		err = fmt.Errorf("redis: %s: a token with this hash already exists", op)
-	default:
-		return nil
-	}
-	// Release the ID claimed above: it is ours, nobody else can hold it. The
-	// index entry stays, as it may belong to the existing token.
-	cctx, cancel := s.callCtx(context.WithoutCancel(ctx))
-	defer cancel()
-	if derr := s.client.Del(cctx, s.tokenIDKey(t.ID)).Err(); derr != nil {
-		err = errors.Join(err, s.wrap(op+": release id", derr))
-	}
-	return err
+	return s.createClaimed(ctx, op, claim{key: s.tokenIDKey(t.ID), val: hexHash, taken: "a token with this id already exists"},
+		s.tokenIndexKey(), hexHash, claim{key: s.tokenKey(hexHash), val: string(val), taken: "a token with this hash already exists"})
 }
 
 // setNX is SETNX bounded by the store's timeout.
