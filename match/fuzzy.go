@@ -163,27 +163,40 @@ func (fx *fuzzyIndex) correct(w []byte, buf []byte) (c string, known bool) {
 		return "", false
 	}
 	best, bestD := int32(-1), 3
-	try := func(s []byte) {
-		ids, _ := fx.dels.lookup(s)
-		for _, id := range ids {
-			cand := fx.words[id]
-			allowed := 1
-			if utf8.RuneCountInString(cand) >= fuzzyMin2 {
-				allowed = 2
-			}
-			if d := editDistance(w, cand, allowed); d <= allowed && (d < bestD || d == bestD && cand < fx.words[best]) {
-				best, bestD = id, d
-			}
+	check := func(id int32) {
+		cand := fx.words[id]
+		allowed := 1
+		if utf8.RuneCountInString(cand) >= fuzzyMin2 {
+			allowed = 2
+		}
+		if d := editDistance(w, cand, allowed); d <= allowed && (d < bestD || d == bestD && cand < fx.words[best]) {
+			best, bestD = id, d
 		}
 	}
-	try(w)
-	if bestD == 0 {
-		return "", true
-	}
-	// One deletion from w covers an inserted or changed letter.
+	// The word itself and each form with one letter deleted (which
+	// covers an inserted or changed letter) are looked up together: the
+	// table is large and its probes miss the cache, so their loads are
+	// issued before any is needed.
+	var hs [fuzzyMax + 1]uint64
+	hs[0] = fx.dels.hash(w)
+	k := 1
 	for i, r := range string(w) {
 		rl := utf8.RuneLen(r)
-		try(append(append(buf[:0], w[:i]...), w[i+rl:]...))
+		hs[k] = fx.dels.hash(append(append(buf[:0], w[:i]...), w[i+rl:]...))
+		k++
+	}
+	fx.dels.touch(hs[:k])
+	for j, hv := range hs[:k] {
+		one, more, _ := fx.dels.lookupHash(hv)
+		if one >= 0 {
+			check(one)
+		}
+		for _, id := range more {
+			check(id)
+		}
+		if j == 0 && bestD == 0 {
+			return "", true
+		}
 	}
 	if best < 0 {
 		return "", false
@@ -193,7 +206,7 @@ func (fx *fuzzyIndex) correct(w []byte, buf []byte) (c string, known bool) {
 
 // isVocab reports whether w is a word of some term.
 func isVocab(vocab *hashIndex, w []byte) bool {
-	_, ok := vocab.lookup(w)
+	_, ok := vocab.flags(w)
 	return ok
 }
 

@@ -6,24 +6,27 @@ import (
 	"slices"
 )
 
-// hashIndex maps byte strings to lists of ids through 64-bit hashes in an
+// hashIndex maps byte strings to lists of ids through hashes in an
 // open-addressing table. It replaces map[string][]int32 where the keys
 // number in the hundreds of thousands (the typo index): a flat table of
-// integers holds no pointers for the garbage collector to scan and takes
-// a third of the memory, and a lookup hashes once and usually reads one
-// slot. Two strings with the same 64-bit hash share a list; the typo
-// index verifies every candidate with an edit distance, and a collision
-// in the segmentation vocabulary (odds about 2^-40 for its size) would
-// only split a glued word differently.
+// integers holds no pointers for the garbage collector to scan, and a
+// slot is one 8-byte word, the key's 32-bit fingerprint beside its value,
+// so a lookup hashes once and usually costs one cache miss, the cost that
+// dominates typo correction. A key is told apart by its slot (the low
+// bits of a 64-bit hash) and its fingerprint (the high 32): two strings
+// that agree on both share a list, odds of about 2^-32 per lookup. The
+// typo index verifies every candidate with an edit distance, and such a
+// collision in the segmentation vocabulary would only split a glued word
+// differently.
 type hashIndex struct {
 	seed maphash.Seed
 	mask uint64
-	keys []uint64 // 0 marks an empty slot; stored hashes have bit 0 set
-	// vals[i] >= 0 is the single id of slot i; vals[i] < 0 points at
-	// more[-vals[i]-1], a count followed by that many ids; noID marks a
-	// key without ids (a plain set).
-	vals []int32
-	more []int32
+	// slots[i] is 0 when empty, else fingerprint<<32 | uint32(val):
+	// val >= 0 is the single id of the key; val < 0 points at
+	// more[-val-1], a count followed by that many ids; noID marks a key
+	// without ids (a plain set).
+	slots []uint64
+	more  []int32
 	// maxKey is the longest key in bytes: no longer substring can be in
 	// the index, which bounds segmentation's search.
 	maxKey int
@@ -31,67 +34,106 @@ type hashIndex struct {
 
 const noID = -1 << 31
 
+// fingerprint is the high half of a key's hash, never 0 (0 marks an
+// empty slot).
+func fingerprint(hv uint64) uint64 { return (hv>>32 | 1) << 32 }
+
 func newHashIndex(entries map[string][]int32) *hashIndex {
 	h := &hashIndex{seed: maphash.MakeSeed()}
 	size := uint64(1) << bits.Len64(uint64(len(entries))*3/2+1)
 	h.mask = size - 1
-	h.keys = make([]uint64, size)
-	h.vals = make([]int32, size)
-	lists := make(map[uint64][]int32, len(entries))
+	h.slots = make([]uint64, size)
+	type key struct{ slot, fp uint64 }
+	lists := make(map[key][]int32, len(entries))
 	// Insert in a fixed order so the layout does not depend on map order.
 	keys := make([]string, 0, len(entries))
 	for k := range entries {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	var order []key
 	for _, k := range keys {
 		h.maxKey = max(h.maxKey, len(k))
-		hv := maphash.String(h.seed, k) | 1
-		lists[hv] = append(lists[hv], entries[k]...)
+		hv := maphash.String(h.seed, k)
+		kk := key{hv & h.mask, fingerprint(hv)}
+		if _, ok := lists[kk]; !ok {
+			order = append(order, kk)
+		}
+		lists[kk] = append(lists[kk], entries[k]...)
 	}
-	hashes := make([]uint64, 0, len(lists))
-	for hv := range lists {
-		hashes = append(hashes, hv)
-	}
-	slices.Sort(hashes)
-	for _, hv := range hashes {
-		i := hv & h.mask
-		for h.keys[i] != 0 {
+	for _, kk := range order {
+		i := kk.slot
+		for h.slots[i] != 0 {
 			i = (i + 1) & h.mask
 		}
-		h.keys[i] = hv
-		switch ids := lists[hv]; len(ids) {
+		var val int32
+		switch ids := lists[kk]; len(ids) {
 		case 0:
-			h.vals[i] = noID
+			val = noID
 		case 1:
-			h.vals[i] = ids[0]
+			val = ids[0]
 		default:
-			h.vals[i] = -int32(len(h.more)) - 1
+			val = -int32(len(h.more)) - 1
 			h.more = append(append(h.more, int32(len(ids))), ids...)
 		}
+		h.slots[i] = kk.fp | uint64(uint32(val))
 	}
 	return h
 }
 
-// lookup returns the ids stored for b (nil when none) and whether b (or a
-// string with its hash) is present. The single-id case returns a slice of
-// the table itself, so lookups do not allocate.
-func (h *hashIndex) lookup(b []byte) ([]int32, bool) {
-	hv := maphash.Bytes(h.seed, b) | 1
-	for i := hv & h.mask; ; i = (i + 1) & h.mask {
-		switch h.keys[i] {
-		case hv:
-			switch v := h.vals[i]; {
-			case v == noID:
-				return nil, true
-			case v >= 0:
-				return h.vals[i : i+1], true
-			default:
-				j := -v - 1
-				return h.more[j+1 : j+1+h.more[j]], true
-			}
-		case 0:
-			return nil, false
-		}
+// lookup returns what is stored for b and whether b (or a string with
+// its slot and fingerprint) is present: a single id as one (more nil), or
+// a list as more; one is noID for a key stored without ids. It does not
+// allocate.
+func (h *hashIndex) lookup(b []byte) (one int32, more []int32, ok bool) {
+	return h.lookupHash(h.hash(b))
+}
+
+// hash returns the hash lookupHash takes for b.
+func (h *hashIndex) hash(b []byte) uint64 { return maphash.Bytes(h.seed, b) }
+
+// touch reads the first slot of each hash in hs and returns a value that
+// depends on them. The reads are independent, so the processor overlaps
+// their cache misses; lookups of the same hashes that follow then find
+// their slots in cache. For a table much larger than the cache, k
+// lookups cost about one miss instead of k. It is not inlined, so its
+// loads stay even though callers ignore the result.
+//
+//go:noinline
+func (h *hashIndex) touch(hs []uint64) uint64 {
+	var x uint64
+	for _, hv := range hs {
+		x ^= h.slots[hv&h.mask]
 	}
+	return x
+}
+
+// lookupHash is lookup for a key's hash.
+func (h *hashIndex) lookupHash(hv uint64) (one int32, more []int32, ok bool) {
+	fp := fingerprint(hv)
+	for i := hv & h.mask; ; i = (i + 1) & h.mask {
+		sl := h.slots[i]
+		if sl == 0 {
+			return noID, nil, false
+		}
+		if sl&^(1<<32-1) != fp {
+			continue
+		}
+		v := int32(uint32(sl))
+		if v >= 0 || v == noID {
+			return v, nil, true
+		}
+		j := -v - 1
+		return noID, h.more[j+1 : j+1+h.more[j]], true
+	}
+}
+
+// flags returns the single id stored for b as flags (0 when b is absent
+// or stored without one) and whether b is present.
+func (h *hashIndex) flags(b []byte) (int32, bool) {
+	one, _, ok := h.lookup(b)
+	if one == noID {
+		one = 0
+	}
+	return one, ok
 }

@@ -244,12 +244,12 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 				piece = squeezeInto(v.keyBuf[:0], piece)
 				v.keyBuf = piece
 			}
-			ids, ok := vocab.lookup(piece)
+			f, ok := vocab.flags(piece)
 			if !ok {
 				continue
 			}
 			proclitic := int16(0)
-			if len(ids) == 1 && ids[0]&vocabProclitic != 0 {
+			if f&vocabProclitic != 0 {
 				proclitic = 1
 			}
 			// Two letters of most scripts; two Ethiopic syllables say more.
@@ -323,7 +323,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 // least minLen bytes long.
 func hasStem(g []byte, vocab *hashIndex, minLen int) bool {
 	for l := minLen; l <= min(len(g), vocab.maxKey); l++ {
-		if ids, ok := vocab.lookup(g[:l]); ok && len(ids) == 1 && ids[0]&vocabPrefix != 0 {
+		if f, _ := vocab.flags(g[:l]); f&vocabPrefix != 0 {
 			return true
 		}
 	}
