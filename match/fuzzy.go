@@ -265,6 +265,9 @@ func editDistance(a []byte, b string, limit int) int {
 	if d := na - nb; d > limit || -d > limit {
 		return limit + 1
 	}
+	if limit == 1 {
+		return withinOne(ra[:na], rb[:nb])
+	}
 	var prev2, prev, cur [fuzzyMax + 2]int
 	for j := 0; j <= nb; j++ {
 		prev[j] = j
@@ -342,4 +345,34 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, s
 		v.copyWord(src, w)
 	}
 	return changed
+}
+
+// withinOne is editDistance with limit 1, in linear time: 0 or 1 when a
+// and b are that far apart, 2 otherwise. Most vocabulary words are
+// shorter than fuzzyMin2, so most candidates are checked here rather
+// than with the full table.
+func withinOne(a, b []rune) int {
+	p := 0
+	for p < len(a) && p < len(b) && a[p] == b[p] {
+		p++
+	}
+	a, b = a[p:], b[p:]
+	switch {
+	case len(a) == 0 && len(b) == 0:
+		return 0
+	case len(a) == len(b):
+		// A changed letter, or two neighbours swapped.
+		if slices.Equal(a[1:], b[1:]) || len(a) >= 2 && a[0] == b[1] && a[1] == b[0] && slices.Equal(a[2:], b[2:]) {
+			return 1
+		}
+	case len(a) == len(b)+1:
+		if slices.Equal(a[1:], b) {
+			return 1
+		}
+	case len(b) == len(a)+1:
+		if slices.Equal(a, b[1:]) {
+			return 1
+		}
+	}
+	return 2
 }
