@@ -150,7 +150,15 @@ func (a *App) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.fiber = a.newFiber(signer, cards)
+	assets, err := web.NewAssets()
+	if err != nil {
+		return err
+	}
+	ui, err := web.NewUI(assets, locales.UI())
+	if err != nil {
+		return err
+	}
+	a.fiber = a.newFiber(signer, cards, ui, assets)
 	return nil
 }
 
@@ -207,7 +215,7 @@ func (a *App) bootstrapAdmin(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer) *fiber.App {
+func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer, ui *web.UI, assets *web.Assets) *fiber.App {
 	f := fiber.New(fiber.Config{
 		AppName:               "signpost",
 		DisableStartupMessage: true,
@@ -251,6 +259,8 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer) *fiber.App
 		APILimit:       ratelimit.Limit{Rate: a.cfg.APIRate, Burst: int(2 * a.cfg.APIRate)},
 		PublicURL:      a.cfg.PublicURL,
 		SafePage:       web.SafePage,
+		UI:             ui,
+		Assets:         assets,
 	}
 	srv.Register(f)
 	return f

@@ -32,6 +32,7 @@ type row struct {
 // The statuses: 0 stands for the role's expected success below.
 const (
 	s200, s201, s204 = 200, 201, 204
+	s303             = 303
 	s400, s401, s403 = 400, 401, 403
 	s404, s422       = 404, 422
 )
@@ -50,6 +51,11 @@ func matrix(card string) []row {
 		{"GET", "/metrics", "", "", "", public},
 		{"GET", "/r/bad.token?a=help", "", "", "", public},
 		{"GET", "/card/bad.token", "", "", "", public},
+		{"GET", "/assets/nope", "", "", "", [7]int{s404, s404, s404, s404, s404, s404, s404}},
+		// Pages take sessions, not tokens: everyone is sent to sign in.
+		{"GET", "/ui", "", "", "", [7]int{s303, s303, s303, s303, s303, s303, s303}},
+		{"GET", "/ui/", "", "", "", [7]int{s303, s303, s303, s303, s303, s303, s303}},
+		{"GET", "/ui/signin", "", "", "", public},
 		{"POST", "/card/bad.token", "application/x-www-form-urlencoded", "", "type=dismiss", public},
 		{"POST", "/v1/events", "application/json", "", ev, platformOnly(s200)},
 		{"POST", "/v1/events/batch", "application/json", "", `{"events":[` + ev + `]}`, platformOnly(s200)},

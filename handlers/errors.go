@@ -49,37 +49,46 @@ type errorBody struct {
 // request text) and answered with a generic 500.
 func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
-		var body errorBody
-		status := fiber.StatusInternalServerError
-		var e *Error
-		var fe *fiber.Error
-		var ve *messages.ValidationError
-		switch {
-		case errors.As(err, &ve):
-			status, body.Error.Code = validationStatus(ve)
-			body.Error.Problems = ve.List()
-			body.Error.Message = fmt.Sprintf("%d problem(s) to fix; each is listed in problems", len(body.Error.Problems))
-		case errors.Is(err, editing.ErrNotFound):
-			status, body.Error.Code, body.Error.Message = fiber.StatusNotFound, "not_found", "no such campaign, rule set, version or file"
-		case errors.Is(err, editing.ErrConflict):
-			status, body.Error.Code, body.Error.Message = fiber.StatusPreconditionFailed, "stale",
-				"it changed since your copy (its ETag moved on): GET it again and reapply your change"
-		case errors.Is(err, editing.ErrTwoPerson):
-			status, body.Error.Code, body.Error.Message = fiber.StatusForbidden, "two_person_rule",
-				"you made the last change, so another editor must publish it"
-		case errors.Is(err, editing.ErrState):
-			_, msg, _ := strings.Cut(err.Error(), editing.ErrState.Error()+": ")
-			status, body.Error.Code, body.Error.Message = fiber.StatusConflict, "invalid_state", msg
-		case errors.As(err, &e):
-			status, body.Error.Code, body.Error.Message = e.Status, e.Code, e.Message
-		case errors.As(err, &fe):
-			status, body.Error.Code, body.Error.Message = fe.Code, codeForStatus(fe.Code), fe.Message
-		default:
-			body.Error.Code, body.Error.Message = "internal", "internal error"
+		status, body := describe(err)
+		if status == fiber.StatusInternalServerError && body.Error.Code == "internal" {
 			log.Error("request failed", "route", c.Route().Path, "method", c.Method(), "err", err)
 		}
 		return c.Status(status).JSON(body)
 	}
+}
+
+// describe maps an error to its status and error body: the one mapping
+// that the JSON API and the UI pages share.
+func describe(err error) (int, errorBody) {
+	var body errorBody
+	status := fiber.StatusInternalServerError
+	var e *Error
+	var fe *fiber.Error
+	var ve *messages.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		status, body.Error.Code = validationStatus(ve)
+		body.Error.Problems = ve.List()
+		body.Error.Message = fmt.Sprintf("%d problem(s) to fix; each is listed in problems", len(body.Error.Problems))
+	case errors.Is(err, editing.ErrNotFound):
+		status, body.Error.Code, body.Error.Message = fiber.StatusNotFound, "not_found", "no such campaign, rule set, version or file"
+	case errors.Is(err, editing.ErrConflict):
+		status, body.Error.Code, body.Error.Message = fiber.StatusPreconditionFailed, "stale",
+			"it changed since your copy (its ETag moved on): GET it again and reapply your change"
+	case errors.Is(err, editing.ErrTwoPerson):
+		status, body.Error.Code, body.Error.Message = fiber.StatusForbidden, "two_person_rule",
+			"you made the last change, so another editor must publish it"
+	case errors.Is(err, editing.ErrState):
+		_, msg, _ := strings.Cut(err.Error(), editing.ErrState.Error()+": ")
+		status, body.Error.Code, body.Error.Message = fiber.StatusConflict, "invalid_state", msg
+	case errors.As(err, &e):
+		status, body.Error.Code, body.Error.Message = e.Status, e.Code, e.Message
+	case errors.As(err, &fe):
+		status, body.Error.Code, body.Error.Message = fe.Code, codeForStatus(fe.Code), fe.Message
+	default:
+		body.Error.Code, body.Error.Message = "internal", "internal error"
+	}
+	return status, body
 }
 
 // validationStatus is 400 when the JSON itself is malformed or has unknown

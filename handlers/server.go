@@ -14,6 +14,7 @@ import (
 	"signpost/editing"
 	"signpost/ratelimit"
 	"signpost/store"
+	"signpost/web"
 )
 
 // CatalogSource returns the current catalog (nil before the first load).
@@ -77,6 +78,9 @@ type Server struct {
 	PublicURL string
 	// SafePage is the neutral HTML page served for bad card links.
 	SafePage []byte
+	// UI renders the web UI's pages; Assets serves their static files.
+	UI     UIRenderer
+	Assets *web.Assets
 }
 
 // Register adds every route to app, grouped by area.
@@ -86,6 +90,7 @@ func (s *Server) Register(app *fiber.App) {
 
 	app.Get("/r/:token", s.redirect)
 	app.Get("/card/:token", s.hostedCard)
+	s.registerUI(app)
 	app.Post("/card/:token", s.hostedCardChoice)
 
 	ui := app.Group("/ui")

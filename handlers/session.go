@@ -55,6 +55,9 @@ func (s *Server) signIn(c *fiber.Ctx) error {
 		for _, key := range []string{"signin-user:" + name, "signin-src:" + hex.EncodeToString(src[:8])} {
 			if d := s.APILimiter.Allow(c.UserContext(), key, signInLimit); !d.Allowed {
 				c.Set(fiber.HeaderRetryAfter, "60")
+				if wantsHTML(c) {
+					return s.signInAgain(c, fiber.StatusTooManyRequests, "signin.limited")
+				}
 				return errSignInLimited
 			}
 		}
@@ -65,6 +68,9 @@ func (s *Server) signIn(c *fiber.Ctx) error {
 	if errors.Is(err, auth.ErrBadCredentials) {
 		s.Log.Info("sign-in failed")
 		s.record(store.AuditEntry{Action: "sign_in_failed", ActorName: name})
+		if wantsHTML(c) {
+			return s.signInAgain(c, fiber.StatusUnauthorized, "signin.failed")
+		}
 		return errorf(fiber.StatusUnauthorized, "bad_credentials", "wrong name or password")
 	}
 	if err != nil {
@@ -75,7 +81,18 @@ func (s *Server) signIn(c *fiber.Ctx) error {
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: id, Path: "/", Secure: true, HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteStrictMode, MaxAge: int(s.Sessions.AbsoluteTimeout().Seconds())})
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	if wantsHTML(c) {
+		return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
+	}
 	return c.JSON(fiber.Map{"user": u.Name, "role": u.Role, "csrf": sess.CSRF})
+}
+
+// signInAgain shows the sign-in form again with a message.
+func (s *Server) signInAgain(c *fiber.Ctx, status int, msg string) error {
+	p := s.newPage(c, "signin.title", "")
+	p.Error = p.T(msg)
+	p.Data = safeNext(c.FormValue("next"))
+	return s.render(c, status, "signin", p)
 }
 
 // signOut ends this browser's session; signOutEverywhere every session of
@@ -85,6 +102,9 @@ func (s *Server) signOut(c *fiber.Ctx) error {
 		return err
 	}
 	c.ClearCookie(SessionCookie)
+	if wantsHTML(c) {
+		return c.Redirect("/ui/signin", fiber.StatusSeeOther)
+	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -151,6 +171,8 @@ func (s *Server) sessionPrincipal(c *fiber.Ctx) (auth.Principal, error) {
 			return auth.Principal{}, errorf(fiber.StatusForbidden, "csrf", "the CSRF token is missing or wrong")
 		}
 	}
+	// Pages put it in their forms.
+	c.Locals(csrfKey{}, sess.CSRF)
 	return p, nil
 }
 

@@ -1,0 +1,1 @@
+// signpost UI behaviour; htmx does the rest.
