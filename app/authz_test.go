@@ -56,6 +56,9 @@ func matrix(card string) []row {
 		{"GET", "/ui", "", "", "", [7]int{s303, s303, s303, s303, s303, s303, s303}},
 		{"GET", "/ui/", "", "", "", [7]int{s303, s303, s303, s303, s303, s303, s303}},
 		{"GET", "/ui/signin", "", "", "", public},
+		// UI pages: campaigns (handlers/ui_campaigns.go) go below this line.
+		// UI pages: rules (handlers/ui_rules.go) go below this line.
+		// UI pages: statistics (handlers/ui_stats.go) go below this line.
 		{"POST", "/card/bad.token", "application/x-www-form-urlencoded", "", "type=dismiss", public},
 		{"POST", "/v1/events", "application/json", "", ev, platformOnly(s200)},
 		{"POST", "/v1/events/batch", "application/json", "", `{"events":[` + ev + `]}`, platformOnly(s200)},

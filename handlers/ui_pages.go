@@ -2,8 +2,9 @@ package handlers
 
 import "github.com/gofiber/fiber/v2"
 
-// registerUIPages adds the editor and analyst pages. Each area registers
-// its own routes in its file.
+// registerUIPages adds the editor and analyst pages, one area per file.
 func (s *Server) registerUIPages(app *fiber.App) {
-	_ = app
+	s.registerCampaignPages(app)
+	s.registerRulePages(app)
+	s.registerStatsPages(app)
 }
