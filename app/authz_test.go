@@ -52,6 +52,7 @@ func matrix(card string) []row {
 		{"GET", "/r/bad.token?a=help", "", "", "", public},
 		{"GET", "/card/bad.token", "", "", "", public},
 		{"GET", "/assets/nope", "", "", "", [7]int{s404, s404, s404, s404, s404, s404, s404}},
+		{"GET", "/favicon.ico", "", "", "", [7]int{s204, s204, s204, s204, s204, s204, s204}},
 		// Pages take sessions, not tokens: everyone is sent to sign in.
 		{"GET", "/ui", "", "", "", [7]int{s303, s303, s303, s303, s303, s303, s303}},
 		{"GET", "/ui/", "", "", "", [7]int{s303, s303, s303, s303, s303, s303, s303}},

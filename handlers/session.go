@@ -124,11 +124,16 @@ var errCrossSite = errorf(fiber.StatusForbidden, "cross_site", "this request com
 // sameOrigin refuses a browser request sent by another site: its
 // Sec-Fetch-Site (set by browsers, not by scripts) must be same-origin or
 // none, and its Origin, when present, must be the service's own.
+//
+// Pages send no referrer, and a browser then sends "Origin: null" with
+// their form posts; Sec-Fetch-Site, which it sends alongside, is the
+// answer then.
 func (s *Server) sameOrigin(c *fiber.Ctx) error {
-	if site := c.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+	site := c.Get("Sec-Fetch-Site")
+	if site != "" && site != "same-origin" && site != "none" {
 		return errCrossSite
 	}
-	if o := c.Get(fiber.HeaderOrigin); o != "" {
+	if o := c.Get(fiber.HeaderOrigin); o != "" && !(o == "null" && site == "same-origin") {
 		u, err := url.Parse(s.PublicURL)
 		if err != nil || !strings.EqualFold(o, u.Scheme+"://"+u.Host) {
 			return errCrossSite
