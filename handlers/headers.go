@@ -23,7 +23,11 @@ func SecurityHeaders(hsts bool) fiber.Handler {
 		h.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 		h.Set(fiber.HeaderReferrerPolicy, "no-referrer")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		// A route other origins must load (/widget.js, the widget's
+		// reports to /card/{token}) sets its own; every other is same-origin.
+		if len(h.Peek("Cross-Origin-Resource-Policy")) == 0 {
+			h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		}
 		if len(h.Peek(fiber.HeaderContentSecurityPolicy)) == 0 {
 			h.Set(fiber.HeaderContentSecurityPolicy, apiCSP)
 		}

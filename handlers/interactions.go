@@ -105,9 +105,18 @@ func (s *Server) cardOf(c *fiber.Ctx) (track.Claims, *messages.Campaign, *messag
 }
 
 // safePage answers with the neutral page: for any bad or stale link.
+// Its policy allows its own inline style and nothing else.
 func (s *Server) safePage(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderContentSecurityPolicy, web.SafeCSP)
 	return c.Status(fiber.StatusOK).Send(s.SafePage)
+}
+
+// exitPage is where Quick Exit goes (web.ExitPath): the neutral page at
+// a fixed address that names nothing.
+func (s *Server) exitPage(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.safePage(c)
 }
 
 // redirect counts a card's action click and sends the person to the
@@ -156,23 +165,39 @@ func (s *Server) hostedCard(c *fiber.Ctx) error {
 	return c.Send(buf.Bytes())
 }
 
-// hostedCardChoice takes the hosted card's continue or dismiss button (a
-// plain form post: the page runs no script), counts it once per token,
-// and answers with the neutral page, which leaves nothing on screen about
-// what was shown. The card token is the capability: no session or CSRF
-// token is involved, and a bad token gets the same neutral page.
+// hostedCardChoice counts what a person did with a hosted or widget
+// card: the hosted card's continue and dismiss buttons (a plain form
+// post), and the widget's reports (impression, dismiss, continue), sent
+// cross-origin as a form-urlencoded beacon: a simple request, with no
+// preflight and no credentials. Each counts once per token and type. The
+// card token is the capability: no session or CSRF token is involved, and
+// a bad token, another type or a campaign no longer serving counts
+// nothing and gets the same answer.
+//
+// A form post (a navigation, or a client that does not say) gets the
+// neutral page, which leaves nothing on screen about what was shown. A
+// script's report (Sec-Fetch-Mode other than navigate) and any impression
+// get 204, which other origins may receive.
 func (s *Server) hostedCardChoice(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	typ := c.FormValue("type")
 	claims, _, card := s.cardOf(c)
 	if card != nil {
 		// The constants, not the form value: fiber reuses the request's
 		// buffer, and the counter keeps the event name.
-		switch c.FormValue("type") {
+		switch typ {
 		case track.EventContinue:
 			s.Counter.Interaction(cardKey(claims), track.EventContinue, claims.ID, time.Now())
 		case track.EventDismiss:
 			s.Counter.Interaction(cardKey(claims), track.EventDismiss, claims.ID, time.Now())
+		case track.EventImpression:
+			s.Counter.Interaction(cardKey(claims), track.EventImpression, claims.ID, time.Now())
 		}
+	}
+	mode := c.Get("Sec-Fetch-Mode")
+	if typ == track.EventImpression || (mode != "" && mode != "navigate") {
+		c.Set("Cross-Origin-Resource-Policy", "cross-origin")
+		return c.SendStatus(fiber.StatusNoContent)
 	}
 	return s.safePage(c)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -55,7 +56,9 @@ func (s *Server) previewCampaign(c *fiber.Ctx) error {
 	}
 	page.Preview = fmt.Sprintf("Preview of %s, %s: variant %s, locale %s", def.ID, which, def.Experiment.Variants[vi].Key, loc)
 	page.Nonce = web.NewNonce()
-	c.Set(fiber.HeaderContentSecurityPolicy, web.CSP(page.Nonce))
+	// The editors' preview page frames previews side by side: the same
+	// policy as hosted cards, but framable by the service's own pages.
+	c.Set(fiber.HeaderContentSecurityPolicy, strings.Replace(web.CSP(page.Nonce), "frame-ancestors 'none'", "frame-ancestors 'self'", 1))
 	var buf bytes.Buffer
 	if err := s.Cards.Render(&buf, page); err != nil {
 		return err

@@ -90,6 +90,8 @@ func (s *Server) Register(app *fiber.App) {
 
 	app.Get("/r/:token", s.redirect)
 	app.Get("/card/:token", s.hostedCard)
+	app.Get("/exit", s.exitPage)
+	app.Get("/widget.js", s.widget)
 	s.registerUI(app)
 	app.Post("/card/:token", s.hostedCardChoice)
 

@@ -93,9 +93,7 @@ func (u *UI) Page(choice, acceptLanguage string) *Page {
 	if lang == "ar" {
 		p.Dir = "rtl"
 	}
-	for _, l := range UILanguages() {
-		p.Languages = append(p.Languages, l)
-	}
+	p.Languages = UILanguages()
 	return p
 }
 

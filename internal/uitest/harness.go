@@ -299,13 +299,12 @@ func (b *Browser) SignIn(t *testing.T, name string) {
 func (b *Browser) Screenshot(t *testing.T, name string) {
 	t.Helper()
 	var png []byte
-	b.Run(t, chromedp.FullScreenshot(&png, 90))
+	// Quality 100 makes Chromium encode PNG (below it, JPEG).
+	b.Run(t, chromedp.FullScreenshot(&png, 100))
 	dir := filepath.Join(repoRoot(t), "docs", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// FullScreenshot with quality < 100 encodes JPEG; keep PNG names
-	// honest by asking for lossless output.
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
