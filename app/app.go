@@ -259,6 +259,7 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer, ui *web.UI
 		APILimit:       ratelimit.Limit{Rate: a.cfg.APIRate, Burst: int(2 * a.cfg.APIRate)},
 		PublicURL:      a.cfg.PublicURL,
 		SafePage:       web.SafePage,
+		TwoPersonRule:  a.cfg.TwoPersonRule,
 		UI:             ui,
 		Assets:         assets,
 	}

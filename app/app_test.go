@@ -107,7 +107,9 @@ func (in *instance) do(t *testing.T, method, path, secret string, body any) (*ht
 	if secret != "" {
 		req.Header.Set("Authorization", "Bearer "+secret)
 	}
-	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Generous: under -race on a busy 2-core CI machine, a rules upload
+	// (compiling every rule set and checking every sample) takes seconds.
+	client := &http.Client{Timeout: 60 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)

@@ -28,7 +28,7 @@ func (in *instance) send(t *testing.T, method, path, secret, contentType, ifMatc
 		req.Header.Set("If-Match", ifMatch)
 	}
 	req.Header.Set("Authorization", "Bearer "+secret)
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}

@@ -78,6 +78,9 @@ type Server struct {
 	PublicURL string
 	// SafePage is the neutral HTML page served for bad card links.
 	SafePage []byte
+	// TwoPersonRule mirrors the editing service's setting, so that pages
+	// offer publish to whoever made the last change only when it is off.
+	TwoPersonRule bool
 	// UI renders the web UI's pages; Assets serves their static files.
 	UI     UIRenderer
 	Assets *web.Assets

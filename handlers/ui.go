@@ -16,6 +16,7 @@ import (
 type UIRenderer interface {
 	Page(choice, acceptLanguage string) *web.Page
 	Render(w *bytes.Buffer, name string, p *web.Page) error
+	RenderPart(w *bytes.Buffer, name, block string, p *web.Page) error
 }
 
 // langCookie remembers the UI language a person chose with ?lang=.
@@ -163,4 +164,17 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, p *web.Page) erro
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	return c.Status(status).Send(buf.Bytes())
+}
+
+// renderPart writes one block of a page, without the layout, for an
+// htmx request to swap in.
+func (s *Server) renderPart(c *fiber.Ctx, name, block string, p *web.Page) error {
+	var buf bytes.Buffer
+	if err := s.UI.RenderPart(&buf, name, block, p); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentSecurityPolicy, web.UICSP)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Status(fiber.StatusOK).Send(buf.Bytes())
 }

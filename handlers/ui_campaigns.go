@@ -149,7 +149,7 @@ type campHead struct {
 	EditedBy         string
 	EditedAt         string
 	// MadeLastChange: the signed-in person last changed the working copy,
-	// so the two-person rule keeps them from publishing it.
+	// so the two-person rule (when on) keeps them from publishing it.
 	MadeLastChange bool
 	Archived       bool
 	// Steps are the workflow buttons the state and the role allow.
@@ -170,7 +170,7 @@ func (s *Server) campHead(c *fiber.Ctx, camp *editing.Campaign, tab string) camp
 		h.EditedBy = names[h.EditedBy]
 	}
 	me := principal(c)
-	h.MadeLastChange = camp.State.EditedBy == me.TokenID
+	h.MadeLastChange = s.TwoPersonRule && camp.State.EditedBy == me.TokenID
 	reviewer := me.Role == auth.RoleReviewer || me.Role == auth.RoleAdmin
 	st := camp.State
 	if !h.Archived && st.Work == editing.WorkDraft {

@@ -54,7 +54,8 @@ type ruleSetRow struct {
 
 // rulesPage is the content of the rule pages (rules.html): the list
 // (Sets; or, when FromFiles, the explanation), or one rule set (Set);
-// Try is the "try a text" box, alone in the htmx fragment (rules_try.html).
+// Try is the "try a text" box; its result alone is the htmx fragment
+// (block rules-try-result of rules.html).
 type rulesPage struct {
 	FromFiles bool
 	Sets      []ruleSetRow
@@ -357,7 +358,7 @@ func (s *Server) rulesStepPage(action string) fiber.Handler {
 
 // tryRulesPage explains a text against the rule set's working copy (or,
 // on a file-managed deployment, the rules being served). An htmx request
-// gets the result alone (rules_try); a plain form post the whole page
+// gets the result alone (block rules-try-result); a plain form post the whole page
 // with the result under the box. The text is the editor's own test
 // input: it is shown back to them, never stored or logged.
 func (s *Server) tryRulesPage(c *fiber.Ctx) error {
@@ -405,7 +406,7 @@ func (s *Server) tryRulesPage(c *fiber.Ctx) error {
 	p := s.newPage(c, "rules.try.title", "rules")
 	if c.Get("HX-Request") == "true" {
 		p.Data = &rulesPage{Try: &t}
-		return s.render(c, fiber.StatusOK, "rules_try", p)
+		return s.renderPart(c, "rules", "rules-try-result", p)
 	}
 	if s.RulesFromFiles {
 		p.Title = p.T("rules.title")

@@ -109,6 +109,20 @@ func (u *UI) Render(w *bytes.Buffer, name string, p *Page) error {
 	return nil
 }
 
+// RenderPart writes one block of page name without the layout: the
+// fragment an htmx request swaps into the page, from the same template
+// the full page uses, so the two cannot drift apart.
+func (u *UI) RenderPart(w *bytes.Buffer, name, block string, p *Page) error {
+	t, ok := u.pages[name]
+	if !ok {
+		return fmt.Errorf("web: no page %q", name)
+	}
+	if err := t.ExecuteTemplate(w, block, p); err != nil {
+		return fmt.Errorf("web: render %s of page %s: %w", block, name, err)
+	}
+	return nil
+}
+
 // Page is what a UI template sees. Text comes from T, never from literals
 // in templates, so that every page exists in every UI language.
 type Page struct {

@@ -266,10 +266,11 @@ func (b *Browser) Problems() []string {
 // Ctx is the browser's chromedp context.
 func (b *Browser) Ctx() context.Context { return b.ctx }
 
-// Run runs actions with a 30-second limit and fails the test on error.
+// Run runs actions with a 60-second limit (generous: CI runs them under
+// -race on two busy cores) and fails the test on error.
 func (b *Browser) Run(t *testing.T, actions ...chromedp.Action) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
 	defer cancel()
 	if err := chromedp.Run(ctx, actions...); err != nil {
 		t.Fatalf("browser: %v (problems so far: %v)", err, b.Problems())
