@@ -12,6 +12,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -63,6 +64,8 @@ type App struct {
 
 	stopWorkers context.CancelFunc
 	workers     sync.WaitGroup
+	// draining is set when Serve is asked to stop: /readyz answers 503.
+	draining atomic.Bool
 }
 
 // New opens the store, bootstraps the admin token and the shipped
@@ -260,6 +263,7 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer, ui *web.UI
 		PublicURL:      a.cfg.PublicURL,
 		SafePage:       web.SafePage,
 		TwoPersonRule:  a.cfg.TwoPersonRule,
+		Draining:       a.draining.Load,
 		UI:             ui,
 		Assets:         assets,
 	}
@@ -297,7 +301,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down")
+	// Readiness goes false first and the service keeps serving for the
+	// drain delay, so load balancers take it out of rotation before it
+	// stops accepting; then in-flight requests finish (up to the shutdown
+	// timeout), and Close flushes the counts and closes the store.
+	a.draining.Store(true)
+	a.log.Info("shutting down", "drain", a.cfg.DrainDelay.String())
+	if a.cfg.DrainDelay > 0 {
+		time.Sleep(a.cfg.DrainDelay)
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := a.fiber.ShutdownWithContext(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {

@@ -30,6 +30,10 @@ type Config struct {
 
 	// ShutdownTimeout bounds the graceful drain of requests.
 	ShutdownTimeout time.Duration
+	// DrainDelay (SIGNPOST_DRAIN_DELAY) is how long, once asked to stop,
+	// the service keeps serving with /readyz answering 503, so a load
+	// balancer stops sending before connections are refused.
+	DrainDelay time.Duration
 	// TokenRefresh is how often the token cache reloads from the store.
 	TokenRefresh time.Duration
 	// CatalogPoll is how often each instance checks the store's
@@ -72,6 +76,7 @@ func DefaultConfig() Config {
 		PublicURL:       "http://localhost:8080",
 		LogLevel:        slog.LevelInfo,
 		ShutdownTimeout: 10 * time.Second,
+		DrainDelay:      2 * time.Second,
 		TokenRefresh:    5 * time.Second,
 		CatalogPoll:     250 * time.Millisecond,
 		CatalogRefresh:  30 * time.Second,
@@ -124,6 +129,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 			*r.dst = f
 		}
+	}
+	if v := strings.TrimSpace(getenv("SIGNPOST_DRAIN_DELAY")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return cfg, fmt.Errorf("SIGNPOST_DRAIN_DELAY: %q is not a duration such as 2s or 0s", v)
+		}
+		cfg.DrainDelay = d
 	}
 	switch v := strings.ToLower(strings.TrimSpace(getenv("SIGNPOST_TWO_PERSON_RULE"))); v {
 	case "", "on", "true", "1":

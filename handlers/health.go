@@ -17,6 +17,9 @@ func (s *Server) livez(c *fiber.Ctx) error {
 // unready for operators' eyes, but platform calls keep being answered
 // from the catalog (fail open).
 func (s *Server) readyz(c *fiber.Ctx) error {
+	if s.Draining != nil && s.Draining() {
+		return errorf(fiber.StatusServiceUnavailable, "shutting_down", "the service is shutting down")
+	}
 	if s.Catalog.Load() == nil {
 		return errorf(fiber.StatusServiceUnavailable, "not_ready", "the catalog is not loaded yet")
 	}

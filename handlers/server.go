@@ -78,6 +78,9 @@ type Server struct {
 	PublicURL string
 	// SafePage is the neutral HTML page served for bad card links.
 	SafePage []byte
+	// Draining reports that the service is shutting down: /readyz then
+	// answers 503 while requests are still served. Nil means never.
+	Draining func() bool
 	// TwoPersonRule mirrors the editing service's setting, so that pages
 	// offer publish to whoever made the last change only when it is off.
 	TwoPersonRule bool

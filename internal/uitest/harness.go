@@ -68,6 +68,7 @@ func Start(t *testing.T) *Env {
 	cfg.PublicURL = base
 	cfg.FlushEvery = 200 * time.Millisecond
 	cfg.APIRate = 1000
+	cfg.DrainDelay = 0
 	logs := &SyncBuffer{}
 	cfg.Stdout = io.Discard
 	a, err := app.New(cfg, slog.New(slog.NewJSONHandler(logs, nil)))
