@@ -5,6 +5,9 @@
 //	signpost token create --role R --name N [--platform P]
 //	signpost rules check [DIR]
 //	signpost user add --role R --name N [--platform P] < password
+//	signpost export [--out FILE]
+//	signpost import [--in FILE] [--replace]
+//	signpost loadtest --url URL --token SECRET [--rate N] [--duration D] ...
 //
 // Configuration comes from the environment (see README.md).
 package main
@@ -42,6 +45,10 @@ const usage = `usage:
   signpost token create --role platform|editor|reviewer|analyst|admin --name NAME [--platform ID]
   signpost user add --role ROLE --name NAME [--platform ID]   (password on stdin)
   signpost rules check [DIR]
+  signpost export [--out FILE[.gz]]   (default: stdout)
+  signpost import [--in FILE[.gz]] [--replace]   (default: stdin)
+  signpost loadtest --url URL[,URL...] --token SECRET [--rate N] [--duration D] [--workers W]
+                    [--match-share F] [--views-share F] [--interactions-share F] [--timeout D] [--seed N] [--json]
 `
 
 // run is main without the process: it returns the exit code, so the CLI
@@ -63,6 +70,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		err = rulesCmd(args, stdout, stderr)
 	case "user":
 		err = userCmd(args, stdin, stderr, getenv)
+	case "export":
+		err = exportCmd(args, stdout, stderr, getenv)
+	case "import":
+		err = importCmd(args, stdin, stderr, getenv)
+	case "loadtest":
+		err = loadtestCmd(args, stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -58,6 +58,8 @@ type App struct {
 	signer  *track.Signer
 	metrics *metrics
 	fiber   *fiber.App
+	// flood pauses rules whose match rate spikes (app/flood.go).
+	flood *floodGuard
 
 	// closers release resources beside the store (the limiter's client).
 	closers []func() error
@@ -114,6 +116,9 @@ func (a *App) init(ctx context.Context) error {
 	})
 	cs = newCatalogSync(a.store, a.editing, fixed, a.catalog, a.log)
 	a.sync = cs
+	if err := a.initFlood(cs); err != nil {
+		return err
+	}
 	if fixed == nil {
 		if err := importShippedRules(ctx, a.editing, rules.FS); err != nil {
 			return err
@@ -170,6 +175,10 @@ func randomKey() ([]byte, error) {
 	_, err := rand.Read(k)
 	return k, err
 }
+
+// OpenStore opens the store cfg selects, for the operator commands that
+// work on the data itself (export, import) rather than serve it.
+func OpenStore(cfg Config) (store.Store, error) { return openStore(cfg) }
 
 // openStore opens Redis when it is configured, else the embedded store.
 func openStore(cfg Config) (store.Store, error) {
@@ -243,7 +252,7 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer, ui *web.UI
 		Tokens:         a.tokens,
 		Signer:         signer,
 		Store:          a.store,
-		Metrics:        a.metrics,
+		Metrics:        a.flood.recorder(a.metrics),
 		Campaigns:      a.editing,
 		Rules:          a.editing,
 		RulesFromFiles: a.cfg.RulesDir != "",
@@ -266,6 +275,7 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer, ui *web.UI
 		Draining:       a.draining.Load,
 		UI:             ui,
 		Assets:         assets,
+		Flood:          a.flood,
 	}
 	srv.Register(f)
 	return f
@@ -292,6 +302,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.workers.Go(func() { a.counter.Run(wctx) })
 	a.workers.Go(func() { a.rotateCardKeys(wctx) })
 	a.workers.Go(func() { a.seclog.run(wctx) })
+	a.workers.Go(func() { a.flood.run(wctx) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- a.fiber.Listener(ln) }()

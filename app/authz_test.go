@@ -119,6 +119,9 @@ func matrix(card string) []row {
 		{"GET", "/v1/campaigns/nope/preview", "", "", "", editors(s404)},
 		// Rule contents: editors (reviewers are editors too) and admins only.
 		{"GET", "/v1/rules", "", "", "", editors(s200)},
+		// Rules the flood guard paused: editors list them and confirm.
+		{"GET", "/v1/rules/paused", "", "", "", editors(s200)},
+		{"POST", "/v1/rules/paused/nope/confirm", "application/json", "", `{"action":"resume"}`, editors(s404)},
 		{"GET", "/v1/rules/en/file", "", "", "", editors(s200)},
 		{"GET", "/v1/rules/xx", "", "", "", editors(s404)},
 		{"GET", "/v1/rules/xx/file", "", "", "", editors(s404)},

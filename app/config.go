@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"signpost/flood"
 )
 
 // Config is everything the service reads from its environment, parsed
@@ -63,6 +65,11 @@ type Config struct {
 	TwoPersonRule bool
 	// RedisPrefix namespaces Redis keys (tests share one server).
 	RedisPrefix string
+	// Flood pauses a rule whose matches in the last Window are more than
+	// Factor times its average over the trailing Baseline, with at least
+	// Min of them (SIGNPOST_FLOOD_FACTOR, _MIN, _WINDOW, _BASELINE;
+	// factor 0 turns auto-pausing off). See package flood.
+	Flood flood.Config
 
 	// Stdout receives the one-time admin secret on first start.
 	Stdout io.Writer
@@ -87,6 +94,7 @@ func DefaultConfig() Config {
 		APIRate:         50,
 		TwoPersonRule:   true,
 		RedisPrefix:     "signpost:",
+		Flood:           flood.DefaultConfig(),
 		Stdout:          os.Stdout,
 	}
 }
@@ -149,6 +157,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return cfg, fmt.Errorf("SIGNPOST_LOG_LEVEL: %q is not debug, info, warn or error", v)
 		}
 	}
+	if err := floodFromEnv(getenv, &cfg.Flood); err != nil {
+		return cfg, err
+	}
 	return cfg, cfg.Validate()
 }
 
@@ -164,6 +175,11 @@ func (c *Config) Validate() error {
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("SIGNPOST_PUBLIC_URL %q must be an absolute http(s) URL", c.PublicURL)
+	}
+	if c.Flood.Factor != 0 {
+		if err := c.Flood.Validate(); err != nil {
+			return fmt.Errorf("SIGNPOST_FLOOD_*: %w", err)
+		}
 	}
 	return nil
 }

@@ -298,7 +298,13 @@ func TestPublishReachesOtherInstances(t *testing.T) {
 	cfg.RedisURL = srv.URL()
 	cfg.BootstrapToken = bootstrap
 	cfg.TwoPersonRule = false
-	a, b := start(t, cfg), start(t, cfg)
+	publishReachesOtherInstances(t, start(t, cfg), start(t, cfg))
+}
+
+// publishReachesOtherInstances is TestPublishReachesOtherInstances for
+// two instances sharing one Redis (standalone, Sentinel or Cluster),
+// started with the bootstrap secret and the two-person rule off.
+func publishReachesOtherInstances(t *testing.T, a, b *instance) {
 	ed := a.createToken(t, "reviewer", "")
 	platform := a.createToken(t, "platform", "acme")
 	// b learns of tokens created on a at its next token refresh.

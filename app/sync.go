@@ -42,6 +42,8 @@ type catalogSync struct {
 	tokens interface {
 		Refresh(ctx context.Context) error
 	}
+	// flood, when set, leaves the rules it paused out of every catalog.
+	flood *floodGuard
 
 	mu       sync.Mutex // serialises refreshes; guards what follows
 	seen     int64
@@ -172,6 +174,11 @@ func (s *catalogSync) rebuild(ctx context.Context) error {
 	cat, err := catalog.New(m, camps)
 	if err != nil {
 		return err
+	}
+	if s.flood != nil {
+		if cat, err = s.flood.apply(ctx, cat); err != nil {
+			return err
+		}
 	}
 	s.holder.Store(cat)
 	s.compiled = keep

@@ -20,6 +20,8 @@ type Catalog struct {
 	// Campaigns in the order they are tried: highest priority first, then id.
 	Campaigns []*messages.Campaign
 	byID      map[string]*messages.Campaign
+	// paused are rule ids left out of every decision (see WithPaused).
+	paused map[string]bool
 }
 
 // New returns a catalog of m and campaigns.

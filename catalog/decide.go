@@ -41,7 +41,8 @@ func (c *Catalog) Decide(ev Event) Decision {
 	if len(langs) > 0 {
 		primary = langs[0]
 	}
-	d := Decision{Match: c.Matcher.Match(match.Query{Text: ev.Text, Kind: ev.Kind, Lang: primary})}
+	q := match.Query{Text: ev.Text, Kind: ev.Kind, Lang: primary}
+	d := Decision{Match: c.withoutPaused(c.Matcher.Match(q), q)}
 	if !d.Match.Matched {
 		return d
 	}

@@ -87,6 +87,9 @@ type Server struct {
 	// UI renders the web UI's pages; Assets serves their static files.
 	UI     UIRenderer
 	Assets *web.Assets
+	// Flood lists the rules paused for a spiking match rate and takes
+	// editors' verdicts on them.
+	Flood PausedRules
 }
 
 // Register adds every route to app, grouped by area.
@@ -144,6 +147,11 @@ func (s *Server) Register(app *fiber.App) {
 	ed.Get("/:id/versions/:version", s.getVersion)
 	ed.Get("/:id/preview", s.previewCampaign)
 
+	// Rules paused by the flood guard, before /rules/:name can take
+	// "paused" for a rule set, and without rulesManaged: rules loaded from
+	// files are paused too.
+	v1.Get("/rules/paused", api(auth.RoleEditor, auth.RoleReviewer), s.listPausedRules)
+	v1.Post("/rules/paused/:rule/confirm", api(auth.RoleEditor, auth.RoleReviewer), s.confirmPausedRule)
 	ru := v1.Group("/rules", api(auth.RoleEditor, auth.RoleReviewer), s.rulesManaged)
 	ru.Get("/", s.listRules)
 	ru.Get("/:name", s.getRules)

@@ -174,6 +174,12 @@ type Store interface {
 	// Accounts keeps web UI users and their sign-in sessions.
 	Accounts
 
+	// PausedRules keeps the rules the flood guard paused.
+	PausedRules
+
+	// Backup reads and writes records exactly, for export and import.
+	Backup
+
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

@@ -45,6 +45,12 @@ type Server struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
 	log  string
+	// bin and args (without the port) let Restart run the same server
+	// again on the same port and directory.
+	bin  string
+	args []string
+	port int
+	runs int // launches so far, naming each run's log
 }
 
 // URL returns a redis:// URL for the server.
@@ -98,7 +104,12 @@ func start(tb testing.TB, extra []string) *Server {
 	}
 	dir := tb.TempDir()
 	for attempt := 1; ; attempt++ {
-		s, err := launch(bin, dir, attempt, extra)
+		port, err := freePort()
+		if err != nil {
+			tb.Fatalf("redistest: %v", err)
+		}
+		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Dir: dir, bin: bin, args: extra, port: port}
+		err = s.launch()
 		if err == nil {
 			tb.Cleanup(func() { s.stop(tb) })
 			return s
@@ -112,30 +123,39 @@ func start(tb testing.TB, extra []string) *Server {
 // errPortInUse marks a start that failed because the port was taken.
 var errPortInUse = errors.New("port already in use")
 
-// launch starts one redis-server and waits until it answers PING. On failure
-// the process is gone and the error includes the tail of its log.
-func launch(bin, dir string, attempt int, extra []string) (*Server, error) {
-	port, err := freePort()
+// launch starts the server's process on its port and waits until it
+// answers PING. On failure the process is gone and the error includes the
+// tail of its log.
+func (s *Server) launch() error {
+	s.runs++
+	s.log = filepath.Join(s.Dir, fmt.Sprintf("redis-%d.log", s.runs))
+	logFile, err := os.Create(s.log)
 	if err != nil {
-		return nil, err
-	}
-	logPath := filepath.Join(dir, fmt.Sprintf("redis-%d.log", attempt))
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, fmt.Errorf("create log: %w", err)
+		return fmt.Errorf("create log: %w", err)
 	}
 	defer logFile.Close() // the child keeps its own descriptor
-	args := append([]string{
-		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", dir,
-	}, extra...)
-	cmd := exec.Command(bin, args...)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, logFile, logFile
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+	args := []string{}
+	if len(s.args) > 0 && strings.HasSuffix(s.args[0], ".conf") {
+		args = append(args, s.args[0]) // a config file must come first
 	}
-	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Dir: dir, cmd: cmd, done: make(chan struct{}), log: logPath}
-	go func() { cmd.Wait(); close(s.done) }()
+	args = append(args, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", s.Dir,
+		// Replicas sync at once rather than after the default 5 s wait
+		// for more replicas to share one transfer.
+		"--repl-diskless-sync-delay", "0")
+	for i, a := range s.args {
+		if i > 0 || !strings.HasSuffix(a, ".conf") {
+			args = append(args, a)
+		}
+	}
+	cmd := exec.Command(s.bin, args...)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = s.Dir, logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", s.bin, err)
+	}
+	done := make(chan struct{})
+	s.cmd, s.done = cmd, done
+	go func() { cmd.Wait(); close(done) }()
 
 	if err := s.waitReady(); err != nil {
 		s.kill()
@@ -143,9 +163,9 @@ func launch(bin, dir string, attempt int, extra []string) (*Server, error) {
 		if strings.Contains(tail, "Address already in use") {
 			err = fmt.Errorf("%w: %w", errPortInUse, err)
 		}
-		return nil, fmt.Errorf("redis-server on %s: %w\n--- %s (tail) ---\n%s", s.Addr, err, logPath, tail)
+		return fmt.Errorf("redis-server on %s: %w\n--- %s (tail) ---\n%s", s.Addr, err, s.log, tail)
 	}
-	return s, nil
+	return nil
 }
 
 // freePort asks the kernel for a free loopback port. It is free only until
@@ -203,6 +223,7 @@ func ping(addr string) error {
 
 // stop sends SIGTERM and waits, killing the server if it lingers.
 func (s *Server) stop(tb testing.TB) {
+	_ = s.cmd.Process.Signal(syscall.SIGCONT) // a frozen server cannot act on SIGTERM
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		tb.Logf("redistest: SIGTERM redis-server: %v", err)
 	}
@@ -248,5 +269,38 @@ func (s *Server) Thaw(tb testing.TB) {
 	tb.Helper()
 	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		tb.Fatalf("redistest: SIGCONT: %v", err)
+	}
+}
+
+// Kill kills the server (SIGKILL) and waits for it to exit, like a crash
+// or a lost machine: connections drop and nothing is saved on the way.
+func (s *Server) Kill(tb testing.TB) {
+	tb.Helper()
+	s.kill()
+}
+
+// Restart starts a killed or stopped server again on the same port and
+// directory, with the same arguments, and waits until it answers PING.
+// A Cluster node finds its nodes.conf there and rejoins; a server started
+// with persistence reloads its data.
+func (s *Server) Restart(tb testing.TB) {
+	tb.Helper()
+	select {
+	case <-s.done:
+	default:
+		tb.Fatalf("redistest: Restart of %s, which is still running", s.Addr)
+	}
+	if err := s.launch(); err != nil {
+		tb.Fatalf("redistest: restart: %v", err)
+	}
+}
+
+// Running reports whether the server's process is alive (it may be frozen).
+func (s *Server) Running() bool {
+	select {
+	case <-s.done:
+		return false
+	default:
+		return true
 	}
 }

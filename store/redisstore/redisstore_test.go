@@ -47,6 +47,23 @@ func TestConformanceCluster(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return newStore(t, Config{Addrs: []string{srv.Addr}}) })
 }
 
+// TestConformanceCluster6 runs the suite on a real six-node Cluster
+// (three masters, three replicas), where keys spread over three masters
+// and pipelines are split per node.
+func TestConformanceCluster6(t *testing.T) {
+	c := redistest.StartCluster6(t)
+	storetest.Run(t, func(t *testing.T) store.Store { return newStore(t, Config{Addrs: c.Addrs()}) })
+}
+
+// TestConformanceSentinel runs the suite through a Sentinel failover
+// client, which finds the master by asking three Sentinels.
+func TestConformanceSentinel(t *testing.T) {
+	s := redistest.StartSentinel(t)
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return newStore(t, Config{Addrs: s.SentinelAddrs(), MasterName: s.MasterName()})
+	})
+}
+
 func TestKeyLayout(t *testing.T) {
 	srv := redistest.Start(t)
 	s := New(redis.NewClient(&redis.Options{Addr: srv.Addr}), "sp:", 0)
@@ -254,6 +271,15 @@ func TestNewClient(t *testing.T) {
 				t.Errorf("ContextTimeoutEnabled=%v dial=%v read=%v write=%v; want true %v %v %v",
 					ctxTimeout, dial, read, write, dialTimeout, ioTimeout, ioTimeout)
 			}
+			if retries, dials := retriesOf(c); retries > 0 || dials != dialAttempts {
+				t.Errorf("command retries = %d, dial attempts = %d; want none and %d", retries, dials, dialAttempts)
+			}
+			if cc, ok := c.(*redis.ClusterClient); ok {
+				o := cc.Options()
+				if o.ReadOnly || o.RouteByLatency || o.ClusterStateReloadInterval != clusterReload {
+					t.Errorf("cluster ReadOnly=%v RouteByLatency=%v reload=%v; want false false %v", o.ReadOnly, o.RouteByLatency, o.ClusterStateReloadInterval, clusterReload)
+				}
+			}
 		})
 	}
 }
@@ -275,6 +301,19 @@ func describe(c redis.UniversalClient) (kind string, ctxTimeout bool, dial, read
 		return kind, o.ContextTimeoutEnabled, o.DialTimeout, o.ReadTimeout, o.WriteTimeout
 	}
 	return "unknown", false, 0, 0, 0
+}
+
+// retriesOf reports c's command retries after go-redis's defaults are
+// applied (a Cluster client keeps -1, a single-node client turns it to 0)
+// and its dial attempts per connection.
+func retriesOf(c redis.UniversalClient) (retries, dials int) {
+	switch c := c.(type) {
+	case *redis.ClusterClient:
+		return c.Options().MaxRetries, c.Options().DialerRetries
+	case *redis.Client:
+		return c.Options().MaxRetries, c.Options().DialerRetries
+	}
+	return -2, -2
 }
 
 // TestChangesReachSubscribers checks that a bump on one client reaches a

@@ -26,6 +26,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Secrets", func(t *testing.T) { runSecrets(t, open) })
 	t.Run("Engagement", func(t *testing.T) { runEngagement(t, open) })
 	t.Run("Accounts", func(t *testing.T) { runAccounts(t, open) })
+	t.Run("PausedRules", func(t *testing.T) { runPausedRules(t, open) })
+	t.Run("Backup", func(t *testing.T) { runBackup(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { runLifecycle(t, open) })
 }
 
