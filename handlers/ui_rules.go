@@ -241,22 +241,32 @@ func (s *Server) ruleSetData(c *fiber.Ctx, name string) (*ruleSetData, error) {
 	return d, nil
 }
 
+// ruleForm returns the rule set and the revision a page's form changes,
+// refusing when rules are managed as files.
+func (s *Server) ruleForm(c *fiber.Ctx) (string, int64, error) {
+	if s.RulesFromFiles {
+		return "", 0, errRulesFromFiles
+	}
+	name, err := ruleSetName(c)
+	if err != nil {
+		return "", 0, err
+	}
+	rev, err := strconv.ParseInt(c.FormValue("rev"), 10, 64)
+	if err != nil || rev < 1 {
+		return "", 0, errorf(fiber.StatusBadRequest, "invalid_rev", "the form's revision is missing")
+	}
+	return name, rev, nil
+}
+
 // saveRulePage saves the rule file or the samples from the page's form.
 // A refused save shows the page again with what was typed and the
 // problems, so nothing is lost; a stale one (someone else saved
 // meanwhile) also shows what is stored now.
 func (s *Server) saveRulePage(key string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if s.RulesFromFiles {
-			return errRulesFromFiles
-		}
-		name, err := ruleSetName(c)
+		name, rev, err := s.ruleForm(c)
 		if err != nil {
 			return err
-		}
-		rev, err := strconv.ParseInt(c.FormValue("rev"), 10, 64)
-		if err != nil || rev < 1 {
-			return errorf(fiber.StatusBadRequest, "invalid_rev", "the form's revision is missing")
 		}
 		// Browsers send a textarea's line breaks as CRLF.
 		text := strings.ReplaceAll(c.FormValue("text"), "\r\n", "\n")
@@ -302,16 +312,9 @@ func (s *Server) saveRulePage(key string) fiber.Handler {
 // wrong.
 func (s *Server) rulesStepPage(action string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if s.RulesFromFiles {
-			return errRulesFromFiles
-		}
-		name, err := ruleSetName(c)
+		name, rev, err := s.ruleForm(c)
 		if err != nil {
 			return err
-		}
-		rev, err := strconv.ParseInt(c.FormValue("rev"), 10, 64)
-		if err != nil || rev < 1 {
-			return errorf(fiber.StatusBadRequest, "invalid_rev", "the form's revision is missing")
 		}
 		var version int64
 		if action == editing.ActRollback {

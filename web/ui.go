@@ -15,7 +15,8 @@ import (
 )
 
 // uiTemplates holds the editor and analyst pages: layout.html, which
-// every page shares, and one file per page defining its "content" block.
+// every page shares, partials (_*.html) defining blocks several pages
+// use, and one file per page defining its "content" block.
 //
 //go:embed ui/*.html
 var uiTemplates embed.FS
@@ -53,7 +54,9 @@ func NewUI(assets *Assets, locales fs.FS) (*UI, error) {
 	}
 	u.matcher = language.NewMatcher(u.tags)
 
-	layout, err := template.New("layout.html").Funcs(template.FuncMap{"langName": langName}).ParseFS(uiTemplates, "ui/layout.html")
+	// The layout and the partials (ui/_*.html: blocks several pages
+	// share) are parsed once; each page is parsed into its own copy.
+	layout, err := template.New("layout.html").Funcs(template.FuncMap{"langName": langName}).ParseFS(uiTemplates, "ui/layout.html", "ui/_*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
 	}
@@ -63,7 +66,7 @@ func NewUI(assets *Assets, locales fs.FS) (*UI, error) {
 	}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(uiTemplates, n)
