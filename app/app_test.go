@@ -477,3 +477,27 @@ func TestShutdownDrains(t *testing.T) {
 		t.Error("the port still accepts connections after shutdown")
 	}
 }
+
+// TestDurationsFromEnv: SIGNPOST_FLUSH_EVERY and SIGNPOST_DRAIN_DELAY
+// are read as durations, and nonsense is refused with the variable's name.
+func TestDurationsFromEnv(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	cfg, err := app.ConfigFromEnv(env(map[string]string{"SIGNPOST_FLUSH_EVERY": "250ms", "SIGNPOST_DRAIN_DELAY": "0s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.FlushEvery != 250*time.Millisecond || cfg.DrainDelay != 0 {
+		t.Errorf("FlushEvery %v, DrainDelay %v", cfg.FlushEvery, cfg.DrainDelay)
+	}
+	if cfg, _ := app.ConfigFromEnv(env(nil)); cfg.FlushEvery != time.Second || cfg.DrainDelay != 2*time.Second {
+		t.Errorf("defaults: FlushEvery %v, DrainDelay %v", cfg.FlushEvery, cfg.DrainDelay)
+	}
+	for key, v := range map[string]string{"SIGNPOST_FLUSH_EVERY": "10ms", "SIGNPOST_DRAIN_DELAY": "-1s"} {
+		if _, err := app.ConfigFromEnv(env(map[string]string{key: v})); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s=%s: %v, want an error naming it", key, v, err)
+		}
+	}
+	if _, err := app.ConfigFromEnv(env(map[string]string{"SIGNPOST_FLUSH_EVERY": "often"})); err == nil {
+		t.Error("SIGNPOST_FLUSH_EVERY=often accepted")
+	}
+}

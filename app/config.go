@@ -58,7 +58,9 @@ type Config struct {
 	// separated); without them the client address is the connection's,
 	// and no header can change it.
 	TrustedProxies []string
-	// FlushEvery is how often engagement counts are written to the store.
+	// FlushEvery (SIGNPOST_FLUSH_EVERY) is how often engagement counts
+	// are written to the store: also the most an instance killed hard
+	// loses.
 	FlushEvery time.Duration
 	// TwoPersonRule requires a second editor to publish a change
 	// (SIGNPOST_TWO_PERSON_RULE, on unless set to "off").
@@ -137,6 +139,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 			*r.dst = f
 		}
+	}
+	if v := strings.TrimSpace(getenv("SIGNPOST_FLUSH_EVERY")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond || d > time.Hour {
+			return cfg, fmt.Errorf("SIGNPOST_FLUSH_EVERY: %q is not a duration between 100ms and 1h", v)
+		}
+		cfg.FlushEvery = d
 	}
 	if v := strings.TrimSpace(getenv("SIGNPOST_DRAIN_DELAY")); v != "" {
 		d, err := time.ParseDuration(v)
