@@ -14,7 +14,21 @@ import (
 
 	"signpost/app"
 	"signpost/backup"
+	"signpost/store"
 )
+
+// withStore opens the store cfg selects and runs fn with it, under a
+// context that SIGINT or SIGTERM cancels, closing the store after.
+func withStore(cfg app.Config, fn func(ctx context.Context, st store.Store) error) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := app.OpenStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(ctx, st)
+}
 
 // exportCmd is `signpost export [--out FILE]`: it writes everything the
 // configured store holds as one archive, to stdout unless --out names a
@@ -35,15 +49,11 @@ func exportCmd(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	st, err := app.OpenStore(cfg)
-	if err != nil {
+	var a *backup.Archive
+	if err := withStore(cfg, func(ctx context.Context, st store.Store) (err error) {
+		a, err = backup.Export(ctx, st, backup.Options{})
 		return err
-	}
-	defer st.Close()
-	a, err := backup.Export(ctx, st, backup.Options{})
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -114,14 +124,11 @@ func importCmd(args []string, stdin io.Reader, stderr io.Writer, getenv func(str
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	st, err := app.OpenStore(cfg)
-	if err != nil {
+	var res backup.Result
+	err = withStore(cfg, func(ctx context.Context, st store.Store) (err error) {
+		res, err = backup.Import(ctx, st, a, backup.Options{Replace: *replace})
 		return err
-	}
-	defer st.Close()
-	res, err := backup.Import(ctx, st, a, backup.Options{Replace: *replace})
+	})
 	if !res.Replaced.Empty() {
 		fmt.Fprintf(stderr, "replaced %s\n", res.Replaced)
 	}

@@ -112,6 +112,14 @@ func Start(t *testing.T) *Env {
 // and returns the status and body.
 func (e *Env) API(t *testing.T, method, path, secret, contentType string, body []byte) (int, []byte) {
 	t.Helper()
+	status, b, _ := e.Send(t, method, path, secret, contentType, "", body)
+	return status, b
+}
+
+// Send is API with an If-Match header (none when ifMatch is ""), also
+// returning the ETag; it does not follow redirects.
+func (e *Env) Send(t *testing.T, method, path, secret, contentType, ifMatch string, body []byte) (int, []byte, string) {
+	t.Helper()
 	req, err := http.NewRequest(method, e.URL+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -119,10 +127,14 @@ func (e *Env) API(t *testing.T, method, path, secret, contentType string, body [
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	if ifMatch != "" {
+		req.Header.Set("If-Match", ifMatch)
+	}
 	if secret != "" {
 		req.Header.Set("Authorization", "Bearer "+secret)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := &http.Client{Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -131,7 +143,7 @@ func (e *Env) API(t *testing.T, method, path, secret, contentType string, body [
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, b
+	return resp.StatusCode, b, resp.Header.Get("ETag")
 }
 
 // Browser is one headless Chromium (its own profile: cookies are not

@@ -1,10 +1,8 @@
 package uitest_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -45,33 +43,6 @@ const statsContent = `"a.title" = "The crossing is dangerous"
 "b.continue" = "Continue"
 `
 
-// send is Env.API with an If-Match header; it returns the status, body
-// and ETag.
-func send(t *testing.T, env *uitest.Env, method, path, secret, contentType, ifMatch string, body []byte) (int, []byte, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, env.URL+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if ifMatch != "" {
-		req.Header.Set("If-Match", ifMatch)
-	}
-	req.Header.Set("Authorization", "Bearer "+secret)
-	resp, err := (&http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, b, resp.Header.Get("ETag")
-}
-
 type statsRow struct {
 	Variant     string `json:"variant"`
 	Suppressed  bool   `json:"suppressed"`
@@ -99,17 +70,17 @@ func TestStatsDashboard(t *testing.T) {
 		t.Fatalf("editor token: %d %s", status, body)
 	}
 	editor := tok.Secret
-	st, b, tag := send(t, env, "POST", "/v1/campaigns", editor, "application/json", "", []byte(fmt.Sprintf(statsDefinition, statsXSS)))
+	st, b, tag := env.Send(t, "POST", "/v1/campaigns", editor, "application/json", "", []byte(fmt.Sprintf(statsDefinition, statsXSS)))
 	if st != http.StatusCreated {
 		t.Fatalf("create: %d %s", st, b)
 	}
-	if st, b, tag = send(t, env, "PUT", "/v1/campaigns/stats-ui/content/en", editor, "application/toml", tag, []byte(statsContent)); st != http.StatusOK {
+	if st, b, tag = env.Send(t, "PUT", "/v1/campaigns/stats-ui/content/en", editor, "application/toml", tag, []byte(statsContent)); st != http.StatusOK {
 		t.Fatalf("content: %d %s", st, b)
 	}
-	if st, b, tag = send(t, env, "POST", "/v1/campaigns/stats-ui/submit", editor, "", tag, nil); st != http.StatusOK {
+	if st, b, tag = env.Send(t, "POST", "/v1/campaigns/stats-ui/submit", editor, "", tag, nil); st != http.StatusOK {
 		t.Fatalf("submit: %d %s", st, b)
 	}
-	if st, b, _ = send(t, env, "POST", "/v1/campaigns/stats-ui/publish", env.Admin, "", tag, nil); st != http.StatusOK {
+	if st, b, _ = env.Send(t, "POST", "/v1/campaigns/stats-ui/publish", env.Admin, "", tag, nil); st != http.StatusOK {
 		t.Fatalf("publish: %d %s", st, b)
 	}
 
@@ -146,7 +117,7 @@ func TestStatsDashboard(t *testing.T) {
 		}
 		impressions[c.Variant]++
 		if i%4 == 0 {
-			if st, b, _ := send(t, env, "GET", "/r/"+c.Token+"?a=help", env.Platform, "", "", nil); st >= 400 {
+			if st, b, _ := env.Send(t, "GET", "/r/"+c.Token+"?a=help", env.Platform, "", "", nil); st >= 400 {
 				t.Fatalf("click: %d %s", st, b)
 			}
 		}
@@ -201,18 +172,18 @@ func TestStatsDashboard(t *testing.T) {
 	}
 	// The screenshots show a real name: the editor renames the campaign
 	// and the admin publishes it (the dashboard shows the live name).
-	st, b, tag = send(t, env, "GET", "/v1/campaigns/stats-ui", editor, "", "", nil)
+	st, b, tag = env.Send(t, "GET", "/v1/campaigns/stats-ui", editor, "", "", nil)
 	if st != http.StatusOK {
 		t.Fatalf("get: %d %s", st, b)
 	}
 	renamed := fmt.Sprintf(statsDefinition, "Winter crossings")
-	if st, b, tag = send(t, env, "PUT", "/v1/campaigns/stats-ui", editor, "application/json", tag, []byte(renamed)); st != http.StatusOK {
+	if st, b, tag = env.Send(t, "PUT", "/v1/campaigns/stats-ui", editor, "application/json", tag, []byte(renamed)); st != http.StatusOK {
 		t.Fatalf("rename: %d %s", st, b)
 	}
-	if st, b, tag = send(t, env, "POST", "/v1/campaigns/stats-ui/submit", editor, "", tag, nil); st != http.StatusOK {
+	if st, b, tag = env.Send(t, "POST", "/v1/campaigns/stats-ui/submit", editor, "", tag, nil); st != http.StatusOK {
 		t.Fatalf("submit the rename: %d %s", st, b)
 	}
-	if st, b, _ = send(t, env, "POST", "/v1/campaigns/stats-ui/publish", env.Admin, "", tag, nil); st != http.StatusOK {
+	if st, b, _ = env.Send(t, "POST", "/v1/campaigns/stats-ui/publish", env.Admin, "", tag, nil); st != http.StatusOK {
 		t.Fatalf("publish the rename: %d %s", st, b)
 	}
 	if len(canvases) == 0 {

@@ -83,21 +83,8 @@ func (s *Store) AppendSecurityEvents(ctx context.Context, es []store.AuditEntry)
 	return s.update(ctx, fmt.Sprintf("append %d security events", len(es)), func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucketSecurity))
 		for _, e := range es {
-			seq, err := b.NextSequence()
-			if err != nil {
+			if err := putSecurityEvent(b, e); err != nil {
 				return err
-			}
-			val, err := json.Marshal(e)
-			if err != nil {
-				return fmt.Errorf("encode security event: %w", err)
-			}
-			if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), val); err != nil {
-				return err
-			}
-			if seq > store.MaxSecurityEvents {
-				if err := b.Delete(binary.BigEndian.AppendUint64(nil, seq-store.MaxSecurityEvents)); err != nil {
-					return err
-				}
 			}
 		}
 		return nil

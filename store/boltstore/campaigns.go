@@ -255,23 +255,28 @@ func (s *Store) BumpGeneration(ctx context.Context) (int64, error) {
 // dropping the oldest entries beyond store.MaxSecurityEvents.
 func (s *Store) AppendSecurityEvent(ctx context.Context, e store.AuditEntry) error {
 	return s.update(ctx, "append security event", func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(bucketSecurity))
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		val, err := json.Marshal(e)
-		if err != nil {
-			return fmt.Errorf("encode security event: %w", err)
-		}
-		if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), val); err != nil {
-			return err
-		}
-		if seq > store.MaxSecurityEvents {
-			return b.Delete(binary.BigEndian.AppendUint64(nil, seq-store.MaxSecurityEvents))
-		}
-		return nil
+		return putSecurityEvent(tx.Bucket([]byte(bucketSecurity)), e)
 	})
+}
+
+// putSecurityEvent appends e to the security bucket b, dropping the entry
+// store.MaxSecurityEvents before it.
+func putSecurityEvent(b *bolt.Bucket, e store.AuditEntry) error {
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	val, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode security event: %w", err)
+	}
+	if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), val); err != nil {
+		return err
+	}
+	if seq > store.MaxSecurityEvents {
+		return b.Delete(binary.BigEndian.AppendUint64(nil, seq-store.MaxSecurityEvents))
+	}
+	return nil
 }
 
 // SecurityEvents returns the security log, oldest first.
