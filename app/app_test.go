@@ -90,19 +90,19 @@ func writeFile(name, data string) error { return os.WriteFile(name, []byte(data)
 
 func (in *instance) do(t *testing.T, method, path, secret string, body any) (*http.Response, []byte) {
 	t.Helper()
-	var r io.Reader
+	var reqBody []byte // kept for the contract check
 	switch b := body.(type) {
 	case nil:
 	case string:
-		r = strings.NewReader(b)
+		reqBody = []byte(b)
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r = bytes.NewReader(data)
+		reqBody = data
 	}
-	req, err := http.NewRequest(method, in.base+path, r)
+	req, err := http.NewRequest(method, in.base+path, bytes.NewReader(reqBody))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,6 +122,7 @@ func (in *instance) do(t *testing.T, method, path, secret string, body any) (*ht
 	if err != nil {
 		t.Fatal(err)
 	}
+	contract.Check(t, req, reqBody, resp, data)
 	return resp, data
 }
 

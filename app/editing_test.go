@@ -37,6 +37,7 @@ func (in *instance) send(t *testing.T, method, path, secret, contentType, ifMatc
 	if err != nil {
 		t.Fatal(err)
 	}
+	contract.Check(t, req, body, resp, data)
 	return resp, data
 }
 

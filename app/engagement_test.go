@@ -3,6 +3,7 @@ package app_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -68,7 +69,9 @@ func serveAndInteract(t *testing.T, in *instance, platform string, from, to int,
 				if err != nil || resp.StatusCode != http.StatusOK {
 					t.Fatalf("hosted dismiss: %v %v", resp, err)
 				}
+				data, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
+				contract.Check(t, req, []byte("type=dismiss"), resp, data)
 			} else {
 				interact(t, in, platform, tok, "dismiss")
 			}

@@ -45,6 +45,13 @@ func (b *browser) req(t *testing.T, method, path string, form url.Values, header
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
+	// The client follows redirects: check the exchange that produced
+	// this response (a redirected request is a GET without a body).
+	var sent []byte
+	if resp.Request == req && form != nil {
+		sent = []byte(form.Encode())
+	}
+	contract.Check(t, resp.Request, sent, resp, data)
 	return resp, string(data)
 }
 

@@ -1,10 +1,15 @@
 package handlers_test
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
 	"maps"
 	"net/http"
-	"os"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,7 +18,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"go.yaml.in/yaml/v3"
 
+	"signpost/api"
 	"signpost/handlers"
+	"signpost/locales"
+	"signpost/web"
 )
 
 // openAPIOnly lists the operations openapi.yaml documents that
@@ -27,15 +35,12 @@ var openAPIMethods = []string{"get", "put", "post", "delete", "options", "head",
 
 var fiberParam = regexp.MustCompile(`:([A-Za-z0-9_]+)\??`)
 
-// loadOpenAPI parses ../openapi.yaml into generic maps.
+// loadOpenAPI parses the embedded document (api/openapi.yaml) into
+// generic maps.
 func loadOpenAPI(t *testing.T) map[string]any {
 	t.Helper()
-	data, err := os.ReadFile("../openapi.yaml")
-	if err != nil {
-		t.Fatalf("read openapi.yaml: %v", err)
-	}
 	var doc map[string]any
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := yaml.Unmarshal(api.Document(), &doc); err != nil {
 		t.Fatalf("parse openapi.yaml: %v", err)
 	}
 	if v, _ := doc["openapi"].(string); !strings.HasPrefix(v, "3.1.") {
@@ -238,4 +243,145 @@ func resolve(doc map[string]any, n any) map[string]any {
 		m, _ = target.(map[string]any)
 	}
 	return m
+}
+
+// apiDocApp serves the two contract routes the way the service does.
+func apiDocApp(t *testing.T) *fiber.App {
+	t.Helper()
+	doc, err := handlers.NewAPIDoc(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets, err := web.NewAssets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ui, err := web.NewUI(assets, locales.UI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	app := fiber.New(fiber.Config{ErrorHandler: handlers.ErrorHandler(log)})
+	app.Use(handlers.SecurityHeaders(false))
+	(&handlers.Server{APIDoc: doc, UI: ui, Assets: assets, Log: log}).Register(app)
+	return app
+}
+
+func get(t *testing.T, app *fiber.App, target string, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+func TestServeOpenAPIDocument(t *testing.T) {
+	app := apiDocApp(t)
+	resp, body := get(t, app, "/openapi.yaml")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if !bytes.Equal(body, api.Document()) {
+		t.Error("served bytes differ from api/openapi.yaml")
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/yaml; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=3600" {
+		t.Errorf("Cache-Control %q", cc)
+	}
+	etag := resp.Header.Get("ETag")
+	if !regexp.MustCompile(`^"[0-9a-f]{24}"$`).MatchString(etag) {
+		t.Fatalf("ETag %q", etag)
+	}
+	resp, body = get(t, app, "/openapi.yaml", "If-None-Match", etag)
+	if resp.StatusCode != http.StatusNotModified || len(body) != 0 {
+		t.Errorf("If-None-Match with the ETag: %d and %d bytes, want 304 and none", resp.StatusCode, len(body))
+	}
+	if resp, _ = get(t, app, "/openapi.yaml", "If-None-Match", `"stale"`); resp.StatusCode != http.StatusOK {
+		t.Errorf("If-None-Match with another ETag: %d, want 200", resp.StatusCode)
+	}
+}
+
+func TestServeAPIReference(t *testing.T) {
+	app := apiDocApp(t)
+	resp, body := get(t, app, "/docs/api", "Accept-Language", "ar")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	page := string(body)
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); csp != web.UICSP {
+		t.Errorf("CSP %q, want the UI's", csp)
+	}
+	// The frame speaks the reader's language; the reference is English.
+	if !strings.Contains(page, `<html lang="ar" dir="rtl">`) || !strings.Contains(page, `class="apidoc" lang="en" dir="ltr"`) {
+		t.Error("lang/dir: want an Arabic frame around an English, left-to-right reference")
+	}
+	// Strict CSP: no inline script or style, the stylesheet from the assets.
+	if regexp.MustCompile(`<script>|<script [^>]*>[^<]|<style|style="|\son[a-z]+="`).MatchString(page) {
+		t.Error("the page has inline script or style")
+	}
+	if u := assetURL(t, "apidoc.css"); !strings.Contains(page, `href="`+u+`"`) {
+		t.Errorf("page does not load %s", u)
+	}
+	// Every operation has its anchor, method and path, and every link to
+	// an anchor resolves.
+	ops := documentedOperations(t, loadOpenAPI(t))
+	for key, op := range ops {
+		id, _ := op["operationId"].(string)
+		method, path, _ := strings.Cut(key, " ")
+		if !strings.Contains(page, `id="op-`+id+`"`) {
+			t.Errorf("%s: no anchor op-%s", key, id)
+		}
+		if !strings.Contains(page, `>`+method+`</span> <code>`+template.HTMLEscapeString(path)+`</code>`) {
+			t.Errorf("%s: method and path not shown", key)
+		}
+	}
+	ids := map[string]bool{}
+	for _, m := range regexp.MustCompile(`id="([^"]+)"`).FindAllStringSubmatch(page, -1) {
+		ids[m[1]] = true
+	}
+	for _, m := range regexp.MustCompile(`href="#([^"]+)"`).FindAllStringSubmatch(page, -1) {
+		if !ids[m[1]] {
+			t.Errorf("link #%s has no target", m[1])
+		}
+	}
+	for _, want := range []string{"Auth:</strong> public", "Auth:</strong> bearer", "Request body", "Responses", `id="schema-Error"`, `href="#schema-Error"`, "No other properties are allowed."} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	etag := resp.Header.Get("ETag")
+	if etag == "" || resp.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("ETag %q, Cache-Control %q: want an ETag and no-cache", etag, resp.Header.Get("Cache-Control"))
+	}
+	if resp, _ := get(t, app, "/docs/api", "Accept-Language", "ar", "If-None-Match", etag); resp.StatusCode != http.StatusNotModified {
+		t.Errorf("revalidation: %d, want 304", resp.StatusCode)
+	}
+}
+
+func assetURL(t *testing.T, name string) string {
+	t.Helper()
+	a, err := web.NewAssets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := a.URL(name)
+	if u == "" {
+		t.Fatalf("%s is not an asset", name)
+	}
+	return u
 }
