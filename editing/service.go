@@ -47,6 +47,10 @@ type Config struct {
 	// pause, resume, archive, rollback, import), to tell every instance.
 	// An error is returned to the caller with the change already saved.
 	Changed func(ctx context.Context) error
+	// Saved, when set, is called with the audit entry of every change
+	// once it is saved (before Changed), so that the app can tell
+	// webhook subscribers; it must not block for long.
+	Saved func(ctx context.Context, e store.AuditEntry)
 	// Benign holds the corpus no rule may fire on (BenignDir/<lang>.txt),
 	// checked before a rule set is stored or published; nil skips it.
 	Benign    fs.FS
@@ -528,6 +532,9 @@ func (s *Service) save(ctx context.Context, a Actor, rec store.Campaign, expect 
 		return nil, s.storeErr(fmt.Sprintf("save %q", rec.ID), err)
 	}
 	rec.Rev = newRev
+	if s.cfg.Saved != nil {
+		s.cfg.Saved(ctx, entry)
+	}
 	ch := &change{rec: rec, st: next}
 	if servedVersion(prev, expect) != servedVersion(next, expect+1) {
 		if err := s.cfg.Changed(ctx); err != nil {
