@@ -69,7 +69,7 @@ func (c *Catalog) Respond(ev Event, s Signer, publicURL string) (Response, Decis
 	variant := d.Campaign.Def.Experiment.Variants[d.Variant].Key
 	tok, err := s.Sign(track.Claims{
 		Campaign: d.Campaign.Def.ID, Version: d.Campaign.Version, Variant: variant,
-		Locale: d.Locale, Platform: ev.Platform, Kind: ev.KindName,
+		Locale: d.Locale, Platform: ev.Platform, Kind: ev.KindName, Rules: d.Match.Rules,
 	})
 	if err != nil {
 		return Response{}, d, fmt.Errorf("sign card token: %w", err)

@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,21 +27,48 @@ const (
 const maxRuleID = 200
 
 // PausedRules lists rules the flood guard paused and takes an editor's
-// verdict on one (the app's flood guard).
+// verdict on one (the app's flood guard). note is appended to the
+// verdict's audit entry: what the editor was shown when deciding.
 type PausedRules interface {
 	PausedRules(ctx context.Context) ([]store.PausedRule, error)
-	ConfirmPausedRule(ctx context.Context, a editing.Actor, rule, action string) (store.PausedRule, error)
+	ConfirmPausedRule(ctx context.Context, a editing.Actor, rule, action, note string) (store.PausedRule, error)
+}
+
+// PausedRuleView is a paused rule with what platforms reported about it.
+type PausedRuleView struct {
+	store.PausedRule
+	Feedback PausedFeedback `json:"feedback"`
+}
+
+// pausedRules lists the paused rules, each with its feedback counts.
+func (s *Server) pausedRules(ctx context.Context) ([]PausedRuleView, error) {
+	list, err := s.Flood.PausedRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PausedRuleView, 0, len(list))
+	for _, p := range list {
+		fb, err := s.pausedFeedback(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, PausedRuleView{PausedRule: p, Feedback: fb})
+	}
+	return out, nil
 }
 
 func (s *Server) listPausedRules(c *fiber.Ctx) error {
-	list, err := s.Flood.PausedRules(c.UserContext())
+	list, err := s.pausedRules(c.UserContext())
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []store.PausedRule{}
-	}
 	return c.JSON(fiber.Map{"paused_rules": list})
+}
+
+// feedbackNote is the audit detail's record of the reports an editor saw.
+func feedbackNote(fb PausedFeedback) string {
+	return fmt.Sprintf("; platforms reported %d false positive(s) since the pause and %d in the 24 hours before it",
+		fb.FalsePositivesSince, fb.FalsePositivesDayBefore)
 }
 
 type confirmRequest struct {
@@ -59,7 +88,20 @@ func (s *Server) confirmPausedRule(c *fiber.Ctx) error {
 	if req.Action != ResumeRule && req.Action != KeepPaused {
 		return errorf(fiber.StatusBadRequest, "invalid_action", `"action" must be "resume" or "keep_paused"`)
 	}
-	p, err := s.Flood.ConfirmPausedRule(c.UserContext(), actor(c), strings.Clone(rule), req.Action)
+	rule = strings.Clone(rule)
+	// The counts the listing showed, recounted now, go into the audit
+	// entry with the verdict.
+	var fb PausedFeedback
+	var note string
+	if list, err := s.Flood.PausedRules(c.UserContext()); err == nil {
+		if i := slices.IndexFunc(list, func(p store.PausedRule) bool { return p.Rule == rule }); i >= 0 {
+			if fb, err = s.pausedFeedback(c.UserContext(), list[i]); err != nil {
+				return err
+			}
+			note = feedbackNote(fb)
+		}
+	}
+	p, err := s.Flood.ConfirmPausedRule(c.UserContext(), actor(c), rule, req.Action, note)
 	if errors.Is(err, store.ErrNotFound) {
 		return errorf(fiber.StatusNotFound, "not_found", "this rule is not paused")
 	}
@@ -70,5 +112,5 @@ func (s *Server) confirmPausedRule(c *fiber.Ctx) error {
 	if req.Action == ResumeRule {
 		status = "resumed"
 	}
-	return c.JSON(fiber.Map{"status": status, "rule": p})
+	return c.JSON(fiber.Map{"status": status, "rule": PausedRuleView{PausedRule: p, Feedback: fb}})
 }

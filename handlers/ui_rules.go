@@ -59,8 +59,11 @@ type ruleSetRow struct {
 type rulesPage struct {
 	FromFiles bool
 	Sets      []ruleSetRow
-	Set       *ruleSetData
-	Try       *tryData
+	// Paused are the rules the flood guard paused, with the feedback
+	// platforms sent about them, for the editor's verdict.
+	Paused []PausedRuleView
+	Set    *ruleSetData
+	Try    *tryData
 }
 
 // ruleFileBox is one of a rule set's files in its edit form.
@@ -112,6 +115,9 @@ type ruleSetData struct {
 	CanArchive    bool
 	CanRollback   bool
 	Archived      bool
+	// Activity is the last week's matches and feedback per rule; nil
+	// when none of the set's rules is being served.
+	Activity *RuleActivity
 	// Boxes are File and Samples, in the order the page shows them.
 	Boxes []*ruleFileBox
 }
@@ -133,6 +139,9 @@ func (s *Server) rulesListPage(c *fiber.Ctx) error {
 	p := s.newPage(c, "rules.title", "rules")
 	d := &rulesPage{FromFiles: s.RulesFromFiles}
 	p.Data = d
+	if err := s.loadPausedForPage(c.UserContext(), d); err != nil {
+		return err
+	}
 	if s.RulesFromFiles {
 		d.Try = &tryData{Action: "/ui/rules/" + liveRulesName + "/try", Kind: "search"}
 		return s.render(c, fiber.StatusOK, "rules", p)
@@ -233,12 +242,38 @@ func (s *Server) ruleSetData(c *fiber.Ctx, name string) (*ruleSetData, error) {
 	d.CanResume = st.Live == editing.LivePaused
 	d.CanArchive = !d.Archived
 	d.CanRollback = !d.Archived
+	if s.Feedback != nil {
+		// A set none of whose rules is served has no activity to show.
+		if a, err := s.ruleActivity(ctx, name, defaultActivityDays); err == nil {
+			d.Activity = a
+		}
+	}
 	for i := len(vs) - 1; i >= 0; i-- {
 		v := vs[i]
 		d.Versions = append(d.Versions, ruleVersionRow{Version: v.Version, CreatedAt: v.CreatedAt.UTC(), CreatedBy: names.of(v.CreatedBy),
 			Live: v.Version == st.LiveVersion && st.Live != editing.LiveNone})
 	}
 	return d, nil
+}
+
+// loadPausedForPage lists the paused rules with their feedback on the
+// rules page, naming who kept each paused.
+func (s *Server) loadPausedForPage(ctx context.Context, d *rulesPage) error {
+	if s.Flood == nil {
+		return nil
+	}
+	list, err := s.pausedRules(ctx)
+	if err != nil {
+		return err
+	}
+	if len(list) > 0 {
+		names := s.actorNames(ctx)
+		for i := range list {
+			list[i].KeptBy = names.of(list[i].KeptBy)
+		}
+	}
+	d.Paused = list
+	return nil
 }
 
 // ruleForm returns the rule set and the revision a page's form changes,

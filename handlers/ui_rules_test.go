@@ -339,3 +339,100 @@ func TestRuleSaveStaleLosesNothing(t *testing.T) {
 		t.Errorf("stale save overwrote the file: %q", rules.file)
 	}
 }
+
+// fakeFeedback serves one rule, en.boat, with a day of activity.
+type fakeFeedback struct{ cells []store.ActivityCount }
+
+type fakeRuleIndex struct{}
+
+func (fakeRuleIndex) Rule(id string) (match.Rule, bool) {
+	return match.Rule{ID: "en.boat", Lang: "en", Category: "crossing"}, id == "en.boat"
+}
+func (fakeRuleIndex) HasCategory(c string) bool { return c == "crossing" }
+func (fakeRuleIndex) HasLanguage(l string) bool { return l == "en" }
+func (fakeRuleIndex) SetRules(l string) []match.Rule {
+	if l != "en" {
+		return nil
+	}
+	return []match.Rule{{ID: "en.boat", Lang: "en", Category: "crossing"}}
+}
+
+func (f *fakeFeedback) Rules() RuleIndex                   { return fakeRuleIndex{} }
+func (f *fakeFeedback) Report(string, []store.ActivityKey) {}
+func (f *fakeFeedback) Activity(_ context.Context, langs []string, _, _ string) ([]store.ActivityCount, error) {
+	var out []store.ActivityCount
+	for _, c := range f.cells {
+		for _, l := range langs {
+			if c.Key.Language == l {
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
+}
+
+type fakeFlood struct{ paused []store.PausedRule }
+
+func (f fakeFlood) PausedRules(context.Context) ([]store.PausedRule, error) { return f.paused, nil }
+func (f fakeFlood) ConfirmPausedRule(context.Context, editing.Actor, string, string, string) (store.PausedRule, error) {
+	return store.PausedRule{}, store.ErrNotFound
+}
+
+// TestRulePagesShowFeedback: the rule set page shows each rule's match
+// counts next to its feedback, and the list shows paused rules with the
+// reports around their pause, in every UI language.
+func TestRulePagesShowFeedback(t *testing.T) {
+	now := time.Now().UTC()
+	day, hour := now.Format(time.DateOnly), now.Hour()
+	cell := func(lang, rule, category, event, platform string, h, n int) store.ActivityCount {
+		return store.ActivityCount{Key: store.ActivityKey{Language: lang, Day: day, Hour: h, Rule: rule, Category: category, Event: event, Platform: platform}, N: int64(n)}
+	}
+	fb := &fakeFeedback{cells: []store.ActivityCount{
+		cell("en", "en.boat", "", store.ActivitySearch, "", hour, 1234),
+		cell("en", "en.boat", "", store.ActivityView, "", hour, 56),
+		cell("en", "en.boat", "", store.ActivityFalsePositive, "meta", hour, 7),
+		cell("en", "en.old", "", store.ActivityMissed, "meta", hour, 2),
+		cell("", "", "documents", store.ActivityMissed, "meta", hour, 3),
+	}}
+	assets, err := web.NewAssets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ui, err := web.NewUI(assets, locales.UI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := &Server{Rules: newFakeRules(), Tokens: rulesFakeTokens{}, UI: ui, Assets: assets, Log: log, Feedback: fb,
+		Flood: fakeFlood{paused: []store.PausedRule{{Rule: "en.boat", PausedAt: now, Count: 620, KeptBy: "tok_editor"}}}}
+	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(log)})
+	s.registerRulePages(app)
+
+	for _, lang := range []string{"en", "fr", "ar"} {
+		status, body := rulesDo(t, app, auth.RoleEditor, "GET", "/ui/rules/en?lang="+lang, nil, false)
+		if status != http.StatusOK || rulesUntranslated.MatchString(body) {
+			t.Fatalf("%s rule set page: %d or an untranslated id\n%s", lang, status, body)
+		}
+		row := regexp.MustCompile(`(?s)<code dir="ltr">en\.boat</code>.*?</tr>`).FindString(body)
+		for _, want := range []string{`<td class="num">1234</td>`, `<td class="num">56</td>`, `<td class="num has-feedback">7</td>`} {
+			if !strings.Contains(row, want) {
+				t.Errorf("%s: the en.boat row lacks %s:\n%s", lang, want, row)
+			}
+		}
+		if !strings.Contains(body, `<code dir="ltr">en.old</code>`) || !strings.Contains(body, `<code dir="ltr">documents</code>`) {
+			t.Errorf("%s: a rule no longer current or a category's missed reports are not shown", lang)
+		}
+		if strings.Contains(body, "style=") || strings.Contains(body, "<script>") {
+			t.Errorf("%s: inline style or script on the page breaks the UI's CSP", lang)
+		}
+
+		status, body = rulesDo(t, app, auth.RoleEditor, "GET", "/ui/rules?lang="+lang, nil, false)
+		if status != http.StatusOK || rulesUntranslated.MatchString(body) || !strings.Contains(body, `id="paused"`) {
+			t.Fatalf("%s list: %d, no paused section or an untranslated id\n%s", lang, status, body)
+		}
+		paused := regexp.MustCompile(`(?s)<section class="rules-paused".*?</section>`).FindString(body)
+		if !strings.Contains(paused, `<td class="num has-feedback">7</td>`) || !strings.Contains(paused, "<bdi>eddie</bdi>") {
+			t.Errorf("%s: the paused section lacks the 7 reports since the pause or who kept it:\n%s", lang, paused)
+		}
+	}
+}

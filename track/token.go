@@ -45,7 +45,16 @@ type Claims struct {
 	Kind     string `json:"t"`
 	Issued   int64  `json:"i"` // unix seconds
 	ID       string `json:"r"` // random, so each served card is distinct
+	// Rules are the ids of the rules that matched, at most MaxTokenRules
+	// in the matcher's order, so a platform's feedback on the card can
+	// name them. Tokens issued before this claim existed lack it and
+	// still verify.
+	Rules []string `json:"m,omitempty"`
 }
+
+// MaxTokenRules bounds the rule ids a token carries: cards travel in
+// URLs, and the first few rules are the ones worth reviewing.
+const MaxTokenRules = 3
 
 // Signer issues and verifies tokens with a set of keys: new tokens are
 // signed with the current key; tokens signed with any known key verify,
@@ -90,6 +99,9 @@ func (s *Signer) Sign(c Claims) (string, error) {
 	var rid [8]byte
 	if _, err := rand.Read(rid[:]); err != nil {
 		return "", fmt.Errorf("track: random id: %w", err)
+	}
+	if len(c.Rules) > MaxTokenRules {
+		c.Rules = c.Rules[:MaxTokenRules]
 	}
 	ring := s.ring.Load()
 	c.KeyID, c.Issued, c.ID = ring.current, s.now().Unix(), hex.EncodeToString(rid[:])
