@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"signpost/catalog"
 	"signpost/editing"
 	"signpost/match"
@@ -44,6 +46,10 @@ type catalogSync struct {
 	}
 	// flood, when set, leaves the rules it paused out of every catalog.
 	flood *floodGuard
+	// tracer and metrics observe rebuilds (see observedRebuild); nil
+	// metrics and a nil tracer record nothing.
+	tracer  trace.Tracer
+	metrics *metrics
 
 	mu       sync.Mutex // serialises refreshes; guards what follows
 	seen     int64
@@ -125,13 +131,14 @@ func (s *catalogSync) refresh(ctx context.Context, force bool) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	g, err := s.store.Generation(ctx)
+	s.metrics.storeAnswered(err)
 	if err != nil {
 		return err
 	}
 	if !force && g == s.seen && s.holder.Load() != nil {
 		return nil
 	}
-	if err := s.rebuild(ctx); err != nil {
+	if err := s.observedRebuild(ctx, g); err != nil {
 		return err
 	}
 	if s.tokens != nil {
