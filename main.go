@@ -8,6 +8,7 @@
 //	signpost export [--out FILE]
 //	signpost import [--in FILE] [--replace]
 //	signpost loadtest --url URL --token SECRET [--rate N] [--duration D] ...
+//	signpost healthcheck [--live] [--url URL]
 //
 // Configuration comes from the environment (see README.md).
 package main
@@ -49,6 +50,7 @@ const usage = `usage:
   signpost import [--in FILE[.gz]] [--replace]   (default: stdin)
   signpost loadtest --url URL[,URL...] --token SECRET [--rate N] [--duration D] [--workers W]
                     [--match-share F] [--views-share F] [--interactions-share F] [--timeout D] [--seed N] [--json]
+  signpost healthcheck [--live] [--url URL]   (exit 0 when /readyz, or /livez, answers 200)
 `
 
 // run is main without the process: it returns the exit code, so the CLI
@@ -76,6 +78,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		err = importCmd(args, stdin, stderr, getenv)
 	case "loadtest":
 		err = loadtestCmd(args, stdout, stderr, getenv)
+	case "healthcheck":
+		err = healthcheckCmd(args, stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -36,8 +36,13 @@ import (
 	"signpost/web"
 )
 
-// startupTimeout bounds what New may spend talking to the store.
-const startupTimeout = 15 * time.Second
+// startupTimeout bounds New as a whole, so that a store that hangs at
+// startup stops the process with an error instead of a silent wait. It
+// is not tight: the same context covers importing and compiling the rule
+// sets (each compile checks the benign corpus), seconds of CPU that grow
+// several times over on a loaded machine or under the race detector,
+// and each store call already has a shorter deadline of its own.
+const startupTimeout = time.Minute
 
 // App is a configured service, ready to Run.
 type App struct {
@@ -60,6 +65,12 @@ type App struct {
 	fiber   *fiber.App
 	// flood pauses rules whose match rate spikes (app/flood.go).
 	flood *floodGuard
+	// webhooks tells subscribers of publishes and pauses (app/webhooks.go).
+	webhooks *webhooks
+	// feedback counts matches per rule and platforms' reports (app/feedback.go).
+	feedback *feedbackService
+	// tracing records spans when SIGNPOST_TRACING is on (app/tracing.go).
+	tracing *tracing
 
 	// closers release resources beside the store (the limiter's client).
 	closers []func() error
@@ -97,6 +108,9 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 }
 
 func (a *App) init(ctx context.Context) error {
+	if err := a.initTracing(ctx); err != nil {
+		return err
+	}
 	// With SIGNPOST_RULES_DIR the rules are the operator's files, fixed
 	// for the process's life; otherwise they live in the store, edited
 	// through the same lifecycle as campaigns.
@@ -108,17 +122,21 @@ func (a *App) init(ctx context.Context) error {
 		}
 	}
 	var cs *catalogSync
+	a.initWebhooks()
 	a.editing = editing.NewService(a.store, editing.Config{
 		TwoPersonRule: a.cfg.TwoPersonRule,
 		Changed:       func(ctx context.Context) error { return cs.changed(ctx) },
+		Saved:         a.webhooks.saved,
 		Benign:        rules.FS,
 		BenignDir:     "testdata/benign",
 	})
 	cs = newCatalogSync(a.store, a.editing, fixed, a.catalog, a.log)
 	a.sync = cs
+	cs.tracer, cs.metrics = a.tracing.tracer, a.metrics
 	if err := a.initFlood(cs); err != nil {
 		return err
 	}
+	a.flood.webhooks = a.webhooks
 	if fixed == nil {
 		if err := importShippedRules(ctx, a.editing, rules.FS); err != nil {
 			return err
@@ -151,9 +169,11 @@ func (a *App) init(ctx context.Context) error {
 	a.seclog = newSecurityLog(a.store, a.log)
 	a.counter = track.NewCounter(a.store, track.CounterConfig{FlushEvery: a.cfg.FlushEvery}, a.log)
 	a.metrics.watchCounter(a.counter)
+	a.feedback = a.initFeedback()
 	if err := a.newLimiters(); err != nil {
 		return err
 	}
+	a.metrics.watchLimiter(a.limiters.api)
 	cards, err := web.NewCardRenderer()
 	if err != nil {
 		return err
@@ -166,7 +186,11 @@ func (a *App) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.fiber = a.newFiber(signer, cards, ui, assets)
+	apiDoc, err := handlers.NewAPIDoc(ctx)
+	if err != nil {
+		return err
+	}
+	a.fiber = a.newFiber(signer, cards, ui, assets, apiDoc)
 	return nil
 }
 
@@ -227,7 +251,7 @@ func (a *App) bootstrapAdmin(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer, ui *web.UI, assets *web.Assets) *fiber.App {
+func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer, ui *web.UI, assets *web.Assets, apiDoc *handlers.APIDoc) *fiber.App {
 	f := fiber.New(fiber.Config{
 		AppName:               "signpost",
 		DisableStartupMessage: true,
@@ -243,6 +267,9 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer, ui *web.UI
 		TrustedProxies:          a.cfg.TrustedProxies,
 		ProxyHeader:             proxyHeader(a.cfg.TrustedProxies),
 	})
+	if a.tracing.enabled() {
+		f.Use(a.tracing.middleware()) // outermost: the span covers the whole request
+	}
 	f.Use(a.metrics.observe(a.log))
 	f.Use(handlers.SecurityHeaders(strings.HasPrefix(a.cfg.PublicURL, "https://")))
 	f.Use(recover.New())
@@ -252,7 +279,7 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer, ui *web.UI
 		Tokens:         a.tokens,
 		Signer:         signer,
 		Store:          a.store,
-		Metrics:        a.flood.recorder(a.metrics),
+		Metrics:        a.feedback.recorder(a.flood.recorder(a.metrics)),
 		Campaigns:      a.editing,
 		Rules:          a.editing,
 		RulesFromFiles: a.cfg.RulesDir != "",
@@ -276,6 +303,9 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer, ui *web.UI
 		UI:             ui,
 		Assets:         assets,
 		Flood:          a.flood,
+		Webhooks:       a.webhooks.svc,
+		Feedback:       a.feedback,
+		APIDoc:         apiDoc,
 	}
 	srv.Register(f)
 	return f
@@ -303,6 +333,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.workers.Go(func() { a.rotateCardKeys(wctx) })
 	a.workers.Go(func() { a.seclog.run(wctx) })
 	a.workers.Go(func() { a.flood.run(wctx) })
+	a.workers.Go(func() { a.webhooks.svc.Run(wctx) })
+	a.workers.Go(func() { a.feedback.counter.run(wctx) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- a.fiber.Listener(ln) }()

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -53,6 +54,8 @@ func matrix(card string) []row {
 		{"GET", "/card/bad.token", "", "", "", public},
 		{"GET", "/exit", "", "", "", public},
 		{"GET", "/widget.js", "", "", "", public},
+		{"GET", "/openapi.yaml", "", "", "", public},
+		{"GET", "/docs/api", "", "", "", public},
 		{"GET", "/assets/nope", "", "", "", [7]int{s404, s404, s404, s404, s404, s404, s404}},
 		{"GET", "/favicon.ico", "", "", "", [7]int{s204, s204, s204, s204, s204, s204, s204}},
 		// Pages take sessions, not tokens: everyone is sent to sign in.
@@ -95,6 +98,9 @@ func matrix(card string) []row {
 		{"POST", "/v1/events/batch", "application/json", "", `{"events":[` + ev + `]}`, platformOnly(s200)},
 		// Own card: 204; the other platform's token is refused as invalid.
 		{"POST", "/v1/interactions", "application/json", "", tok, [7]int{s401, s204, s400, s403, s403, s403, s400}},
+		// Feedback: the card's platform and editors are accepted (202);
+		// another platform's token is refused as invalid.
+		{"POST", "/v1/feedback", "application/json", "", `{"type":"false_positive","token":"` + card + `"}`, [7]int{s401, 202, s400, 202, 202, s403, 202}},
 		{"POST", "/v1/tokens", "application/json", "", `{}`, admins(s400)},
 		{"GET", "/v1/tokens", "", "", "", admins(s200)},
 		{"DELETE", "/v1/tokens/tok_nope", "", "", "", admins(s404)},
@@ -122,6 +128,7 @@ func matrix(card string) []row {
 		// Rules the flood guard paused: editors list them and confirm.
 		{"GET", "/v1/rules/paused", "", "", "", editors(s200)},
 		{"POST", "/v1/rules/paused/nope/confirm", "application/json", "", `{"action":"resume"}`, editors(s404)},
+		{"GET", "/v1/rules/en/activity", "", "", "", editors(s200)},
 		{"GET", "/v1/rules/en/file", "", "", "", editors(s200)},
 		{"GET", "/v1/rules/xx", "", "", "", editors(s404)},
 		{"GET", "/v1/rules/xx/file", "", "", "", editors(s404)},
@@ -141,6 +148,13 @@ func matrix(card string) []row {
 		{"GET", "/v1/stats/campaigns/small-boats", "", "", "", [7]int{s401, s200, s200, s403, s403, s200, s200}},
 		{"GET", "/v1/stats/campaigns/nope", "", "", "", [7]int{s401, s404, s404, s403, s403, s404, s404}},
 		{"GET", "/v1/audit", "", "", "", admins(s200)},
+		// Webhook subscriptions: admins only.
+		{"POST", "/v1/webhooks", "application/json", "", `{}`, admins(s400)},
+		{"GET", "/v1/webhooks", "", "", "", admins(s200)},
+		{"GET", "/v1/webhooks/nope", "", "", "", admins(s404)},
+		{"DELETE", "/v1/webhooks/nope", "", "", "", admins(s404)},
+		{"POST", "/v1/webhooks/nope/test", "", "", "", admins(s404)},
+		{"GET", "/v1/webhooks/nope/deliveries", "", "", "", admins(s404)},
 		{"POST", "/v1/users", "application/json", "", `{}`, admins(s400)},
 		{"GET", "/v1/users", "", "", "", admins(s200)},
 		// Sign-in takes a form, not a token: JSON is refused for everyone.
@@ -192,7 +206,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			body, err := io.ReadAll(resp.Body)
 			resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			contract.Check(t, req, []byte(r.body), resp, body)
 			if resp.StatusCode != r.want[i] {
 				t.Errorf("%s %s as %s: %d, want %d", r.method, r.path, role, resp.StatusCode, r.want[i])
 			}

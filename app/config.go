@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"signpost/flood"
+	"signpost/webhook"
 )
 
 // Config is everything the service reads from its environment, parsed
@@ -72,6 +73,14 @@ type Config struct {
 	// Min of them (SIGNPOST_FLOOD_FACTOR, _MIN, _WINDOW, _BASELINE;
 	// factor 0 turns auto-pausing off). See package flood.
 	Flood flood.Config
+	// Webhooks tunes webhook delivery (docs/webhooks.md): AllowHTTP is
+	// SIGNPOST_WEBHOOK_ALLOW_HTTP; the rest (clock, retry schedule,
+	// timeouts) keeps its defaults outside tests. Log and Observe are set
+	// by the app.
+	Webhooks webhook.Config
+	// Tracing switches OpenTelemetry tracing on (SIGNPOST_TRACING; see
+	// app/tracing.go).
+	Tracing TracingConfig
 
 	// Stdout receives the one-time admin secret on first start.
 	Stdout io.Writer
@@ -97,6 +106,7 @@ func DefaultConfig() Config {
 		TwoPersonRule:   true,
 		RedisPrefix:     "signpost:",
 		Flood:           flood.DefaultConfig(),
+		Tracing:         defaultTracing(),
 		Stdout:          os.Stdout,
 	}
 }
@@ -166,7 +176,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return cfg, fmt.Errorf("SIGNPOST_LOG_LEVEL: %q is not debug, info, warn or error", v)
 		}
 	}
+	if err := webhooksFromEnv(getenv, &cfg.Webhooks); err != nil {
+		return cfg, err
+	}
 	if err := floodFromEnv(getenv, &cfg.Flood); err != nil {
+		return cfg, err
+	}
+	if err := tracingFromEnv(getenv, &cfg.Tracing); err != nil {
 		return cfg, err
 	}
 	return cfg, cfg.Validate()

@@ -250,11 +250,12 @@ func totals(t *testing.T, st *redisstore.Store, platform string) (served, impres
 	return served, impressions, true
 }
 
-// ready reports whether in's /readyz answers 200.
+// ready reports whether in's /readyz answers 200 with its store back.
 func ready(t *testing.T, in *instance) bool {
 	t.Helper()
-	resp, _ := in.do(t, "GET", "/readyz", "", nil)
-	return resp.StatusCode == http.StatusOK
+	resp, body := in.do(t, "GET", "/readyz", "", nil)
+	var r struct{ Store string }
+	return resp.StatusCode == http.StatusOK && json.Unmarshal(body, &r) == nil && r.Store == "ok"
 }
 
 // waitTotals waits until the store's counts equal served and

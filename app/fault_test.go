@@ -52,6 +52,11 @@ func exerciseFault(t *testing.T, in *instance, cfg app.Config, f fault) {
 	faultStart := time.Now()
 	f.inject(t)
 	time.Sleep(f.hold)
+	// The load balancer must keep the instance while it answers from its
+	// catalog: a store outage leaves /readyz at 200 (body "degraded").
+	if resp, body := in.do(t, "GET", "/readyz", "", nil); resp.StatusCode != 200 {
+		t.Errorf("/readyz during the fault: %d %s, want 200", resp.StatusCode, body)
+	}
 	f.heal(t)
 	healed := time.Now()
 	wantServed := l.servedBefore(healed)

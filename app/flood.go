@@ -51,6 +51,9 @@ type floodGuard struct {
 	pauses  prometheus.Counter
 	paused  prometheus.Gauge
 
+	// webhooks hears of pauses, confirmations and resumes (told).
+	webhooks *webhooks
+
 	mu   sync.Mutex
 	seen map[string]bool // the paused set at the last catalog build
 }
@@ -199,6 +202,7 @@ func (g *floodGuard) pause(ctx context.Context, s flood.Spike, now time.Time) er
 		return err
 	}
 	g.pauses.Inc()
+	g.told(ctx, actionAutoPaused, floodActor, p)
 	g.log.Warn("rule auto-paused: its match rate spiked", "rule", s.Rule, "count", s.Count,
 		"rate_per_minute", s.Rate, "baseline_per_minute", s.Baseline)
 	if cerr := g.changed(ctx); cerr != nil {
@@ -219,14 +223,16 @@ func (g *floodGuard) PausedRules(ctx context.Context) ([]store.PausedRule, error
 // ConfirmPausedRule records an editor's verdict on a paused rule:
 // handlers.ResumeRule (the spike was genuine: the rule fires again, with
 // a fresh baseline) or handlers.KeepPaused. It returns the rule's record.
-func (g *floodGuard) ConfirmPausedRule(ctx context.Context, a editing.Actor, rule, action string) (store.PausedRule, error) {
+// note (the feedback the editor saw) ends the audit entry's detail.
+func (g *floodGuard) ConfirmPausedRule(ctx context.Context, a editing.Actor, rule, action, note string) (store.PausedRule, error) {
 	now := time.Now()
 	switch action {
 	case handlers.ResumeRule:
-		p, err := g.store.ResumeRule(ctx, rule, ruleAudit(rule, actionResumed, a, now, "rule "+rule+": resumed after an automatic pause"))
+		p, err := g.store.ResumeRule(ctx, rule, ruleAudit(rule, actionResumed, a, now, "rule "+rule+": resumed after an automatic pause"+note))
 		if err != nil && p.Rule == "" {
 			return p, fmt.Errorf("resume rule %s: %w", rule, err)
 		}
+		g.told(ctx, actionResumed, a, p)
 		if cerr := g.changed(ctx); cerr != nil {
 			err = cerr
 		}
@@ -235,10 +241,11 @@ func (g *floodGuard) ConfirmPausedRule(ctx context.Context, a editing.Actor, rul
 		}
 		return p, nil
 	case handlers.KeepPaused:
-		p, err := g.store.KeepRulePaused(ctx, rule, a.ID, now.UTC(), ruleAudit(rule, actionKeptPaused, a, now, "rule "+rule+": kept paused"))
+		p, err := g.store.KeepRulePaused(ctx, rule, a.ID, now.UTC(), ruleAudit(rule, actionKeptPaused, a, now, "rule "+rule+": kept paused"+note))
 		if err != nil && p.Rule == "" {
 			return p, fmt.Errorf("keep rule %s paused: %w", rule, err)
 		}
+		g.told(ctx, actionKeptPaused, a, p)
 		if err != nil {
 			g.log.Warn("keeping a rule paused was not audited", "rule", rule, "err", err)
 		}

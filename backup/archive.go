@@ -6,7 +6,9 @@
 // in .gz) whose "format" and "version" come first, so a reader can refuse
 // what it does not understand before reading the rest. It never holds a
 // secret that would let someone in: tokens and passwords are there only as
-// the hashes the store keeps. What expires on purpose and cannot be moved
+// the hashes the store keeps. It does hold webhook signing secrets, which
+// let their holder forge deliveries to subscribers (not get in): keep
+// archives as private as the store. What expires on purpose and cannot be moved
 // is left out: sessions, the daily reach salts (destroyed after 48 hours
 // so that no one can link a person across days), the unique-reach sketches
 // (each store hashes differently, so they are not portable), desistance
@@ -53,6 +55,15 @@ type Archive struct {
 	// PausedRules are the rules the flood guard paused, so a move does
 	// not quietly turn them back on.
 	PausedRules []store.PausedRule `json:"paused_rules"`
+	// Webhooks are the webhook subscriptions WITH their signing secrets
+	// (which must keep working after a move, and which let whoever holds
+	// them forge deliveries to the subscribers: keep archives private).
+	// Pending deliveries and the delivery logs are left out: both are
+	// short-lived, and a pending one carried over could be sent twice.
+	Webhooks []store.Webhook `json:"webhooks,omitempty"`
+	// Activity is per-rule match counts and platforms' feedback, by
+	// language, day and hour.
+	Activity []store.ActivityCount `json:"rule_activity,omitempty"`
 }
 
 // Campaign is a campaign or a language's rule set ("rules.<lang>") with
@@ -98,12 +109,17 @@ type CardKey struct {
 // Summary counts an archive's (or a store's) records per kind.
 type Summary struct {
 	Tokens, Users, Campaigns, Versions, Audit, SecurityEvents, Counts, CardKeys, PausedRules int
+	// Activity counts rule activity cells (matches and feedback).
+	Activity int
+	// Webhooks counts webhook subscriptions.
+	Webhooks int
 }
 
 // Summary counts a's records.
 func (a *Archive) Summary() Summary {
 	s := Summary{Tokens: len(a.Tokens), Users: len(a.Users), Campaigns: len(a.Campaigns),
-		SecurityEvents: len(a.SecurityLog), Counts: len(a.Counts), CardKeys: len(a.CardKeys), PausedRules: len(a.PausedRules)}
+		SecurityEvents: len(a.SecurityLog), Counts: len(a.Counts), CardKeys: len(a.CardKeys), PausedRules: len(a.PausedRules),
+		Activity: len(a.Activity), Webhooks: len(a.Webhooks)}
 	for _, c := range a.Campaigns {
 		s.Versions += len(c.Versions)
 		s.Audit += len(c.Audit)
@@ -115,8 +131,8 @@ func (a *Archive) Summary() Summary {
 func (s Summary) Empty() bool { return s == Summary{} }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%d campaigns and rule sets (%d versions, %d audit entries), %d tokens, %d users, %d security events, %d count cells, %d card keys, %d paused rules",
-		s.Campaigns, s.Versions, s.Audit, s.Tokens, s.Users, s.SecurityEvents, s.Counts, s.CardKeys, s.PausedRules)
+	return fmt.Sprintf("%d campaigns and rule sets (%d versions, %d audit entries), %d tokens, %d users, %d security events, %d count cells, %d card keys, %d paused rules, %d rule activity cells, %d webhooks",
+		s.Campaigns, s.Versions, s.Audit, s.Tokens, s.Users, s.SecurityEvents, s.Counts, s.CardKeys, s.PausedRules, s.Activity, s.Webhooks)
 }
 
 // Encode writes a as indented JSON, gzip-compressed when compress is set.

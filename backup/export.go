@@ -28,6 +28,9 @@ type Store interface {
 	ApplyCounts(ctx context.Context, b store.CountBatch, onceTTL, retention time.Duration) error
 	BumpGeneration(ctx context.Context) (int64, error)
 	PausedRules(ctx context.Context) ([]store.PausedRule, error)
+	store.Feedback
+	ListWebhooks(ctx context.Context) ([]store.Webhook, error)
+	CreateWebhook(ctx context.Context, w store.Webhook) error
 	store.Backup
 }
 
@@ -94,7 +97,35 @@ func Export(ctx context.Context, st Store, opt Options) (*Archive, error) {
 		return nil, fmt.Errorf("export paused rules: %w", err)
 	}
 	slices.SortFunc(a.PausedRules, func(x, y store.PausedRule) int { return cmp.Compare(x.Rule, y.Rule) })
+	if a.Activity, err = exportActivity(ctx, st, now, opt.Retention); err != nil {
+		return nil, err
+	}
+	if a.Webhooks, err = st.ListWebhooks(ctx); err != nil {
+		return nil, fmt.Errorf("export webhooks: %w", err)
+	}
+	slices.SortFunc(a.Webhooks, func(x, y store.Webhook) int { return cmp.Compare(x.ID, y.ID) })
 	return a, nil
+}
+
+// exportActivity reads every language's rule activity over the days
+// retention can still hold, with two days' slack either side.
+func exportActivity(ctx context.Context, st Store, now time.Time, retention time.Duration) ([]store.ActivityCount, error) {
+	langs, err := st.ActivityLanguages(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("export rule activity: %w", err)
+	}
+	from := now.Add(-retention).AddDate(0, 0, -2).Format(time.DateOnly)
+	to := now.AddDate(0, 0, 2).Format(time.DateOnly)
+	var out []store.ActivityCount
+	for _, l := range langs {
+		cells, err := st.Activity(ctx, l, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("export rule activity of %q: %w", l, err)
+		}
+		out = append(out, cells...)
+	}
+	slices.SortFunc(out, func(x, y store.ActivityCount) int { return store.CompareActivity(x.Key, y.Key) })
+	return out, nil
 }
 
 func exportCampaigns(ctx context.Context, st Store) ([]Campaign, error) {

@@ -141,6 +141,43 @@ func write(ctx context.Context, st Store, a *Archive, opt Options) (done, expire
 		}
 	}
 	done.PausedRules = len(a.PausedRules)
+	if done.Activity, expired.Activity, err = writeActivity(ctx, st, a.Activity, now, opt.Retention); err != nil {
+		return done, expired, err
+	}
+	for _, w := range a.Webhooks {
+		if err := st.CreateWebhook(ctx, w); err != nil {
+			return done, expired, fmt.Errorf("import webhook %q: %w", w.ID, err)
+		}
+		done.Webhooks++
+	}
+	return done, expired, nil
+}
+
+// writeActivity applies rule activity as one batch per language. A
+// day's cells expire with the day (store.ActivityExpires), so cells of a
+// day already past retention are counted as expired, not written.
+func writeActivity(ctx context.Context, st Store, cells []store.ActivityCount, now time.Time, retention time.Duration) (done, expired int, err error) {
+	batches := map[string]*store.ActivityBatch{}
+	var order []string
+	for _, c := range cells {
+		if exp, err := store.ActivityExpires(c.Key.Day, retention); err != nil || !exp.After(now) {
+			expired++
+			continue
+		}
+		b := batches[c.Key.Language]
+		if b == nil {
+			b = &store.ActivityBatch{ID: "import:" + strconv.FormatInt(now.UnixNano(), 36), Language: c.Key.Language}
+			batches[c.Key.Language] = b
+			order = append(order, c.Key.Language)
+		}
+		b.Counts = append(b.Counts, c)
+	}
+	for _, l := range order {
+		if err := st.ApplyActivity(ctx, *batches[l], retention); err != nil {
+			return done, expired, fmt.Errorf("import rule activity of %q: %w", l, err)
+		}
+		done += len(batches[l].Counts)
+	}
 	return done, expired, nil
 }
 

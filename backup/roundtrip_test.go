@@ -99,6 +99,17 @@ func populate(t *testing.T, st store.Store) populated {
 	_, err = st.PauseRule(ctx, store.PausedRule{Rule: "ar.crossing.boat", PausedAt: now.Truncate(time.Millisecond), Rate: 90.5, Baseline: 2, Count: 181},
 		store.AuditEntry{Time: now.Add(2 * time.Hour), Campaign: "rules.ar", Action: "rule_paused", ActorID: "flood-guard"})
 	must("PauseRule", err)
+	day, yesterday := now.UTC().Format(time.DateOnly), now.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	must("ApplyActivity", st.ApplyActivity(ctx, store.ActivityBatch{ID: "a1", Language: "ar", Counts: []store.ActivityCount{
+		{Key: store.ActivityKey{Language: "ar", Day: yesterday, Hour: 23, Rule: "ar.crossing.boat", Event: store.ActivitySearch}, N: 181},
+		{Key: store.ActivityKey{Language: "ar", Day: day, Hour: 1, Rule: "ar.crossing.boat", Event: store.ActivityFalsePositive, Platform: "tiktok"}, N: 4},
+	}}, DefaultRetention))
+	must("ApplyActivity", st.ApplyActivity(ctx, store.ActivityBatch{ID: "a2", Language: "", Counts: []store.ActivityCount{
+		{Key: store.ActivityKey{Day: day, Category: "documents", Event: store.ActivityMissed, Platform: "x"}, N: 2},
+	}}, DefaultRetention))
+	must("CreateWebhook", st.CreateWebhook(ctx, store.Webhook{ID: "wh_1", URL: "https://queue.example.org/hook", Events: []string{"campaign.paused", "rule.auto_paused"},
+		Secret: "whsec_kept", CreatedAt: now.Truncate(time.Second), CreatedBy: "ops", DisabledAt: now.Truncate(time.Second), DisabledReason: "410"}))
+	must("EnqueueWebhookDeliveries", st.EnqueueWebhookDeliveries(ctx, []store.WebhookDelivery{{ID: "evt_1.wh_1", Webhook: "wh_1", EventID: "evt_1", Payload: []byte(`{}`), Due: now}}))
 	_, err = st.ExpiringSecret(ctx, "reach-salt:2026-11-29", 48*time.Hour, func() ([]byte, error) { return []byte("salt"), nil })
 	must("ExpiringSecret reach salt", err)
 	return populated{tokenSecret: secret, password: password, userName: u.Name, hours: hours}
@@ -151,7 +162,7 @@ func TestRoundTrip(t *testing.T) {
 	p := populate(t, bolt1)
 
 	first := mustExport(t, bolt1)
-	want := Summary{Tokens: 2, Users: 2, Campaigns: 3, Versions: 2 + 3 + 4, Audit: 3 + 4 + 5 + 1, SecurityEvents: 5, Counts: 6, CardKeys: 3, PausedRules: 1}
+	want := Summary{Tokens: 2, Users: 2, Campaigns: 3, Versions: 2 + 3 + 4, Audit: 3 + 4 + 5 + 1, SecurityEvents: 5, Counts: 6, CardKeys: 3, PausedRules: 1, Activity: 3, Webhooks: 1}
 	if got := first.Summary(); got != want {
 		t.Fatalf("first export holds %s, want %s", got, want)
 	}
@@ -202,6 +213,12 @@ func TestRoundTrip(t *testing.T) {
 		}
 		if _, err := st.PeekExpiringSecret(ctx, "reach-salt:2026-11-29"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%s: reach salt after import: err = %v, want ErrNotFound", name, err)
+		}
+		if w, err := st.Webhook(ctx, "wh_1"); err != nil || w.Secret != "whsec_kept" {
+			t.Errorf("%s: webhook after import = %+v, %v; want it with its signing secret", name, w, err)
+		}
+		if p, err := st.PendingWebhookDeliveries(ctx); err != nil || len(p) != 0 {
+			t.Errorf("%s: pending webhook deliveries after import = %v, %v; want none", name, p, err)
 		}
 		if g, err := st.Generation(ctx); err != nil || g < 1 {
 			t.Errorf("%s: generation after import = %d, %v; want it bumped", name, g, err)

@@ -105,6 +105,33 @@ func (a *Archive) Validate() error {
 		paused[p.Rule] = true
 	}
 
+	activity := map[store.ActivityKey]bool{}
+	for i, c := range a.Activity {
+		one := store.ActivityBatch{ID: "check", Language: c.Key.Language, Counts: []store.ActivityCount{c}}
+		switch err := one.Check(DefaultRetention); {
+		case err != nil:
+			bad("rule activity cell %d: %w", i, err)
+		case c.N <= 0:
+			bad("rule activity cell %d: n = %d", i, c.N)
+		case activity[c.Key]:
+			bad("rule activity cell %d: listed twice", i)
+		}
+		activity[c.Key] = true
+	}
+
+	hooks := map[string]bool{}
+	for i, w := range a.Webhooks {
+		switch {
+		case w.ID == "" || w.Secret == "" || w.URL == "":
+			bad("webhook %d: no id, url or secret", i)
+		case hooks[w.ID]:
+			bad("webhook %q: listed twice", w.ID)
+		case len(w.Events) == 0:
+			bad("webhook %q: no events", w.ID)
+		}
+		hooks[w.ID] = true
+	}
+
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid archive: %w", errors.Join(errs...))
 	}

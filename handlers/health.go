@@ -13,9 +13,11 @@ func (s *Server) livez(c *fiber.Ctx) error {
 }
 
 // readyz reports whether this instance should receive traffic: it has a
-// catalog and its store answers. A store outage makes the instance
-// unready for operators' eyes, but platform calls keep being answered
-// from the catalog (fail open).
+// catalog and is not shutting down. A store outage does not make it
+// unready: platform calls keep being answered from the catalog (fail
+// open), and taking every instance out of the load balancer because
+// Redis is away would turn a degraded service into none. The body says
+// whether the store answers, for operators and tests.
 func (s *Server) readyz(c *fiber.Ctx) error {
 	if s.Draining != nil && s.Draining() {
 		return errorf(fiber.StatusServiceUnavailable, "shutting_down", "the service is shutting down")
@@ -26,7 +28,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), time.Second)
 	defer cancel()
 	if err := s.Store.Ping(ctx); err != nil {
-		return errorf(fiber.StatusServiceUnavailable, "store_unavailable", "the store does not answer")
+		return c.JSON(fiber.Map{"status": "degraded", "store": "unavailable"})
 	}
-	return c.JSON(fiber.Map{"status": "ok"})
+	return c.JSON(fiber.Map{"status": "ok", "store": "ok"})
 }

@@ -90,6 +90,13 @@ type Server struct {
 	// Flood lists the rules paused for a spiking match rate and takes
 	// editors' verdicts on them.
 	Flood PausedRules
+	// Webhooks manages webhook subscriptions (handlers/webhooks.go).
+	Webhooks WebhookAdmin
+	// Feedback takes platforms' reports of wrong triggers and reads
+	// per-rule activity (handlers/feedback.go).
+	Feedback FeedbackSink
+	// APIDoc is the OpenAPI document and its reference page (public).
+	APIDoc *APIDoc
 }
 
 // Register adds every route to app, grouped by area.
@@ -101,6 +108,8 @@ func (s *Server) Register(app *fiber.App) {
 	app.Get("/card/:token", s.hostedCard)
 	app.Get("/exit", s.exitPage)
 	app.Get("/widget.js", s.widget)
+	app.Get("/openapi.yaml", s.openAPIDocument)
+	app.Get("/docs/api", s.apiReference)
 	s.registerUI(app)
 	app.Post("/card/:token", s.hostedCardChoice)
 
@@ -114,6 +123,9 @@ func (s *Server) Register(app *fiber.App) {
 	v1.Post("/events", platform, s.postEvent)
 	v1.Post("/events/batch", platform, s.postEventBatch)
 	v1.Post("/interactions", platform, s.postInteraction)
+	// Feedback is mostly the platforms', limited like their other calls;
+	// editors may report too.
+	v1.Post("/feedback", s.guard(s.EventLimiter, "events", s.EventLimit, auth.RolePlatform, auth.RoleEditor, auth.RoleReviewer), s.postFeedback)
 	// Every other /v1 route shares one budget per token.
 	api := func(roles ...string) fiber.Handler { return s.guard(s.APILimiter, "api", s.APILimit, roles...) }
 	v1.Post("/tokens", api(auth.RoleAdmin), s.postToken)
@@ -152,6 +164,8 @@ func (s *Server) Register(app *fiber.App) {
 	// files are paused too.
 	v1.Get("/rules/paused", api(auth.RoleEditor, auth.RoleReviewer), s.listPausedRules)
 	v1.Post("/rules/paused/:rule/confirm", api(auth.RoleEditor, auth.RoleReviewer), s.confirmPausedRule)
+	// Activity reads the catalog, so it works for rules from files too.
+	v1.Get("/rules/:name/activity", api(auth.RoleEditor, auth.RoleReviewer), s.getRuleActivity)
 	ru := v1.Group("/rules", api(auth.RoleEditor, auth.RoleReviewer), s.rulesManaged)
 	ru.Get("/", s.listRules)
 	ru.Get("/:name", s.getRules)
@@ -172,4 +186,13 @@ func (s *Server) Register(app *fiber.App) {
 	v1.Get("/stats/campaigns/:id", api(auth.RoleAnalyst, auth.RolePlatform), s.getStats)
 
 	v1.Get("/audit", api(auth.RoleAdmin), s.getAudit)
+
+	// Webhook subscriptions (docs/webhooks.md): admins only.
+	wh := v1.Group("/webhooks", api(auth.RoleAdmin))
+	wh.Post("/", s.postWebhook)
+	wh.Get("/", s.listWebhooks)
+	wh.Get("/:id", s.getWebhook)
+	wh.Delete("/:id", s.deleteWebhook)
+	wh.Post("/:id/test", s.testWebhook)
+	wh.Get("/:id/deliveries", s.webhookDeliveries)
 }

@@ -177,6 +177,12 @@ type Store interface {
 	// PausedRules keeps the rules the flood guard paused.
 	PausedRules
 
+	// Webhooks keeps webhook subscriptions, deliveries and their log.
+	Webhooks
+
+	// Feedback keeps per-rule match counts and platforms' feedback.
+	Feedback
+
 	// Backup reads and writes records exactly, for export and import.
 	Backup
 

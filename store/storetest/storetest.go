@@ -27,6 +27,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Engagement", func(t *testing.T) { runEngagement(t, open) })
 	t.Run("Accounts", func(t *testing.T) { runAccounts(t, open) })
 	t.Run("PausedRules", func(t *testing.T) { runPausedRules(t, open) })
+	t.Run("Webhooks", func(t *testing.T) { runWebhooks(t, open) })
+	t.Run("Feedback", func(t *testing.T) { runFeedback(t, open) })
 	t.Run("Backup", func(t *testing.T) { runBackup(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { runLifecycle(t, open) })
 }
