@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"signpost/app"
+	"signpost/internal/servetest"
 )
 
 // TestHealthcheckCommand runs `signpost healthcheck` against a real
@@ -21,23 +20,8 @@ func TestHealthcheckCommand(t *testing.T) {
 	cfg.DataDir = t.TempDir()
 	cfg.BootstrapToken = "healthcheck-bootstrap-secret-0123456789"
 	cfg.DrainDelay = 0
-	a, err := app.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		a.Close()
-	})
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	in := servetest.Start(t, cfg, nil)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(in.URL, "http://"))
 	vars := map[string]string{"SIGNPOST_ADDR": ":" + port}
 
 	for _, args := range [][]string{{"healthcheck"}, {"healthcheck", "--live"}} {

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -11,12 +10,12 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"signpost/app"
 	"signpost/internal/redistest"
+	"signpost/internal/servetest"
 )
 
 const bootstrap = "test-bootstrap-secret-0123456789"
@@ -38,32 +37,8 @@ func start(t *testing.T, cfg app.Config) *instance {
 	if cfg.DrainDelay == app.DefaultConfig().DrainDelay {
 		cfg.DrainDelay = 0 // no load balancer to wait for; a test that wants one sets it
 	}
-	a, err := app.New(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	var stopped atomic.Bool
-	stop := func() {
-		if stopped.Swap(true) {
-			return
-		}
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		if err := a.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	}
-	t.Cleanup(stop)
-	return &instance{base: "http://" + ln.Addr().String(), logs: logs, out: out, stop: stop}
+	in := servetest.Start(t, cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	return &instance{base: in.URL, logs: logs, out: out, stop: in.Stop}
 }
 
 // syncBuffer lets the test read what the server writes concurrently.

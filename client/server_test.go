@@ -2,18 +2,15 @@ package client_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"signpost/app"
+	"signpost/internal/servetest"
 )
 
 // adminSecret is the bootstrap admin secret of every test server.
@@ -38,32 +35,8 @@ func startServer(t *testing.T) *server {
 	cfg.FlushEvery = 100 * time.Millisecond
 	cfg.Stdout = io.Discard
 	cfg.PublicURL = "http://signpost.test"
-	a, err := app.New(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	var stopped atomic.Bool
-	stop := func() {
-		if stopped.Swap(true) {
-			return
-		}
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		if err := a.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	}
-	t.Cleanup(stop)
-	s := &server{base: "http://" + ln.Addr().String(), stop: stop}
+	in := servetest.Start(t, cfg, nil)
+	s := &server{base: in.URL, stop: in.Stop}
 	s.waitReady(t)
 	return s
 }

@@ -7,11 +7,9 @@ package deploy_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +25,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"signpost/app"
+	"signpost/internal/servetest"
 )
 
 // Just the parts of the Kubernetes objects the checks read.
@@ -469,35 +468,20 @@ func TestProbesAnswer(t *testing.T) {
 	cfg.DataDir = t.TempDir()
 	cfg.BootstrapToken = "deploy-test-bootstrap-secret-0123456789"
 	cfg.DrainDelay = 0
-	a, err := app.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := servetest.Start(t, cfg, nil)
 	registered := map[string]bool{}
-	for _, r := range a.Fiber().GetRoutes() {
+	for _, r := range in.App.Fiber().GetRoutes() {
 		if r.Method == http.MethodGet {
 			registered[r.Path] = true
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	defer func() {
-		cancel()
-		<-done
-		a.Close()
-	}()
 	client := &http.Client{Timeout: 10 * time.Second}
 	for path := range paths {
 		if !registered[path] {
 			t.Errorf("probe path %s is not a GET route the server registers", path)
 			continue
 		}
-		resp, err := client.Get("http://" + ln.Addr().String() + path)
+		resp, err := client.Get(in.URL + path)
 		if err != nil {
 			t.Errorf("GET %s: %v", path, err)
 			continue

@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,6 +33,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"signpost/app"
+	"signpost/internal/servetest"
 )
 
 // Env is a running service with an admin token, a platform token and
@@ -57,11 +57,7 @@ const bootstrap = "uitest-bootstrap-secret-0123456789abcdef"
 // 200 ms so dashboards catch up quickly.
 func Start(t *testing.T) *Env {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
+	ln, base := servetest.Listen(t)
 	cfg := app.DefaultConfig()
 	cfg.DataDir = t.TempDir()
 	cfg.BootstrapToken = bootstrap
@@ -75,18 +71,7 @@ func Start(t *testing.T) *Env {
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		if err := a.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
+	servetest.Serve(t, a, ln)
 	e := &Env{URL: base, Admin: bootstrap, People: map[string]string{}, Logs: logs}
 	status, body := e.API(t, "POST", "/v1/tokens", e.Admin, "application/json", []byte(`{"name":"uitest platform","role":"platform","platform":"test"}`))
 	if status != http.StatusCreated && status != http.StatusOK {
