@@ -82,6 +82,7 @@ func matrix(card string) []row {
 		{"POST", "/ui/rules/xx/try", "application/x-www-form-urlencoded", "", "text=boat+uk", editors(s404)},
 		{"POST", "/ui/rules/xx/submit", "application/x-www-form-urlencoded", "", "rev=1", editors(s404)},
 		{"POST", "/ui/rules/xx/pause", "application/x-www-form-urlencoded", "", "rev=1", editors(s404)},
+		{"POST", "/ui/rules/paused/xx", "application/x-www-form-urlencoded", "", "action=resume", editors(s404)},
 		{"POST", "/ui/rules/xx/reject", "application/x-www-form-urlencoded", "", "rev=1", reviewers(s404)},
 		{"POST", "/ui/rules/xx/publish", "application/x-www-form-urlencoded", "", "rev=1", reviewers(s404)},
 		{"POST", "/ui/rules/xx/resume", "application/x-www-form-urlencoded", "", "rev=1", reviewers(s404)},

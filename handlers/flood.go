@@ -88,23 +88,7 @@ func (s *Server) confirmPausedRule(c *fiber.Ctx) error {
 	if req.Action != ResumeRule && req.Action != KeepPaused {
 		return errorf(fiber.StatusBadRequest, "invalid_action", `"action" must be "resume" or "keep_paused"`)
 	}
-	rule = strings.Clone(rule)
-	// The counts the listing showed, recounted now, go into the audit
-	// entry with the verdict.
-	var fb PausedFeedback
-	var note string
-	if list, err := s.Flood.PausedRules(c.UserContext()); err == nil {
-		if i := slices.IndexFunc(list, func(p store.PausedRule) bool { return p.Rule == rule }); i >= 0 {
-			if fb, err = s.pausedFeedback(c.UserContext(), list[i]); err != nil {
-				return err
-			}
-			note = feedbackNote(fb)
-		}
-	}
-	p, err := s.Flood.ConfirmPausedRule(c.UserContext(), actor(c), rule, req.Action, note)
-	if errors.Is(err, store.ErrNotFound) {
-		return errorf(fiber.StatusNotFound, "not_found", "this rule is not paused")
-	}
+	view, err := s.confirmPaused(c.UserContext(), actor(c), strings.Clone(rule), req.Action)
 	if err != nil {
 		return err
 	}
@@ -112,5 +96,29 @@ func (s *Server) confirmPausedRule(c *fiber.Ctx) error {
 	if req.Action == ResumeRule {
 		status = "resumed"
 	}
-	return c.JSON(fiber.Map{"status": status, "rule": PausedRuleView{PausedRule: p, Feedback: fb}})
+	return c.JSON(fiber.Map{"status": status, "rule": view})
+}
+
+// confirmPaused records an editor's verdict on a paused rule, for the API
+// and the rules page alike. The feedback counts the listing showed,
+// recounted now, go into the audit entry with the verdict.
+func (s *Server) confirmPaused(ctx context.Context, a editing.Actor, rule, action string) (PausedRuleView, error) {
+	var fb PausedFeedback
+	var note string
+	if list, err := s.Flood.PausedRules(ctx); err == nil {
+		if i := slices.IndexFunc(list, func(p store.PausedRule) bool { return p.Rule == rule }); i >= 0 {
+			if fb, err = s.pausedFeedback(ctx, list[i]); err != nil {
+				return PausedRuleView{}, err
+			}
+			note = feedbackNote(fb)
+		}
+	}
+	p, err := s.Flood.ConfirmPausedRule(ctx, a, rule, action, note)
+	if errors.Is(err, store.ErrNotFound) {
+		return PausedRuleView{}, errorf(fiber.StatusNotFound, "not_found", "this rule is not paused")
+	}
+	if err != nil {
+		return PausedRuleView{}, err
+	}
+	return PausedRuleView{PausedRule: p, Feedback: fb}, nil
 }

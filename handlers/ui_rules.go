@@ -27,6 +27,9 @@ func (s *Server) registerRulePages(app *fiber.App) {
 	pg := s.page(auth.RoleEditor, auth.RoleReviewer)
 	reviewer := s.allow(auth.RoleReviewer)
 	app.Get("/ui/rules", pg, s.rulesListPage)
+	// Before the rule set routes, so that "paused" is never read as a
+	// rule set's name.
+	app.Post("/ui/rules/paused/:rule", pg, s.confirmPausedPage)
 	app.Get("/ui/rules/:name", pg, s.ruleSetPage)
 	app.Post("/ui/rules/:name/file", pg, s.saveRulePage(editing.RuleFileKey))
 	app.Post("/ui/rules/:name/samples", pg, s.saveRulePage(editing.SamplesKey))
@@ -340,6 +343,24 @@ func (s *Server) saveRulePage(key string) fiber.Handler {
 		}
 		return s.renderRuleSet(c, status, p, d, nil)
 	}
+}
+
+// confirmPausedPage records an editor's verdict on a rule the flood guard
+// paused (the page's "Resume" and "Keep paused" buttons), as
+// POST /v1/rules/paused/{rule}/confirm does, and shows the list again.
+func (s *Server) confirmPausedPage(c *fiber.Ctx) error {
+	rule := c.Params("rule")
+	if rule == "" || len(rule) > maxRuleID {
+		return errorf(fiber.StatusNotFound, "not_found", "no such paused rule")
+	}
+	action := c.FormValue("action")
+	if action != ResumeRule && action != KeepPaused {
+		return errorf(fiber.StatusBadRequest, "invalid_action", `"action" must be "resume" or "keep_paused"`)
+	}
+	if _, err := s.confirmPaused(c.UserContext(), actor(c), strings.Clone(rule), action); err != nil {
+		return err
+	}
+	return c.Redirect("/ui/rules?done="+action+"#paused", fiber.StatusSeeOther)
 }
 
 // rulesStepPage applies one lifecycle step from the page's buttons, then

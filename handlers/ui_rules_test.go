@@ -436,3 +436,71 @@ func TestRulePagesShowFeedback(t *testing.T) {
 		}
 	}
 }
+
+// recordingFlood holds one paused rule and records the verdicts given.
+type recordingFlood struct {
+	paused   store.PausedRule
+	verdicts []string
+}
+
+func (f *recordingFlood) PausedRules(context.Context) ([]store.PausedRule, error) {
+	return []store.PausedRule{f.paused}, nil
+}
+
+func (f *recordingFlood) ConfirmPausedRule(_ context.Context, _ editing.Actor, rule, action, note string) (store.PausedRule, error) {
+	if rule != f.paused.Rule {
+		return store.PausedRule{}, store.ErrNotFound
+	}
+	f.verdicts = append(f.verdicts, action+": "+note)
+	return f.paused, nil
+}
+
+// TestRulePagesConfirmPausedRule: the paused-rules section offers both
+// verdicts, and a verdict posted from it reaches the flood guard with
+// the feedback counts the editor saw, then shows the list again.
+func TestRulePagesConfirmPausedRule(t *testing.T) {
+	now := time.Now().UTC()
+	fb := &fakeFeedback{cells: []store.ActivityCount{{Key: store.ActivityKey{Language: "en", Day: now.Format(time.DateOnly), Hour: now.Hour(),
+		Rule: "en.boat", Event: store.ActivityFalsePositive, Platform: "meta"}, N: 4}}}
+	assets, err := web.NewAssets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ui, err := web.NewUI(assets, locales.UI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	flood := &recordingFlood{paused: store.PausedRule{Rule: "en.boat", PausedAt: now, Count: 620}}
+	s := &Server{Rules: newFakeRules(), Tokens: rulesFakeTokens{}, UI: ui, Assets: assets, Log: log, Feedback: fb, Flood: flood}
+	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(log)})
+	s.registerRulePages(app)
+
+	_, body := rulesDo(t, app, auth.RoleEditor, "GET", "/ui/rules", nil, false)
+	for _, want := range []string{`action="/ui/rules/paused/en.boat"`, `name="action" value="resume"`, `name="action" value="keep_paused"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("paused section lacks %s", want)
+		}
+	}
+	status, _ := rulesDo(t, app, auth.RoleEditor, "POST", "/ui/rules/paused/en.boat", url.Values{"action": {"keep_paused"}}, false)
+	if status != http.StatusSeeOther || len(flood.verdicts) != 1 || !strings.HasPrefix(flood.verdicts[0], "keep_paused: ") || !strings.Contains(flood.verdicts[0], "4") {
+		t.Fatalf("keep paused: %d, verdicts %q (want 303 and one keep_paused noting the 4 reports)", status, flood.verdicts)
+	}
+	for _, c := range []struct {
+		path, action string
+		want         int
+	}{
+		{"/ui/rules/paused/en.boat", "delete", http.StatusBadRequest},
+		{"/ui/rules/paused/en.other", "resume", http.StatusNotFound},
+	} {
+		if status, body := rulesDo(t, app, auth.RoleEditor, "POST", c.path, url.Values{"action": {c.action}}, false); status != c.want {
+			t.Errorf("POST %s action=%s: %d, want %d\n%s", c.path, c.action, status, c.want, body)
+		}
+	}
+	if status, _ := rulesDo(t, app, auth.RoleAnalyst, "POST", "/ui/rules/paused/en.boat", url.Values{"action": {"resume"}}, false); status != http.StatusForbidden {
+		t.Errorf("an analyst's verdict: %d, want 403", status)
+	}
+	if len(flood.verdicts) != 1 {
+		t.Errorf("refused posts reached the flood guard: %q", flood.verdicts)
+	}
+}
