@@ -3,6 +3,7 @@ package app_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -176,9 +177,14 @@ func TestFeedbackEndToEnd(t *testing.T) {
 		}
 		return "paused rules: " + string(body) + "; want 3 false positives around the pause of " + rule
 	})
-	if a := in.activity(t, editor, lang); !a.row(rule).Paused {
-		t.Errorf("activity does not show %s paused: %+v", rule, a.row(rule))
-	}
+	// The activity route reads the pause from the catalog, which every
+	// instance rebuilds after the pause is stored: eventually, then.
+	eventually(t, 5*time.Second, func() string {
+		if a := in.activity(t, editor, lang); !a.row(rule).Paused {
+			return fmt.Sprintf("activity does not show %s paused: %+v", rule, a.row(rule))
+		}
+		return ""
+	})
 
 	resp, body := in.do(t, "POST", "/v1/rules/paused/"+rule+"/confirm", editor, map[string]string{"action": "keep_paused"})
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "false_positives_since_pause") {
