@@ -186,10 +186,7 @@ func (a *App) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	apiDoc, err := handlers.NewAPIDoc(ctx)
-	if err != nil {
-		return err
-	}
+	apiDoc := handlers.NewAPIDoc()
 	a.fiber = a.newFiber(signer, cards, ui, assets, apiDoc)
 	return nil
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gofiber/fiber/v2"
@@ -22,24 +22,28 @@ import (
 )
 
 // APIDoc is the public contract as served: the OpenAPI document's exact
-// bytes, and the reference page's content, built once at startup from the
-// same parsed document so the page cannot disagree with the file.
+// bytes, and the reference page's content, built from the same document
+// so the page cannot disagree with the file. The page's content is built
+// on its first request: parsing the document takes longer than the rest
+// of the service's start, for a page few people open.
 type APIDoc struct {
 	yaml []byte
 	etag string
-	ref  *apiRef
+	ref  func() (*apiRef, error)
 }
 
-// NewAPIDoc loads and validates the embedded OpenAPI document and prepares
-// the reference page. An invalid document is an error: the service must
-// not start with a contract it would misdescribe.
-func NewAPIDoc(ctx context.Context) (*APIDoc, error) {
-	doc, err := api.Load(ctx)
-	if err != nil {
-		return nil, err
-	}
+// NewAPIDoc prepares the embedded OpenAPI document for serving. The
+// tests validate the document (api.Load); the service only parses it,
+// on the reference page's first request.
+func NewAPIDoc() *APIDoc {
 	raw := api.Document()
-	return &APIDoc{yaml: raw, etag: etagOf(raw), ref: newAPIRef(doc)}, nil
+	return &APIDoc{yaml: raw, etag: etagOf(raw), ref: sync.OnceValues(func() (*apiRef, error) {
+		doc, err := api.Parse()
+		if err != nil {
+			return nil, err
+		}
+		return newAPIRef(doc), nil
+	})}
 }
 
 // etagOf is a strong validator of body: the content changes only with a
@@ -85,9 +89,13 @@ func (s *Server) apiReference(c *fiber.Ctx) error {
 	if s.APIDoc == nil {
 		return errorf(fiber.StatusNotFound, "not_found", "no API document")
 	}
+	ref, err := s.APIDoc.ref()
+	if err != nil {
+		return err
+	}
 	p := s.newPage(c, "", "")
 	p.Title = "API reference"
-	p.Data = s.APIDoc.ref
+	p.Data = ref
 	var buf bytes.Buffer
 	if err := s.UI.Render(&buf, "apidoc", p); err != nil {
 		return err

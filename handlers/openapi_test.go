@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"html/template"
 	"io"
@@ -248,10 +247,7 @@ func resolve(doc map[string]any, n any) map[string]any {
 // apiDocApp serves the two contract routes the way the service does.
 func apiDocApp(t *testing.T) *fiber.App {
 	t.Helper()
-	doc, err := handlers.NewAPIDoc(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := handlers.NewAPIDoc()
 	assets, err := web.NewAssets()
 	if err != nil {
 		t.Fatal(err)
