@@ -162,6 +162,13 @@ func (rulesFakeTokens) List() []store.Token {
 
 func newRulesTestApp(t *testing.T, rules *fakeRules) *fiber.App {
 	t.Helper()
+	return rulePagesApp(t, &Server{Rules: rules})
+}
+
+// rulePagesApp completes s (tokens, UI, assets, a silent log) and serves
+// the rule pages from it.
+func rulePagesApp(t *testing.T, s *Server) *fiber.App {
+	t.Helper()
 	assets, err := web.NewAssets()
 	if err != nil {
 		t.Fatal(err)
@@ -170,9 +177,8 @@ func newRulesTestApp(t *testing.T, rules *fakeRules) *fiber.App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &Server{Rules: rules, Tokens: rulesFakeTokens{}, UI: ui, Assets: assets, Log: log}
-	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(log)})
+	s.Tokens, s.UI, s.Assets, s.Log = rulesFakeTokens{}, ui, assets, slog.New(slog.NewTextHandler(io.Discard, nil))
+	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(s.Log)})
 	s.registerRulePages(app)
 	return app
 }
@@ -394,19 +400,8 @@ func TestRulePagesShowFeedback(t *testing.T) {
 		cell("en", "en.old", "", store.ActivityMissed, "meta", hour, 2),
 		cell("", "", "documents", store.ActivityMissed, "meta", hour, 3),
 	}}
-	assets, err := web.NewAssets()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ui, err := web.NewUI(assets, locales.UI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &Server{Rules: newFakeRules(), Tokens: rulesFakeTokens{}, UI: ui, Assets: assets, Log: log, Feedback: fb,
-		Flood: fakeFlood{paused: []store.PausedRule{{Rule: "en.boat", PausedAt: now, Count: 620, KeptBy: "tok_editor"}}}}
-	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(log)})
-	s.registerRulePages(app)
+	app := rulePagesApp(t, &Server{Rules: newFakeRules(), Feedback: fb,
+		Flood: fakeFlood{paused: []store.PausedRule{{Rule: "en.boat", PausedAt: now, Count: 620, KeptBy: "tok_editor"}}}})
 
 	for _, lang := range []string{"en", "fr", "ar"} {
 		status, body := rulesDo(t, app, auth.RoleEditor, "GET", "/ui/rules/en?lang="+lang, nil, false)
@@ -462,19 +457,8 @@ func TestRulePagesConfirmPausedRule(t *testing.T) {
 	now := time.Now().UTC()
 	fb := &fakeFeedback{cells: []store.ActivityCount{{Key: store.ActivityKey{Language: "en", Day: now.Format(time.DateOnly), Hour: now.Hour(),
 		Rule: "en.boat", Event: store.ActivityFalsePositive, Platform: "meta"}, N: 4}}}
-	assets, err := web.NewAssets()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ui, err := web.NewUI(assets, locales.UI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	flood := &recordingFlood{paused: store.PausedRule{Rule: "en.boat", PausedAt: now, Count: 620}}
-	s := &Server{Rules: newFakeRules(), Tokens: rulesFakeTokens{}, UI: ui, Assets: assets, Log: log, Feedback: fb, Flood: flood}
-	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(log)})
-	s.registerRulePages(app)
+	app := rulePagesApp(t, &Server{Rules: newFakeRules(), Feedback: fb, Flood: flood})
 
 	_, body := rulesDo(t, app, auth.RoleEditor, "GET", "/ui/rules", nil, false)
 	for _, want := range []string{`action="/ui/rules/paused/en.boat"`, `name="action" value="resume"`, `name="action" value="keep_paused"`} {
