@@ -67,6 +67,9 @@ type App struct {
 	flood *floodGuard
 	// webhooks tells subscribers of publishes and pauses (app/webhooks.go).
 	webhooks *webhooks
+	// matches counts matched rules on the event path, for the flood guard
+	// and the rule-activity counter (app/rulematches.go).
+	matches *ruleMatches
 	// feedback counts matches per rule and platforms' reports (app/feedback.go).
 	feedback *feedbackService
 	// tracing records spans when SIGNPOST_TRACING is on (app/tracing.go).
@@ -96,7 +99,7 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, store: st, catalog: &catalog.Holder{}, metrics: newMetrics()}
+	a := &App{cfg: cfg, log: log, store: st, catalog: &catalog.Holder{}, metrics: newMetrics(), matches: &ruleMatches{}}
 	if err := a.init(ctx); err != nil {
 		for _, c := range a.closers {
 			_ = c()
@@ -276,7 +279,7 @@ func (a *App) newFiber(signer *track.Signer, cards *web.CardRenderer, ui *web.UI
 		Tokens:         a.tokens,
 		Signer:         signer,
 		Store:          a.store,
-		Metrics:        a.feedback.recorder(a.flood.recorder(a.metrics)),
+		Metrics:        a.feedback.recorder(a.metrics),
 		Campaigns:      a.editing,
 		Rules:          a.editing,
 		RulesFromFiles: a.cfg.RulesDir != "",

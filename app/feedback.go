@@ -35,10 +35,9 @@ const maxPendingActivity = 200_000
 // memory and flushes them to the store in idempotent batches, one per
 // language, as track.Counter does for engagement.
 //
-// Matches run on every matched event, so counting one is a sync.Map load
-// and an atomic add per matched rule: no lock and, for a rule seen
-// before, no allocation. The flusher drains those counters into cells of
-// the hour it drains them in, so a match is filed at most one flush
+// Matches are counted on the hot path by ruleMatches, shared with the
+// flood guard. The flusher takes what is new since its last flush into
+// cells of the hour it does so, so a match is filed at most one flush
 // interval late. Feedback is rare and takes a mutex.
 type activityCounter struct {
 	sink  store.Feedback
@@ -46,9 +45,11 @@ type activityCounter struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	matches sync.Map // rule id -> *ruleTally
+	matches *ruleMatches
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// seen is this counter's cursor in matches, used under mu.
+	seen    matchCursor
 	pending map[store.ActivityKey]int64
 	// flight holds, per language, a batch whose outcome is unknown: it is
 	// retried with its ID before anything newer for that language.
@@ -57,32 +58,12 @@ type activityCounter struct {
 	dropped atomic.Int64
 }
 
-// ruleTally is one rule's matches since the last flush.
-type ruleTally struct{ search, view atomic.Int64 }
-
-func newActivityCounter(sink store.Feedback, every time.Duration, log *slog.Logger) *activityCounter {
+func newActivityCounter(sink store.Feedback, matches *ruleMatches, every time.Duration, log *slog.Logger) *activityCounter {
 	if every <= 0 {
 		every = time.Second
 	}
-	return &activityCounter{sink: sink, every: every, log: log, now: time.Now,
-		pending: map[store.ActivityKey]int64{}, flight: map[string]*store.ActivityBatch{}}
-}
-
-// matched counts one event's matched rules. The ids are the matcher's
-// own strings, not the request's, so they may be kept.
-func (c *activityCounter) matched(kind string, rules []string) {
-	for _, id := range rules {
-		v, ok := c.matches.Load(id)
-		if !ok {
-			v, _ = c.matches.LoadOrStore(id, new(ruleTally))
-		}
-		t := v.(*ruleTally)
-		if kind == store.ActivityView {
-			t.view.Add(1)
-		} else {
-			t.search.Add(1)
-		}
-	}
+	return &activityCounter{sink: sink, matches: matches, every: every, log: log, now: time.Now,
+		pending: map[store.ActivityKey]int64{}, flight: map[string]*store.ActivityBatch{}, seen: matchCursor{}}
 }
 
 // report counts one feedback cell.
@@ -102,25 +83,23 @@ func ruleLanguage(rule string) string {
 	return lang
 }
 
-// drain moves the match counters into pending cells of now's hour.
+// drain moves the matches counted since the last drain into pending
+// cells of now's hour.
 func (c *activityCounter) drain(now time.Time) {
 	now = now.UTC()
 	day, hour := now.Format(time.DateOnly), now.Hour()
-	c.matches.Range(func(k, v any) bool {
-		rule, t := k.(string), v.(*ruleTally)
-		for _, e := range []struct {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.matches.delta(c.seen, func(rule string, search, view int64) {
+		for _, e := range [...]struct {
 			event string
 			n     int64
-		}{{store.ActivitySearch, t.search.Swap(0)}, {store.ActivityView, t.view.Swap(0)}} {
-			if e.n == 0 {
-				continue
+		}{{store.ActivitySearch, search}, {store.ActivityView, view}} {
+			if e.n != 0 {
+				key := store.ActivityKey{Language: ruleLanguage(rule), Day: day, Hour: hour, Rule: rule, Event: e.event}
+				c.pending[key] += e.n
 			}
-			key := store.ActivityKey{Language: ruleLanguage(rule), Day: day, Hour: hour, Rule: rule, Event: e.event}
-			c.mu.Lock()
-			c.pending[key] += e.n
-			c.mu.Unlock()
 		}
-		return true
 	})
 }
 
@@ -203,7 +182,7 @@ type activityRecorder struct {
 func (r activityRecorder) Event(kind string, d catalog.Decision) {
 	r.Recorder.Event(kind, d)
 	if d.Match.Matched {
-		r.counter.matched(kind, d.Match.Rules)
+		r.counter.matches.add(kind, d.Match.Rules)
 	}
 }
 
@@ -246,7 +225,7 @@ type feedbackService struct {
 
 func (a *App) initFeedback() *feedbackService {
 	fs := &feedbackService{holder: a.catalog, store: a.store,
-		counter: newActivityCounter(a.store, a.cfg.FlushEvery, a.log),
+		counter: newActivityCounter(a.store, a.matches, a.cfg.FlushEvery, a.log),
 		reports: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "signpost_feedback_total", Help: "Feedback reports accepted from platforms and editors, by type.",
 		}, []string{"type"}),
@@ -257,7 +236,8 @@ func (a *App) initFeedback() *feedbackService {
 	return fs
 }
 
-// recorder wraps next so every matched event is counted per rule.
+// recorder wraps next so every matched event is counted per rule, once,
+// for the activity counter and the flood guard alike.
 func (f *feedbackService) recorder(next handlers.Recorder) handlers.Recorder {
 	return activityRecorder{Recorder: next, counter: f.counter}
 }

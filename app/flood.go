@@ -54,6 +54,12 @@ type floodGuard struct {
 	// webhooks hears of pauses, confirmations and resumes (told).
 	webhooks *webhooks
 
+	// matches are the per-rule match totals the event path keeps (shared
+	// with the rule-activity counter); taken is how much of them the run
+	// loop has handed to the tracker.
+	matches *ruleMatches
+	taken   matchCursor
+
 	mu   sync.Mutex
 	seen map[string]bool // the paused set at the last catalog build
 }
@@ -93,6 +99,7 @@ func floodFromEnv(getenv func(string) string, c *flood.Config) error {
 // before the first catalog is built.
 func (a *App) initFlood(cs *catalogSync) error {
 	g := &floodGuard{store: a.store, changed: cs.changed, log: a.log, seen: map[string]bool{},
+		matches: a.matches, taken: matchCursor{},
 		pauses: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "signpost_rules_auto_paused_total", Help: "Rules this instance paused because their match rate spiked.",
 		}),
@@ -110,28 +117,6 @@ func (a *App) initFlood(cs *catalogSync) error {
 	a.metrics.reg.MustRegister(g.pauses, g.paused)
 	a.flood, cs.flood = g, g
 	return nil
-}
-
-// floodRecorder counts every matched rule for the flood guard, then
-// records the event as before. Decisions already leave paused rules out.
-type floodRecorder struct {
-	handlers.Recorder
-	tracker *flood.Tracker
-}
-
-func (r floodRecorder) Event(kind string, d catalog.Decision) {
-	r.Recorder.Event(kind, d)
-	for _, id := range d.Match.Rules {
-		r.tracker.Add(id)
-	}
-}
-
-// recorder returns next, counting matches when auto-pausing is on.
-func (g *floodGuard) recorder(next handlers.Recorder) handlers.Recorder {
-	if g.tracker == nil {
-		return next
-	}
-	return floodRecorder{Recorder: next, tracker: g.tracker}
 }
 
 // apply returns cat without the paused rules, for every catalog build.
@@ -178,6 +163,7 @@ func (g *floodGuard) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
+			g.matches.delta(g.taken, func(rule string, search, view int64) { g.tracker.AddN(rule, search+view) })
 			for _, s := range g.tracker.Evaluate(now) {
 				if err := g.pause(ctx, s, now); err != nil {
 					g.log.Error("auto-pausing a rule failed", "rule", s.Rule, "err", err)

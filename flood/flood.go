@@ -121,13 +121,17 @@ func (t *Tracker) slot(now time.Time) int64 { return now.UnixNano() / int64(t.wi
 
 // Add counts one match of rule. It allocates only the first time it
 // sees a rule id.
-func (t *Tracker) Add(rule string) {
+func (t *Tracker) Add(rule string) { t.AddN(rule, 1) }
+
+// AddN counts n matches of rule, for a caller that counts matches
+// itself and hands them over in batches.
+func (t *Tracker) AddN(rule string, n int64) {
 	if c, ok := t.counts.Load(rule); ok {
-		c.(*atomic.Int64).Add(1)
+		c.(*atomic.Int64).Add(n)
 		return
 	}
 	c, _ := t.counts.LoadOrStore(rule, new(atomic.Int64))
-	c.(*atomic.Int64).Add(1)
+	c.(*atomic.Int64).Add(n)
 }
 
 // Reset forgets rule's history from now on: its baseline restarts and it
