@@ -122,16 +122,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer client.CloseIdleConnections()
 
-	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
-	defer cancel()
+	// The run ends at a time, not through a context deadline: a slot
+	// scheduled before the end is always sent, even when its worker wakes
+	// up after the end on a busy machine (a deadline could win that race
+	// and drop it). ctx only stops the run early.
 	start := time.Now()
+	end := start.Add(cfg.Duration)
 	var slots atomic.Int64
 	results := make(chan *workerStats, cfg.Workers)
 	for k := range cfg.Workers {
 		w := &worker{cfg: &cfg, mix: mix, client: client, targets: targets,
 			rng:   rand.New(rand.NewPCG(cfg.Seed, uint64(k))),
 			stats: newWorkerStats()}
-		go func() { w.run(ctx, start, &slots); results <- w.stats }()
+		go func() { w.run(ctx, start, end, &slots); results <- w.stats }()
 	}
 	total := newWorkerStats()
 	for range cfg.Workers {
@@ -158,7 +161,7 @@ type worker struct {
 // capacity, and the report says so.
 const lateSlack = 5 * time.Millisecond
 
-func (w *worker) run(ctx context.Context, start time.Time, slots *atomic.Int64) {
+func (w *worker) run(ctx context.Context, start, end time.Time, slots *atomic.Int64) {
 	var interval time.Duration
 	if w.cfg.Rate > 0 {
 		interval = time.Duration(float64(time.Second) / w.cfg.Rate)
@@ -166,13 +169,12 @@ func (w *worker) run(ctx context.Context, start time.Time, slots *atomic.Int64) 
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	deadline, _ := ctx.Deadline()
 	for {
 		i := int(slots.Add(1) - 1)
 		intended := time.Now()
 		if interval > 0 {
 			intended = start.Add(time.Duration(i) * interval)
-			if !intended.Before(deadline) {
+			if !intended.Before(end) {
 				return
 			}
 			if wait := time.Until(intended); wait > 0 {
@@ -186,7 +188,7 @@ func (w *worker) run(ctx context.Context, start time.Time, slots *atomic.Int64) 
 			} else if -wait > lateSlack {
 				w.stats.late++
 			}
-		} else if ctx.Err() != nil {
+		} else if ctx.Err() != nil || !time.Now().Before(end) {
 			return
 		}
 		w.send(req, resp, i, intended)
