@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"slices"
+	"unicode/utf8"
 )
 
 // hashIndex maps byte strings to lists of ids through hashes in an
@@ -30,6 +31,39 @@ type hashIndex struct {
 	// maxKey is the longest key in bytes: no longer substring can be in
 	// the index, which bounds segmentation's search.
 	maxKey int
+	// starts holds the beginnings of the keys, up to startBytes bytes at
+	// rune boundaries (see startKey), when the index was built with them:
+	// segmentation stops extending a piece as soon as no key begins
+	// like it, instead of hashing every substring of a glued word.
+	starts u64set
+}
+
+// startBytes is how many leading bytes of a key starts records.
+const startBytes = 4
+
+// startKey packs the first n (1..startBytes) bytes of a key, in v, with
+// their count: never 0.
+func startKey(v uint32, n int) uint64 { return uint64(n)<<32 | uint64(v) }
+
+// indexStarts fills h.starts from keys.
+func (h *hashIndex) indexStarts(keys []string) {
+	var ks []uint64
+	for _, k := range keys {
+		var v uint32
+		n := 0
+		for _, r := range k {
+			size := utf8.RuneLen(r)
+			if n+size > startBytes {
+				break
+			}
+			for i := 0; i < size; i++ {
+				v = v<<8 | uint32(k[n+i])
+			}
+			n += size
+			ks = append(ks, startKey(v, n))
+		}
+	}
+	h.starts = newU64Set(ks)
 }
 
 const noID = -1 << 31

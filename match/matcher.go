@@ -240,13 +240,17 @@ func vocabulary(patterns []string, proclitic func(string) bool) *hashIndex {
 		}
 	}
 	set := make(map[string][]int32, len(flags))
+	words := make([]string, 0, len(flags))
 	for w, f := range flags {
 		set[w] = nil
 		if f != 0 {
 			set[w] = []int32{f}
 		}
+		words = append(words, w)
 	}
-	return newHashIndex(set)
+	h := newHashIndex(set)
+	h.indexStarts(words)
+	return h
 }
 
 // Flags of vocabulary words: vocabPrefix marks the stem of a prefix term

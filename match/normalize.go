@@ -20,8 +20,11 @@ type view struct {
 	cur wordState
 	// noSqueeze keeps repeated letters (for re-reading hashtags).
 	noSqueeze bool
-	// keyBuf is scratch space for squeezed lookup keys.
-	keyBuf []byte
+	// keyBuf is scratch space for squeezed lookup keys, glued for the
+	// letters of a glued run being segmented.
+	keyBuf, glued []byte
+	// seg is addSegments' table, allocated on first use.
+	seg *[maxGlued + 1][segStates]segCell
 	// mode says how digits and symbols inside Latin words are read.
 	mode viewMode
 	// maybeLeet reports whether the text has anything the leet view would

@@ -109,8 +109,10 @@ func gluedEnd(ws []word, i int, text string) int {
 func dottedEnd(ws []word, i int, text string) int {
 	j := i + 1
 	for ; j < len(ws) && ws[j].origS > ws[j-1].origE; j++ {
-		between := text[ws[j-1].origE:ws[j].origS]
-		if strings.Trim(between, ".-_") != "" || len(between) > 1 {
+		if ws[j].origS-ws[j-1].origE != 1 {
+			break
+		}
+		if c := text[ws[j-1].origE]; c != '.' && c != '-' && c != '_' {
 			break
 		}
 	}
@@ -135,7 +137,12 @@ func (v *view) joinWords(src *view, ws []word) []byte {
 // then unsqueezed when it is the re-read of the original (src.noSqueeze),
 // and its original offsets are relative to base.
 func (v *view) segmentRun(src *view, ws []word, vocab *hashIndex, base int32, hashtag bool) {
-	var glued [maxGlued * 2]byte
+	// The glued letters live in the view: a local array would escape
+	// through the vocabulary lookups and cost an allocation per run.
+	if cap(v.glued) < maxGlued*2 {
+		v.glued = make([]byte, 0, maxGlued*2)
+	}
+	glued := v.glued[:maxGlued*2]
 	g := glued[:0]
 	var last rune
 	var origS, origE int32 = -1, 0
@@ -222,13 +229,27 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	// vocabulary words with one longer than two letters), segShortFirst
 	// (a run of two-letter words from the start of g) or segShort (such
 	// a run after an unknown byte, which needs a longer word to follow).
-	var dp [maxGlued + 1][segStates]segCell
+	// The table lives in the view and only its first n+1 rows are
+	// cleared: a fresh array per call would zero 3 KB for a short word.
+	if v.seg == nil {
+		v.seg = new([maxGlued + 1][segStates]segCell)
+	}
+	dp := v.seg[:n+1]
+	clear(dp)
 	dp[0][segGap] = segCell{ok: true}
 	reach := vocab.maxKey
 	if unsqueezed {
 		// Unsqueezed pieces may be longer than the squeezed vocabulary
 		// word they stand for.
 		reach *= 2
+	}
+	// limit[j] bounds the pieces starting at j that can be vocabulary
+	// words: g[j:i] for i > limit[j] begins like no vocabulary word.
+	// Most pieces die within a few bytes, so most lookups below are
+	// skipped without hashing.
+	var limit [maxGlued]int8
+	for j := 0; j < n; j++ {
+		limit[j] = int8(pieceLimit(g, j, vocab, unsqueezed))
 	}
 	for i := 1; i <= n; i++ {
 		// An unknown byte extends the previous piece, unless it ends a
@@ -239,6 +260,9 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 			}
 		}
 		for j := max(0, i-reach); j < i; j++ {
+			if int(limit[j]) < i {
+				continue
+			}
 			piece := g[j:i]
 			if unsqueezed {
 				piece = squeezeInto(v.keyBuf[:0], piece)
@@ -317,6 +341,35 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	if gapStart >= 0 {
 		v.addPiece(g[gapStart:n], origS, origE, unsqueezed)
 	}
+}
+
+// pieceLimit returns the end beyond which no piece of g starting at j
+// can be a vocabulary word, judged by the piece's first startBytes bytes
+// (squeezed, when g was read unsqueezed, as pieces are before lookup).
+func pieceLimit(g []byte, j int, vocab *hashIndex, unsqueezed bool) int {
+	var v uint32
+	n := 0
+	last := rune(-1)
+	for k := j; k < len(g); {
+		r, size := utf8.DecodeRune(g[k:])
+		if unsqueezed && r == last && squeezable(r) {
+			k += size
+			continue
+		}
+		last = r
+		if n+size > startBytes {
+			break
+		}
+		for b := 0; b < size; b++ {
+			v = v<<8 | uint32(g[k+b])
+		}
+		n += size
+		if !vocab.starts.has(startKey(v, n)) {
+			return k
+		}
+		k += size
+	}
+	return len(g)
 }
 
 // hasStem reports whether g starts with the stem of a prefix term at
