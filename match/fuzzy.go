@@ -328,9 +328,12 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, s
 		text := src.buf[w.start:w.end]
 		// Cheap tests first: most words near a hit are short, and a
 		// correction is rare, so the vocabulary is only consulted for one.
-		if covered[i] == 2 && !w.emoji && len(text) >= fuzzyMin1-1 {
+		// A word of a term (often an exclusion's, which the main view
+		// does not scan for) is never corrected: one lookup settles it,
+		// before the dozen a correction costs.
+		if covered[i] == 2 && !w.emoji && len(text) >= fuzzyMin1-1 && !isVocab(vocab, text) {
 			proc, c := fx.correctWithProclitic(text, sc.fuzzBuf)
-			if c != "" && !isVocab(vocab, text) && !hasStem(text, vetoVocab, max(3, len(text)-4)) {
+			if c != "" && !hasStem(text, vetoVocab, max(3, len(text)-4)) {
 				nw := w
 				nw.start = int32(len(v.buf))
 				v.buf = append(v.buf, proc...)
