@@ -90,6 +90,10 @@ type node struct {
 	leaf int32
 	dist int32
 	kids []*node
+	// kidLeaf[i] is kids[i].leaf for a term, -1 otherwise: evaluating an
+	// OR of hundreds of terms (a file's exclusions) checks which have
+	// hits from this one array, without loading every kid node.
+	kidLeaf []int32
 }
 
 // span is a run of words [s, e] (inclusive) of the base view.
@@ -515,6 +519,15 @@ func (c *compiler) buildNode(e *Expr, lang string) *node {
 	if e.Op == OpTerm {
 		n.leaf = c.leaf(e, lang)
 	}
+	if len(kids) > 0 {
+		n.kidLeaf = make([]int32, len(kids))
+		for i, k := range kids {
+			n.kidLeaf[i] = -1
+			if k.op == OpTerm {
+				n.kidLeaf[i] = k.leaf
+			}
+		}
+	}
 	return n
 }
 
@@ -893,15 +906,15 @@ func (m *Matcher) evalNode(n *node, sc *scratch) (int32, int32) {
 		// Kids' results are gathered on sc.stack (nested ORs and ANDs push
 		// above and pop back), then copied to the arena in one piece.
 		base := len(sc.stack)
-		for _, k := range n.kids {
-			if k.op == OpTerm && sc.leafFirst[k.leaf] < 0 {
+		for i, l := range n.kidLeaf {
+			if l >= 0 && sc.leafFirst[l] < 0 {
 				if n.op == OpAnd {
 					sc.stack = sc.stack[:base]
 					return int32(len(sc.arena)), int32(len(sc.arena))
 				}
 				continue
 			}
-			lo, hi := m.eval(k, sc)
+			lo, hi := m.eval(n.kids[i], sc)
 			if lo == hi && n.op == OpAnd {
 				sc.stack = sc.stack[:base]
 				return hi, hi
