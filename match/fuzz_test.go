@@ -1,6 +1,7 @@
 package match
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -58,9 +59,15 @@ func FuzzMatch(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		ex := m.Explain(Query{Text: s, Kind: KindAll, Lang: "fr"})
+		q := Query{Text: s, Kind: KindAll, Lang: "fr"}
+		ex := m.Explain(q)
 		if ex.Matched != (len(ex.Rules) > 0) {
 			t.Fatalf("matched %v with rules %v", ex.Matched, ex.Rules)
+		}
+		// Match takes shortcuts Explain does not; they must not change
+		// the answer.
+		if r := m.Match(q); !slices.Equal(r.Rules, ex.Rules) {
+			t.Fatalf("Match(%q) = %v, Explain says %v", s, r.Rules, ex.Rules)
 		}
 		for _, rm := range ex.Matches {
 			for _, sp := range rm.Spans {

@@ -324,6 +324,7 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, s
 	}
 	v.reset()
 	changed := false
+	sc.corrected = sc.corrected[:0]
 	for i, w := range src.words {
 		text := src.buf[w.start:w.end]
 		// Cheap tests first: most words near a hit are short, and a
@@ -340,6 +341,7 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, s
 				v.buf = append(v.buf, c...)
 				nw.end = int32(len(v.buf))
 				v.buf = append(v.buf, ' ')
+				sc.corrected = append(sc.corrected, int32(len(v.words)))
 				v.words = append(v.words, nw)
 				changed = true
 				continue

@@ -165,6 +165,7 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	// words of every text.
 	var pos, neg []string
 	var posIDs, negIDs []int32
+	isPos := make([]bool, len(c.patterns))
 	m.patLen = make([]int32, len(c.patterns))
 	for pi, p := range c.patterns {
 		m.patLen[pi] = int32(len(p))
@@ -172,6 +173,7 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		for _, ref := range c.patRefs[pi] {
 			positive = positive || (int(ref.leaf) < len(c.positive) && c.positive[ref.leaf])
 		}
+		isPos[pi] = positive
 		if positive {
 			pos, posIDs = append(pos, p), append(posIDs, int32(pi))
 		} else {
@@ -200,8 +202,8 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		// The vocabulary for splitting glued words: every word of every
 		// pattern. Typo correction leaves alone the words of veto-only
 		// terms.
-		m.vocab = vocabulary(c.patterns, c.onlyProclitic)
-		m.vetoVocab = vocabulary(neg, nil)
+		m.vocab = vocabulary(c.patterns, c.onlyProclitic, isPos)
+		m.vetoVocab = vocabulary(neg, nil, nil)
 	})
 	wg.Go(func() { m.fuzzy = newFuzzyIndex(fuzzyVocab) })
 	wg.Wait()
@@ -224,11 +226,13 @@ func (c *compiler) onlyProclitic(w string) bool { return c.procliticWord[w] && !
 
 // vocabulary indexes the words of patterns (of two letters or more), with
 // flags as id: vocabPrefix on the last word of a prefix term,
-// vocabProclitic on words proclitic reports.
-func vocabulary(patterns []string, proclitic func(string) bool) *hashIndex {
+// vocabProclitic on words proclitic reports, vocabPositive on the words
+// of patterns[i] where positive[i] (positive may be nil).
+func vocabulary(patterns []string, proclitic func(string) bool, positive []bool) *hashIndex {
 	flags := map[string]int32{}
-	for _, p := range patterns {
+	for pi, p := range patterns {
 		ws := strings.Fields(p)
+		pos := positive != nil && positive[pi]
 		for i, w := range ws {
 			if utf8.RuneCountInString(w) < 2 {
 				continue
@@ -239,6 +243,9 @@ func vocabulary(patterns []string, proclitic func(string) bool) *hashIndex {
 			}
 			if proclitic != nil && proclitic(w) {
 				f |= vocabProclitic
+			}
+			if pos {
+				f |= vocabPositive
 			}
 			flags[w] = f
 		}
@@ -263,6 +270,9 @@ func vocabulary(patterns []string, proclitic func(string) bool) *hashIndex {
 const (
 	vocabPrefix    = 1
 	vocabProclitic = 2
+	// vocabPositive marks a word of a term that can make a rule match
+	// (not only veto one).
+	vocabPositive = 4
 )
 
 // Bounds on the trigger analysis: groups per trigger (one bit each) and
@@ -760,7 +770,13 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		}
 	}
 	m.evalView(q, sc, main, false)
-	if m.anyPositiveHit(sc) && len(sc.views[main].buf) <= fuzzyMaxText && m.correctable(sc, main) {
+	if m.anyPositiveHit(sc) && len(sc.views[main].buf) <= fuzzyMaxText && m.correctable(sc, main) &&
+		(len(sc.matched) > 0 || sc.explain || m.positiveCorrection(sc)) {
+		// With no match so far and every correction towards a word that
+		// can only veto (weather to leather), the corrected view has the
+		// main view's positive hits and more vetoes: it cannot match
+		// either, and is not evaluated. Explain evaluates it anyway, to
+		// report what its exclusions suppress.
 		sc.keepMainLeaves()
 		// The corrected view holds every exactly matched word of the
 		// main one, so it replaces the main view's result: exclusions
@@ -841,6 +857,24 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 		sc.matchView = append(sc.matchView, int8(vi))
 		sc.matchSpans = append(sc.matchSpans, sc.arena[lo:hi:hi])
 	}
+}
+
+// positiveCorrection reports whether a word the fuzzy view corrected can
+// be part of a positive term's hit: a word of such a term, or a word a
+// positive term (a prefix, say) matches on its own.
+func (m *Matcher) positiveCorrection(sc *scratch) bool {
+	fz := &sc.views[viewFuzzy]
+	for _, i := range sc.corrected {
+		w := fz.words[i]
+		if f, _ := m.vocab.flags(fz.buf[w.start:w.end]); f&vocabPositive != 0 {
+			return true
+		}
+		// The word with the spaces around it, as the automaton sees it.
+		if sc.probe = m.ac.scan(fz.buf[w.start-1:w.end+1], sc.probe[:0]); len(sc.probe) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // correctable builds the fuzzy view from view main and reports whether it

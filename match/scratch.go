@@ -41,6 +41,10 @@ type scratch struct {
 	// matched; they are never corrected.
 	covered []uint8
 	fuzzBuf []byte
+	// corrected lists the words of the fuzzy view that were corrected;
+	// probe holds the hits of one of them scanned alone.
+	corrected []int32
+	probe     []hit
 
 	// explain records suppressed rules too.
 	explain    bool

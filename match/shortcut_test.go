@@ -1,0 +1,61 @@
+package match
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"signpost/rules"
+)
+
+// TestMatchAgreesWithExplain checks Match's shortcuts against Explain,
+// which takes none of them (it evaluates every view it builds, to report
+// suppressions): on every labelled and benign text shipped with the
+// rules, both must name the same rules. The one shortcut today skips the
+// corrected view of a text that matched nothing when every correction is
+// towards a word that can only veto a rule.
+func TestMatchAgreesWithExplain(t *testing.T) {
+	files, err := LoadRules(rules.FS, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Compile(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, pat := range []string{"../rules/testdata/*.tsv", "../rules/testdata/*/*.tsv", "../rules/testdata/benign/*.txt", "testdata/bench-*.txt"} {
+		ps, err := filepath.Glob(pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, ps...)
+	}
+	texts := 0
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			// The text is a TSV line's last column, or a whole line.
+			text := line[strings.LastIndexByte(line, '\t')+1:]
+			for _, kind := range []Kind{KindSearch, KindView} {
+				q := Query{Text: text, Kind: kind}
+				got, want := m.Match(q), m.Explain(q)
+				if !slices.Equal(got.Rules, want.Rules) {
+					t.Errorf("%s: Match(%q) = %v, Explain says %v", filepath.Base(p), text, got.Rules, want.Rules)
+				}
+			}
+			texts++
+		}
+	}
+	if texts < 1000 {
+		t.Fatalf("only %d texts read from %d files: testdata moved?", texts, len(paths))
+	}
+}
