@@ -152,9 +152,8 @@ func forDeletions(w string, d int, fn func(string)) {
 
 // correct returns the vocabulary word nearest to w within the allowed
 // distance, or "" when there is none; known reports that w is itself a
-// vocabulary word (and so has no correction). buf is scratch space; it
-// does not allocate.
-func (fx *fuzzyIndex) correct(w []byte, buf []byte) (c string, known bool) {
+// vocabulary word (and so has no correction). It does not allocate.
+func (fx *fuzzyIndex) correct(w []byte) (c string, known bool) {
 	n := utf8.RuneCount(w)
 	if n < fuzzyMin1-1 || n > fuzzyMax {
 		return "", false
@@ -178,13 +177,7 @@ func (fx *fuzzyIndex) correct(w []byte, buf []byte) (c string, known bool) {
 	// table is large and its probes miss the cache, so their loads are
 	// issued before any is needed.
 	var hs [fuzzyMax + 1]uint64
-	hs[0] = fx.dels.hash(w)
-	k := 1
-	for i, r := range string(w) {
-		rl := utf8.RuneLen(r)
-		hs[k] = fx.dels.hash(append(append(buf[:0], w[:i]...), w[i+rl:]...))
-		k++
-	}
+	k := fx.dels.deletionHashes(w, hs[:])
 	fx.dels.touch(hs[:k])
 	for j, hv := range hs[:k] {
 		one, more, _ := fx.dels.lookupHash(hv)
@@ -215,15 +208,15 @@ func isVocab(vocab *hashIndex, w []byte) bool {
 // (لايطليا is ل + ايطاليا misspelt), returned as the proclitic and the
 // corrected rest. Terms match with proclitics attached, so the corrected
 // word still matches.
-func (fx *fuzzyIndex) correctWithProclitic(w []byte, buf []byte) ([]byte, string) {
-	if c, known := fx.correct(w, buf); c != "" || known || len(w) == 0 || w[0] < utf8.RuneSelf {
+func (fx *fuzzyIndex) correctWithProclitic(w []byte) ([]byte, string) {
+	if c, known := fx.correct(w); c != "" || known || len(w) == 0 || w[0] < utf8.RuneSelf {
 		return nil, c
 	}
 	for _, p := range arabicProcliticKeys {
 		if !bytes.HasPrefix(w, p) || utf8.RuneCount(w[len(p):]) < fuzzyMin1 {
 			continue
 		}
-		if c, _ := fx.correct(w[len(p):], buf); c != "" {
+		if c, _ := fx.correct(w[len(p):]); c != "" {
 			return p, c
 		}
 	}
@@ -333,7 +326,7 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, s
 		// does not scan for) is never corrected: one lookup settles it,
 		// before the dozen a correction costs.
 		if covered[i] == 2 && !w.emoji && len(text) >= fuzzyMin1-1 && !isVocab(vocab, text) {
-			proc, c := fx.correctWithProclitic(text, sc.fuzzBuf)
+			proc, c := fx.correctWithProclitic(text)
 			if c != "" && !hasStem(text, vetoVocab, max(3, len(text)-4)) {
 				nw := w
 				nw.start = int32(len(v.buf))

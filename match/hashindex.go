@@ -1,8 +1,8 @@
 package match
 
 import (
-	"hash/maphash"
 	"math/bits"
+	"math/rand/v2"
 	"slices"
 	"unicode/utf8"
 )
@@ -20,8 +20,11 @@ import (
 // collision in the segmentation vocabulary would only split a glued word
 // differently.
 type hashIndex struct {
-	seed maphash.Seed
-	mask uint64
+	// base and key make the hash (see hash) differ per index and per
+	// process, so texts cannot be crafted offline to collide with a key.
+	base, key uint64
+	pow       [4*fuzzyMax + 1]uint64 // pow[i] = base^i, for deletionHashes
+	mask      uint64
 	// slots[i] is 0 when empty, else fingerprint<<32 | uint32(val):
 	// val >= 0 is the single id of the key; val < 0 points at
 	// more[-val-1], a count followed by that many ids; noID marks a key
@@ -73,7 +76,11 @@ const noID = -1 << 31
 func fingerprint(hv uint64) uint64 { return (hv>>32 | 1) << 32 }
 
 func newHashIndex(entries map[string][]int32) *hashIndex {
-	h := &hashIndex{seed: maphash.MakeSeed()}
+	h := &hashIndex{base: rand.Uint64() | 1, key: rand.Uint64()}
+	h.pow[0] = 1
+	for i := 1; i < len(h.pow); i++ {
+		h.pow[i] = h.pow[i-1] * h.base
+	}
 	size := uint64(1) << bits.Len64(uint64(len(entries))*3/2+1)
 	h.mask = size - 1
 	h.slots = make([]uint64, size)
@@ -88,7 +95,7 @@ func newHashIndex(entries map[string][]int32) *hashIndex {
 	var order []key
 	for _, k := range keys {
 		h.maxKey = max(h.maxKey, len(k))
-		hv := maphash.String(h.seed, k)
+		hv := h.hash([]byte(k))
 		kk := key{hv & h.mask, fingerprint(hv)}
 		if _, ok := lists[kk]; !ok {
 			order = append(order, kk)
@@ -123,8 +130,63 @@ func (h *hashIndex) lookup(b []byte) (one int32, more []int32, ok bool) {
 	return h.lookupHash(h.hash(b))
 }
 
-// hash returns the hash lookupHash takes for b.
-func (h *hashIndex) hash(b []byte) uint64 { return maphash.Bytes(h.seed, b) }
+// hash returns the hash lookupHash takes for b: a polynomial in a
+// random odd base over b's bytes, then mixed with its length. A
+// polynomial rather than maphash because typo correction looks up every
+// form of a word with one letter deleted, and those hashes can be
+// combined from the word's prefix and suffix polynomials (see
+// deletionHashes) in constant time each instead of rehashing the word.
+func (h *hashIndex) hash(b []byte) uint64 {
+	var p uint64
+	for _, c := range b {
+		p = p*h.base + uint64(c)
+	}
+	return h.mix(p, len(b))
+}
+
+// mix finishes a polynomial of n bytes into a hash whose every bit
+// depends on every input bit (the finaliser of MurmurHash3, keyed):
+// slots use the low bits, fingerprints the high ones.
+func (h *hashIndex) mix(p uint64, n int) uint64 {
+	p ^= h.key + uint64(n)*0x9E3779B97F4A7C15
+	p ^= p >> 33
+	p *= 0xff51afd7ed558ccd
+	p ^= p >> 33
+	p *= 0xc4ceb9fe1a85ec53
+	p ^= p >> 33
+	return p
+}
+
+// deletionHashes sets hs[0] to the hash of w and hs[1..] to the hashes
+// of w with each of its runes deleted in turn, and returns how many it
+// set (1 + the runes of w, at most len(hs)). It does what hashing each
+// form would, in time linear in w and without arrays to clear: with P(x)
+// the polynomial of x and pre(j) that of w[:j], deleting w[i:j] gives
+// P(w) + (pre(i) - pre(j)) * base^(len(w)-j).
+func (h *hashIndex) deletionHashes(w []byte, hs []uint64) int {
+	n := len(w)
+	if n >= len(h.pow) {
+		return 0
+	}
+	var total uint64
+	for _, c := range w {
+		total = total*h.base + uint64(c)
+	}
+	hs[0] = h.mix(total, n)
+	k := 1
+	var pre uint64 // pre(i)
+	for i := 0; i < n && k < len(hs); k++ {
+		_, rl := utf8.DecodeRune(w[i:])
+		next := pre
+		for _, c := range w[i : i+rl] {
+			next = next*h.base + uint64(c)
+		}
+		hs[k] = h.mix(total+(pre-next)*h.pow[n-i-rl], n-rl)
+		pre = next
+		i += rl
+	}
+	return k
+}
 
 // touch reads the first slot of each hash in hs and returns a value that
 // depends on them. The reads are independent, so the processor overlaps

@@ -40,7 +40,6 @@ type scratch struct {
 	// covered marks the words of the view being corrected that some term
 	// matched; they are never corrected.
 	covered []uint8
-	fuzzBuf []byte
 	// corrected lists the words of the fuzzy view that were corrected;
 	// probe holds the hits of one of them scanned alone.
 	corrected []int32
@@ -77,7 +76,7 @@ type spanLink struct {
 }
 
 func newScratch(nLeaves, nRules, nGroups, nNodes int) *scratch {
-	sc := &scratch{leafFirst: make([]int32, nLeaves), groupState: make([]groupState, nGroups), isCand: make([]bool, nRules), isMatched: make([]bool, nRules), fuzzBuf: make([]byte, 0, 8*fuzzyMax), memo: make([]memo, nNodes)}
+	sc := &scratch{leafFirst: make([]int32, nLeaves), groupState: make([]groupState, nGroups), isCand: make([]bool, nRules), isMatched: make([]bool, nRules), memo: make([]memo, nNodes)}
 	sc.views[viewLeet].mode, sc.views[viewArabizi].mode = modeLeet, modeArabizi
 	for i := range sc.leafFirst {
 		sc.leafFirst[i] = -1
