@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"signpost/rules"
 )
@@ -107,5 +108,53 @@ func BenchmarkNormalizeOnly(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		v.normalize(qs[i%len(qs)])
+	}
+}
+
+// BenchmarkRatio times the full pipeline and the bare automaton on the
+// same texts in alternating blocks of one pass over the file each, and
+// reports both and their ratio: the speed bar's ratio, measured so that
+// the machine's speed drifting during a run (this development VM varies
+// by a third) moves both sides alike. ns/op is the pipeline's per text.
+func BenchmarkRatio(b *testing.B) {
+	b.Run("searches", func(b *testing.B) { benchRatio(b, "testdata/bench-queries.txt", 10000, KindSearch) })
+	b.Run("posts", func(b *testing.B) { benchRatio(b, "testdata/bench-posts.txt", 0, KindView) })
+}
+
+func benchRatio(b *testing.B, file string, extra int, kind Kind) {
+	m := benchInternal(b, extra)
+	lines := benchLines(b, file)
+	texts := make([][]byte, len(lines))
+	total := 0
+	for i, l := range lines {
+		texts[i] = []byte(" " + Normalize(l) + " ")
+		total += len(l)
+	}
+	hits := make([]hit, 0, 256)
+	var full, bare time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for done := 0; done < b.N; {
+		n := min(len(lines), b.N-done)
+		start := time.Now()
+		for _, l := range lines[:n] {
+			m.Match(Query{Text: l, Kind: kind})
+		}
+		mid := time.Now()
+		for _, t := range texts[:n] {
+			hits = m.ac.scan(t, hits[:0])
+		}
+		full, bare = full+mid.Sub(start), bare+time.Since(mid)
+		done += n
+	}
+	b.StopTimer()
+	perText := float64(full.Nanoseconds()) / float64(b.N)
+	b.ReportMetric(perText, "ns/op")
+	b.ReportMetric(float64(bare.Nanoseconds())/float64(b.N), "automaton-ns/op")
+	b.ReportMetric(float64(full)/float64(bare), "x-automaton")
+	if kind == KindSearch {
+		b.ReportMetric(1e9/perText, "queries/s")
+	} else {
+		b.ReportMetric(float64(total)/float64(len(lines))/perText*1e3, "MB/s")
 	}
 }
