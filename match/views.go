@@ -187,12 +187,20 @@ func breaksGlue(s string) bool {
 
 // copyWord appends word w of src unchanged.
 func (v *view) copyWord(src *view, w word) {
-	nw := w
-	nw.start = int32(len(v.buf))
+	start := int32(len(v.buf))
 	v.buf = append(v.buf, src.buf[w.start:w.end]...)
-	nw.end = int32(len(v.buf))
+	end := int32(len(v.buf))
 	v.buf = append(v.buf, ' ')
-	v.words = append(v.words, nw)
+	// Grown and written in place, as in openWord: appending the copied
+	// record stalls on store forwarding.
+	n := len(v.words)
+	if n == cap(v.words) {
+		v.words = append(v.words, word{})
+	}
+	v.words = v.words[:n+1]
+	nw := &v.words[n]
+	*nw = w
+	nw.start, nw.end = start, end
 }
 
 // addSegments appends g split into vocabulary words by dynamic
@@ -437,12 +445,17 @@ func squeezeInto(dst, b []byte) []byte {
 // appendSqueezed appends b to dst squeezing runs of a squeezable rune,
 // continuing a run that ended with last, and returns the last rune.
 func appendSqueezed(dst, b []byte, last rune) ([]byte, rune) {
-	for _, r := range string(b) {
-		if r == last && squeezable(r) {
-			continue
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r != last || !squeezable(r) {
+			last = r
+			if r == utf8.RuneError && size == 1 {
+				dst = utf8.AppendRune(dst, r) // a cut rune reads as U+FFFD
+			} else {
+				dst = append(dst, b[i:i+size]...)
+			}
 		}
-		last = r
-		dst = utf8.AppendRune(dst, r)
+		i += size
 	}
 	return dst, last
 }
