@@ -328,14 +328,14 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, s
 		if covered[i] == 2 && !w.emoji && len(text) >= fuzzyMin1-1 && !isVocab(vocab, text) {
 			proc, c := fx.correctWithProclitic(text)
 			if c != "" && !hasStem(text, vetoVocab, max(3, len(text)-4)) {
-				nw := w
+				sc.corrected = append(sc.corrected, int32(len(v.words)))
+				nw := v.pushWord()
+				*nw = w
 				nw.start = int32(len(v.buf))
 				v.buf = append(v.buf, proc...)
 				v.buf = append(v.buf, c...)
 				nw.end = int32(len(v.buf))
 				v.buf = append(v.buf, ' ')
-				sc.corrected = append(sc.corrected, int32(len(v.words)))
-				v.words = append(v.words, nw)
 				changed = true
 				continue
 			}

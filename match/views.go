@@ -191,14 +191,7 @@ func (v *view) copyWord(src *view, w word) {
 	v.buf = append(v.buf, src.buf[w.start:w.end]...)
 	end := int32(len(v.buf))
 	v.buf = append(v.buf, ' ')
-	// Grown and written in place, as in openWord: appending the copied
-	// record stalls on store forwarding.
-	n := len(v.words)
-	if n == cap(v.words) {
-		v.words = append(v.words, word{})
-	}
-	v.words = v.words[:n+1]
-	nw := &v.words[n]
+	nw := v.pushWord()
 	*nw = w
 	nw.start, nw.end = start, end
 }
@@ -496,10 +489,10 @@ func (v *view) reread(src *view) {
 		if len(v.buf) == start {
 			continue
 		}
-		nw := w
+		nw := v.pushWord()
+		*nw = w
 		nw.start, nw.end = int32(start), int32(len(v.buf))
 		v.buf = append(v.buf, ' ')
-		v.words = append(v.words, nw)
 	}
 }
 
@@ -530,9 +523,9 @@ func (v *view) addWord(b []byte, origS, origE int32) {
 	// A cut inside a multi-byte rune would leave invalid UTF-8; vocabulary
 	// words are whole runes, so only unknown gaps can be cut badly, and
 	// those are merged back into whole runs above.
-	w := word{start: int32(len(v.buf)), origS: origS, origE: origE}
+	w := v.pushWord()
+	w.start, w.origS, w.origE, w.emoji, w.hashtag = int32(len(v.buf)), origS, origE, false, false
 	v.buf = append(v.buf, b...)
 	w.end = int32(len(v.buf))
 	v.buf = append(v.buf, ' ')
-	v.words = append(v.words, w)
 }
