@@ -66,7 +66,10 @@ func (h *hashIndex) indexStarts(keys []string) {
 			ks = append(ks, startKey(v, n))
 		}
 	}
-	h.starts = newU64Set(ks)
+	// Words share their beginnings: without duplicates the set is a
+	// fraction of the size.
+	slices.Sort(ks)
+	h.starts = newU64Set(slices.Compact(ks))
 }
 
 const noID = -1 << 31

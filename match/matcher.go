@@ -227,7 +227,9 @@ func (c *compiler) onlyProclitic(w string) bool { return c.procliticWord[w] && !
 // vocabulary indexes the words of patterns (of two letters or more), with
 // flags as id: vocabPrefix on the last word of a prefix term,
 // vocabProclitic on words proclitic reports, vocabPositive on the words
-// of patterns[i] where positive[i] (positive may be nil).
+// of patterns[i] where positive[i]. positive is given for the vocabulary
+// that glued words are split into, which also indexes the beginnings of
+// its words; the veto vocabulary passes nil and needs neither.
 func vocabulary(patterns []string, proclitic func(string) bool, positive []bool) *hashIndex {
 	flags := map[string]int32{}
 	for pi, p := range patterns {
@@ -260,7 +262,9 @@ func vocabulary(patterns []string, proclitic func(string) bool, positive []bool)
 		words = append(words, w)
 	}
 	h := newHashIndex(set)
-	h.indexStarts(words)
+	if positive != nil {
+		h.indexStarts(words)
+	}
 	return h
 }
 
