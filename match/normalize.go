@@ -236,6 +236,34 @@ func (v *view) asciiRun(text string, i int, e asciiEntry) int {
 	squeeze := v.mode == modeBase && !v.noSqueeze
 	j := i
 	for {
+		if squeeze && !e.digit {
+			// Letters of a squeezed view, the bulk of every Latin text:
+			// one table lookup and one comparison a byte.
+			letters = true
+			if rune(e.b) != last {
+				last = rune(e.b)
+				buf = append(buf, e.b)
+			}
+			for j++; j < len(text); j++ {
+				lc := asciiLetter[text[j]]
+				if lc == 0 {
+					break
+				}
+				if rune(lc) != last {
+					last = rune(lc)
+					buf = append(buf, lc)
+				}
+			}
+			if j == len(text) {
+				break
+			}
+			c := text[j]
+			if c >= utf8.RuneSelf || c == 'I' || !asciiFold[c].word {
+				break
+			}
+			e = asciiFold[c]
+			continue
+		}
 		if e.digit {
 			others = true
 			arz = arz || arabiziDigit(rune(e.b)) != 0
@@ -347,6 +375,19 @@ var asciiFold = func() (t [utf8.RuneSelf]asciiEntry) {
 		}
 		word := ('a' <= b && b <= 'z') || ('0' <= b && b <= '9')
 		t[c] = asciiEntry{b: b, word: word, digit: '0' <= b && b <= '9', plainSep: !word && leetSymbol(rune(b)) == 0}
+	}
+	return t
+}()
+
+// asciiLetter maps an ASCII letter to its lower case, except the capital
+// I (which the leet check looks at), and every other byte to 0; it is
+// never written after init.
+var asciiLetter = func() (t [256]byte) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = byte(c)
+		if c != 'i' {
+			t[c-'a'+'A'] = byte(c)
+		}
 	}
 	return t
 }()
