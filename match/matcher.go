@@ -945,7 +945,7 @@ func (m *Matcher) evalNode(n *node, sc *scratch) (int32, int32) {
 		// above and pop back), then copied to the arena in one piece.
 		base := len(sc.stack)
 		for i, l := range n.kidLeaf {
-			if l >= 0 && sc.leafFirst[l] < 0 {
+			if l >= 0 && !sc.hasHit(l) {
 				if n.op == OpAnd {
 					sc.stack = sc.stack[:base]
 					return int32(len(sc.arena)), int32(len(sc.arena))
