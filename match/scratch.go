@@ -20,8 +20,8 @@ type scratch struct {
 	// the hundreds of terms of an OR (a file's exclusions) stays in the
 	// first-level cache.
 	hitBits []uint64
-	links     []spanLink
-	touched   []int32
+	links   []spanLink
+	touched []int32
 
 	// groupState[g].gen == gen marks group g as hit in this view.
 	// candidates are the rules with a trigger whose every group has a hit;
