@@ -254,29 +254,21 @@ func (v *view) asciiRun(text string, i int, e asciiEntry) int {
 					buf = append(buf, lc)
 				}
 			}
-			if j == len(text) {
-				break
-			}
-			c := text[j]
-			if c >= utf8.RuneSelf || c == 'I' || !asciiFold[c].word {
-				break
-			}
-			e = asciiFold[c]
-			continue
-		}
-		if e.digit {
-			others = true
-			arz = arz || arabiziDigit(rune(e.b)) != 0
-			last = rune(e.b)
-			buf = append(buf, e.b)
 		} else {
-			letters = true
-			if !squeeze || rune(e.b) != last {
+			if e.digit {
+				others = true
+				arz = arz || arabiziDigit(rune(e.b)) != 0
 				last = rune(e.b)
 				buf = append(buf, e.b)
+			} else {
+				letters = true
+				if !squeeze || rune(e.b) != last {
+					last = rune(e.b)
+					buf = append(buf, e.b)
+				}
 			}
+			j++
 		}
-		j++
 		if j == len(text) {
 			break
 		}

@@ -65,6 +65,18 @@ func benchLines(b *testing.B, name string) []string {
 	return out
 }
 
+// scannable returns lines normalised as the automaton scans them (with a
+// space either side) and the total length of the original lines.
+func scannable(lines []string) ([][]byte, int) {
+	texts := make([][]byte, len(lines))
+	total := 0
+	for i, l := range lines {
+		texts[i] = []byte(" " + Normalize(l) + " ")
+		total += len(l)
+	}
+	return texts, total
+}
+
 // BenchmarkAutomatonOnly scans the already-normalised benchmark queries
 // with the same automaton as BenchmarkMatch: the floor the full pipeline
 // is quoted against.
@@ -84,12 +96,7 @@ func BenchmarkAutomatonOnlyPosts(b *testing.B) {
 func benchAutomaton(b *testing.B, file string, extra int, perByte bool) {
 	m := benchInternal(b, extra)
 	lines := benchLines(b, file)
-	texts := make([][]byte, len(lines))
-	total := 0
-	for i, l := range lines {
-		texts[i] = []byte(" " + Normalize(l) + " ")
-		total += len(l)
-	}
+	texts, total := scannable(lines)
 	if perByte {
 		b.SetBytes(int64(total / len(lines)))
 	}
@@ -124,12 +131,7 @@ func BenchmarkRatio(b *testing.B) {
 func benchRatio(b *testing.B, file string, extra int, kind Kind) {
 	m := benchInternal(b, extra)
 	lines := benchLines(b, file)
-	texts := make([][]byte, len(lines))
-	total := 0
-	for i, l := range lines {
-		texts[i] = []byte(" " + Normalize(l) + " ")
-		total += len(l)
-	}
+	texts, total := scannable(lines)
 	hits := make([]hit, 0, 256)
 	var full, bare time.Duration
 	b.ReportAllocs()

@@ -17,14 +17,7 @@ import (
 // corrected view of a text that matched nothing when every correction is
 // towards a word that can only veto a rule.
 func TestMatchAgreesWithExplain(t *testing.T) {
-	files, err := LoadRules(rules.FS, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := Compile(files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _ := shippedMatcher(t)
 	var paths []string
 	for _, pat := range []string{"../rules/testdata/*.tsv", "../rules/testdata/*/*.tsv", "../rules/testdata/benign/*.txt", "testdata/bench-*.txt"} {
 		ps, err := filepath.Glob(pat)
@@ -58,4 +51,18 @@ func TestMatchAgreesWithExplain(t *testing.T) {
 	if texts < 1000 {
 		t.Fatalf("only %d texts read from %d files: testdata moved?", texts, len(paths))
 	}
+}
+
+// shippedMatcher compiles the rules signpost ships.
+func shippedMatcher(tb testing.TB) (*Matcher, []*RuleFile) {
+	tb.Helper()
+	files, err := LoadRules(rules.FS, ".")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := Compile(files)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m, files
 }
