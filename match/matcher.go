@@ -165,7 +165,6 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	// words of every text.
 	var pos, neg []string
 	var posIDs, negIDs []int32
-	isPos := make([]bool, len(c.patterns))
 	m.patLen = make([]int32, len(c.patterns))
 	for pi, p := range c.patterns {
 		m.patLen[pi] = int32(len(p))
@@ -173,7 +172,6 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		for _, ref := range c.patRefs[pi] {
 			positive = positive || (int(ref.leaf) < len(c.positive) && c.positive[ref.leaf])
 		}
-		isPos[pi] = positive
 		if positive {
 			pos, posIDs = append(pos, p), append(posIDs, int32(pi))
 		} else {
@@ -202,8 +200,8 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		// The vocabulary for splitting glued words: every word of every
 		// pattern. Typo correction leaves alone the words of veto-only
 		// terms.
-		m.vocab = vocabulary(c.patterns, c.onlyProclitic, isPos)
-		m.vetoVocab = vocabulary(neg, nil, nil)
+		m.vocab = vocabulary(c.patterns, c.onlyProclitic, true)
+		m.vetoVocab = vocabulary(neg, nil, false)
 	})
 	wg.Go(func() { m.fuzzy = newFuzzyIndex(fuzzyVocab) })
 	wg.Wait()
@@ -226,15 +224,12 @@ func (c *compiler) onlyProclitic(w string) bool { return c.procliticWord[w] && !
 
 // vocabulary indexes the words of patterns (of two letters or more), with
 // flags as id: vocabPrefix on the last word of a prefix term,
-// vocabProclitic on words proclitic reports, vocabPositive on the words
-// of patterns[i] where positive[i]. positive is given for the vocabulary
-// that glued words are split into, which also indexes the beginnings of
-// its words; the veto vocabulary passes nil and needs neither.
-func vocabulary(patterns []string, proclitic func(string) bool, positive []bool) *hashIndex {
+// vocabProclitic on words proclitic reports. With starts, it also indexes
+// the beginnings of its words, which splitting glued words needs.
+func vocabulary(patterns []string, proclitic func(string) bool, starts bool) *hashIndex {
 	flags := map[string]int32{}
-	for pi, p := range patterns {
+	for _, p := range patterns {
 		ws := strings.Fields(p)
-		pos := positive != nil && positive[pi]
 		for i, w := range ws {
 			if utf8.RuneCountInString(w) < 2 {
 				continue
@@ -245,9 +240,6 @@ func vocabulary(patterns []string, proclitic func(string) bool, positive []bool)
 			}
 			if proclitic != nil && proclitic(w) {
 				f |= vocabProclitic
-			}
-			if pos {
-				f |= vocabPositive
 			}
 			flags[w] = f
 		}
@@ -262,7 +254,7 @@ func vocabulary(patterns []string, proclitic func(string) bool, positive []bool)
 		words = append(words, w)
 	}
 	h := newHashIndex(set)
-	if positive != nil {
+	if starts {
 		h.indexStarts(words)
 	}
 	return h
@@ -274,9 +266,6 @@ func vocabulary(patterns []string, proclitic func(string) bool, positive []bool)
 const (
 	vocabPrefix    = 1
 	vocabProclitic = 2
-	// vocabPositive marks a word of a term that can make a rule match
-	// (not only veto one).
-	vocabPositive = 4
 )
 
 // Bounds on the trigger analysis: groups per trigger (one bit each) and
@@ -863,19 +852,21 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 	}
 }
 
-// positiveCorrection reports whether a word the fuzzy view corrected can
-// be part of a positive term's hit: a word of such a term, or a word a
-// positive term (a prefix, say) matches on its own.
+// positiveCorrection reports whether a word the fuzzy view corrected is
+// part of a positive term's hit there: the fuzzy view's positive hits
+// are scanned (it is at most fuzzyMaxText bytes) and checked against the
+// corrected words, whatever their place in the term (a phrase's middle
+// word, a prefix term's stem: "small boa*" on boatyard).
 func (m *Matcher) positiveCorrection(sc *scratch) bool {
 	fz := &sc.views[viewFuzzy]
-	for _, i := range sc.corrected {
-		w := fz.words[i]
-		if f, _ := m.vocab.flags(fz.buf[w.start:w.end]); f&vocabPositive != 0 {
-			return true
-		}
-		// The word with the spaces around it, as the automaton sees it.
-		if sc.probe = m.ac.scan(fz.buf[w.start-1:w.end+1], sc.probe[:0]); len(sc.probe) > 0 {
-			return true
+	sc.probe = m.ac.scan(fz.buf, sc.probe[:0])
+	for _, h := range sc.probe {
+		// The term's bytes, after the space every pattern starts with.
+		first, end := h.end-m.patLen[h.pat]+1, h.end
+		for _, i := range sc.corrected {
+			if w := fz.words[i]; first < w.end && w.start < end {
+				return true
+			}
 		}
 	}
 	return false

@@ -46,7 +46,7 @@ type scratch struct {
 	// matched; they are never corrected.
 	covered []uint8
 	// corrected lists the words of the fuzzy view that were corrected;
-	// probe holds the hits of one of them scanned alone.
+	// probe holds that view's positive hits while they are checked.
 	corrected []int32
 	probe     []hit
 

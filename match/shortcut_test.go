@@ -66,3 +66,27 @@ func shippedMatcher(tb testing.TB) (*Matcher, []*RuleFile) {
 	}
 	return m, files
 }
+
+// TestCorrectionCompletingPrefixTerm is the case the corrected view's
+// shortcut must not miss: a correction towards a word that only vetoes
+// elsewhere (boatyard, under a NOT) that a positive multi-word prefix
+// term ("small boa*") then matches.
+func TestCorrectionCompletingPrefixTerm(t *testing.T) {
+	m := compileSource(t, `lang: en
+rule: t.small_boat
+category: crossing
+match: "small boa*" AND smuggler
+
+rule: t.ferry
+category: crossing
+match: ferry NOT boatyard
+`)
+	q := Query{Text: "smuggler small bxatyard", Kind: KindSearch}
+	ex := m.Explain(q)
+	if !slices.Equal(ex.Rules, []string{"en.t.small_boat"}) {
+		t.Fatalf("Explain(%q) = %v, views %v", q.Text, ex.Rules, ex.Views)
+	}
+	if got := m.Match(q); !slices.Equal(got.Rules, ex.Rules) {
+		t.Fatalf("Match(%q) = %v, Explain says %v", q.Text, got.Rules, ex.Rules)
+	}
+}
