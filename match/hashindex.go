@@ -48,21 +48,30 @@ const startBytes = 4
 // their count: never 0.
 func startKey(v uint32, n int) uint64 { return uint64(n)<<32 | uint64(v) }
 
+// packStart adds the bytes of one rune to v, the packed first n bytes of
+// a key, and returns the new packing and count; ok is false when the
+// rune would take the beginning past startBytes.
+func packStart(v uint32, n int, r []byte) (uint32, int, bool) {
+	if n+len(r) > startBytes {
+		return v, n, false
+	}
+	for _, c := range r {
+		v = v<<8 | uint32(c)
+	}
+	return v, n + len(r), true
+}
+
 // indexStarts fills h.starts from keys.
 func (h *hashIndex) indexStarts(keys []string) {
 	var ks []uint64
 	for _, k := range keys {
 		var v uint32
 		n := 0
-		for _, r := range k {
-			size := utf8.RuneLen(r)
-			if n+size > startBytes {
+		for i, r := range k {
+			var ok bool
+			if v, n, ok = packStart(v, n, []byte(k[i:i+utf8.RuneLen(r)])); !ok {
 				break
 			}
-			for i := 0; i < size; i++ {
-				v = v<<8 | uint32(k[n+i])
-			}
-			n += size
 			ks = append(ks, startKey(v, n))
 		}
 	}

@@ -20,11 +20,12 @@ type view struct {
 	cur wordState
 	// noSqueeze keeps repeated letters (for re-reading hashtags).
 	noSqueeze bool
-	// keyBuf is scratch space for squeezed lookup keys, glued for the
-	// letters of a glued run being segmented.
-	keyBuf, glued []byte
-	// seg is addSegments' table, allocated on first use.
-	seg *[maxGlued + 1][segStates]segCell
+	// keyBuf is scratch space for squeezed lookup keys.
+	keyBuf []byte
+	// glued (the letters of a glued run being segmented) and seg
+	// (addSegments' table) are allocated on first use.
+	glued *[maxGlued * 2]byte
+	seg   *[maxGlued + 1][segStates]segCell
 	// mode says how digits and symbols inside Latin words are read.
 	mode viewMode
 	// maybeLeet reports whether the text has anything the leet view would

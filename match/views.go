@@ -139,10 +139,10 @@ func (v *view) joinWords(src *view, ws []word) []byte {
 func (v *view) segmentRun(src *view, ws []word, vocab *hashIndex, base int32, hashtag bool) {
 	// The glued letters live in the view: a local array would escape
 	// through the vocabulary lookups and cost an allocation per run.
-	if cap(v.glued) < maxGlued*2 {
-		v.glued = make([]byte, 0, maxGlued*2)
+	if v.glued == nil {
+		v.glued = new([maxGlued * 2]byte)
 	}
-	glued := v.glued[:maxGlued*2]
+	glued := v.glued[:]
 	g := glued[:0]
 	var last rune
 	var origS, origE int32 = -1, 0
@@ -358,13 +358,10 @@ func pieceLimit(g []byte, j int, vocab *hashIndex, unsqueezed bool) int {
 			continue
 		}
 		last = r
-		if n+size > startBytes {
+		var ok bool
+		if v, n, ok = packStart(v, n, g[k:k+size]); !ok {
 			break
 		}
-		for b := 0; b < size; b++ {
-			v = v<<8 | uint32(g[k+b])
-		}
-		n += size
 		if !vocab.starts.has(startKey(v, n)) {
 			return k
 		}
