@@ -38,27 +38,87 @@ const (
 type fuzzyIndex struct {
 	words []string
 	dels  *hashIndex
-	// affixes holds the first three and the last three letters of every
-	// vocabulary word. One edit in a word of six or more letters leaves
-	// one of the two intact, so a text word matching neither cannot be a
-	// typo of any of them; most words are dismissed by two probes here
-	// instead of a dozen in dels.
+	// affixes is a filter in front of dels: keys of pieces of every
+	// vocabulary word that a typo the lookups can find leaves intact in
+	// the text word (see filterKeys). A text word with none of its keys
+	// here cannot be corrected; most words are dismissed by two probes
+	// here instead of a dozen in dels.
 	affixes u64set
 }
 
-// affixKeys returns the prefix and suffix keys of w (three runes each,
-// 21 bits a rune, the suffix tagged by the top bit).
-func affixKeys(w []byte) (uint64, uint64) {
-	var p, sfx uint64
-	n := 0
-	for _, r := range string(w) {
-		if n < 3 {
-			p = p<<21 | uint64(r)
-		}
-		sfx = (sfx<<21 | uint64(r)) & (1<<63 - 1)
-		n++
+// Kinds of filter keys, mixed into their hash.
+const (
+	keyPrefix = iota + 1
+	keySuffix
+	keyEnds
+	keyMiddle
+)
+
+// filterKey hashes the runes rs into a non-zero key of the given kind.
+// Different pieces may collide: the filter then lets a word through to
+// the lookups, which decide.
+func filterKey(kind uint64, rs []rune) uint64 {
+	h := kind * 0x9E3779B97F4A7C15
+	for _, r := range rs {
+		h = (h ^ uint64(r)) * 0x100000001B3
+		h ^= h >> 29
 	}
-	return p | 1<<62, sfx | 1<<63
+	return h | 1
+}
+
+// vocabKeys returns the filter keys of a vocabulary word of n >=
+// fuzzyMin1 runes:
+//   - its first three and its last three runes: one edit (a changed,
+//     added or dropped letter, or two neighbours swapped outside the
+//     middle) leaves one of the two intact in a text word of five or
+//     more letters;
+//   - for a word of six runes, its first two and last two: a swap of the
+//     two middle letters breaks both three-rune ends;
+//   - for a word of nine or more runes (corrected at distance 2), what
+//     lies between its three-rune ends: two edits, one in each end, leave
+//     it intact (see textKeys).
+func vocabKeys(rs []rune, keys []uint64) []uint64 {
+	n := len(rs)
+	keys = append(keys, filterKey(keyPrefix, rs[:3]), filterKey(keySuffix, rs[n-3:]))
+	if n == 6 {
+		keys = append(keys, filterKey(keyEnds, []rune{rs[0], rs[1], rs[4], rs[5]}))
+	}
+	if n >= fuzzyMin2 {
+		keys = append(keys, filterKey(keyMiddle, rs[3:n-3]))
+	}
+	return keys
+}
+
+// mayCorrect reports whether the text word rs (at least fuzzyMin1-1
+// runes) has a key in the filter, that is whether some vocabulary word
+// may be a typo away from it. The lookups in dels find a vocabulary word
+// u of m runes for a text word w of n runes when w is u with one letter
+// changed, added or dropped, or two neighbours swapped, or (m >= 9) two
+// letters dropped or one dropped and one changed. For the last two, when
+// neither three-rune end of u is intact in w, one edit was in each end,
+// and u's middle u[3:m-3] is in w at a known place: w[2:n-2] for two
+// dropped letters (n = m-2), w[2:n-3] or w[3:n-2] for one dropped in
+// the first or the last end and one changed in the other (n = m-1).
+// Words swapped across the boundary of an end and the middle, with a
+// second edit in the other end, are the case the filter does not let
+// through.
+func (fx *fuzzyIndex) mayCorrect(rs []rune) bool {
+	n := len(rs)
+	if fx.affixes.has(filterKey(keyPrefix, rs[:3])) || fx.affixes.has(filterKey(keySuffix, rs[n-3:])) {
+		return true
+	}
+	switch {
+	case n == 6:
+		return fx.affixes.has(filterKey(keyEnds, []rune{rs[0], rs[1], rs[4], rs[5]}))
+	case n >= fuzzyMin2-2:
+		if fx.affixes.has(filterKey(keyMiddle, rs[2:n-2])) {
+			return true
+		}
+		if n >= fuzzyMin2-1 {
+			return fx.affixes.has(filterKey(keyMiddle, rs[2:n-3])) || fx.affixes.has(filterKey(keyMiddle, rs[3:n-2]))
+		}
+	}
+	return false
 }
 
 // u64set is an open-addressing set of non-zero keys.
@@ -120,8 +180,7 @@ func newFuzzyIndex(vocab map[string]struct{}) *fuzzyIndex {
 			d = 2
 		}
 		forDeletions(w, d, func(s string) { add(s, id) })
-		p, sfx := affixKeys([]byte(w))
-		affixes = append(affixes, p, sfx)
+		affixes = vocabKeys([]rune(w), affixes)
 	}
 	fx.dels = newHashIndex(dels)
 	fx.affixes = newU64Set(affixes)
@@ -154,11 +213,16 @@ func forDeletions(w string, d int, fn func(string)) {
 // distance, or "" when there is none; known reports that w is itself a
 // vocabulary word (and so has no correction). It does not allocate.
 func (fx *fuzzyIndex) correct(w []byte) (c string, known bool) {
-	n := utf8.RuneCount(w)
-	if n < fuzzyMin1-1 || n > fuzzyMax {
-		return "", false
+	var rs [fuzzyMax]rune
+	n := 0
+	for _, r := range string(w) {
+		if n == fuzzyMax {
+			return "", false
+		}
+		rs[n] = r
+		n++
 	}
-	if p, sfx := affixKeys(w); !fx.affixes.has(p) && !fx.affixes.has(sfx) {
+	if n < fuzzyMin1-1 || !fx.mayCorrect(rs[:n]) {
 		return "", false
 	}
 	best, bestD := int32(-1), 3

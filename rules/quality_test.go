@@ -178,6 +178,9 @@ var evasions = []evasion{
 	{"keyboard", arabicKeyboard},
 	{"hashtag", hashtag},
 	{"typo", typo},
+	{"typo-swap", typoSwap},
+	{"typo-change", typoChange},
+	{"typo-two", typoTwo},
 	{"emoji-vs", func(s string) string { return strings.NewReplacer("🚤", "🚤\ufe0f", "⛵", "⛵\ufe0f").Replace(s) }},
 }
 
@@ -284,6 +287,55 @@ func typo(s string) string {
 	}
 	r := []rune(words[best])
 	words[best] = string(r[:len(r)/2]) + string(r[len(r)/2+1:])
+	return strings.Join(words, " ")
+}
+
+// typoSwap swaps the two middle letters of the longest word of 6+ letters.
+func typoSwap(s string) string {
+	words := strings.Fields(s)
+	best := longestWord(words, 6)
+	if best < 0 {
+		return s
+	}
+	r := []rune(words[best])
+	m := len(r)/2 - 1
+	if r[m] == r[m+1] {
+		return s
+	}
+	r[m], r[m+1] = r[m+1], r[m]
+	words[best] = string(r)
+	return strings.Join(words, " ")
+}
+
+// typoChange replaces the middle letter of the longest word of 6+ letters
+// with the letter before it in its script's alphabet.
+func typoChange(s string) string {
+	words := strings.Fields(s)
+	best := longestWord(words, 6)
+	if best < 0 {
+		return s
+	}
+	r := []rune(words[best])
+	m := len(r) / 2
+	c := r[m] - 1
+	if !unicode.IsLetter(c) || c == r[m-1] {
+		c = r[m] + 1
+	}
+	r[m] = c
+	words[best] = string(r)
+	return strings.Join(words, " ")
+}
+
+// typoTwo drops a letter in each half of the longest word of 9+ letters.
+func typoTwo(s string) string {
+	words := strings.Fields(s)
+	best := longestWord(words, 9)
+	if best < 0 {
+		return s
+	}
+	r := []rune(words[best])
+	a, b := 1, len(r)-2
+	words[best] = string(r[:a]) + string(r[a+1:b]) + string(r[b+1:])
 	return strings.Join(words, " ")
 }
 
