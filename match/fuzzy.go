@@ -379,9 +379,9 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, s
 			}
 		}
 	}
-	v.reset()
-	changed := false
-	sc.corrected = sc.corrected[:0]
+	// Find the corrections first: most texts near a hit have none, and
+	// then the view is not built at all.
+	fixes := sc.fixes[:0]
 	for i, w := range src.words {
 		text := src.buf[w.start:w.end]
 		// Cheap tests first: most words near a hit are short, and a
@@ -392,21 +392,41 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, s
 		if covered[i] == 2 && !w.emoji && len(text) >= fuzzyMin1-1 && !isVocab(vocab, text) {
 			proc, c := fx.correctWithProclitic(text)
 			if c != "" && !hasStem(text, vetoVocab, max(3, len(text)-4)) {
-				sc.corrected = append(sc.corrected, int32(len(v.words)))
-				nw := v.pushWord()
-				*nw = w
-				nw.start = int32(len(v.buf))
-				v.buf = append(v.buf, proc...)
-				v.buf = append(v.buf, c...)
-				nw.end = int32(len(v.buf))
-				v.buf = append(v.buf, ' ')
-				changed = true
-				continue
+				fixes = append(fixes, fix{int32(i), proc, c})
 			}
 		}
-		v.copyWord(src, w)
 	}
-	return changed
+	sc.fixes = fixes
+	if len(fixes) == 0 {
+		return false
+	}
+	v.reset()
+	sc.corrected = sc.corrected[:0]
+	for i, w := range src.words {
+		if len(fixes) == 0 || fixes[0].word != int32(i) {
+			v.copyWord(src, w)
+			continue
+		}
+		f := fixes[0]
+		fixes = fixes[1:]
+		// Word i is word i of the corrected view too.
+		sc.corrected = append(sc.corrected, int32(i))
+		nw := v.pushWord()
+		*nw = w
+		nw.start = int32(len(v.buf))
+		v.buf = append(v.buf, f.proc...)
+		v.buf = append(v.buf, f.to...)
+		nw.end = int32(len(v.buf))
+		v.buf = append(v.buf, ' ')
+	}
+	return true
+}
+
+// fix is a correction the fuzzy view makes: word becomes proc+to.
+type fix struct {
+	word int32
+	proc []byte // an Arabic proclitic kept in front, or nil
+	to   string
 }
 
 // withinOne is editDistance with limit 1, in linear time: 0 or 1 when a

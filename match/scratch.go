@@ -45,6 +45,8 @@ type scratch struct {
 	// covered marks the words of the view being corrected that some term
 	// matched; they are never corrected.
 	covered []uint8
+	// fixes is the corrections the fuzzy view is built with.
+	fixes []fix
 	// corrected lists the words of the fuzzy view that were corrected;
 	// probe holds that view's positive hits while they are checked.
 	corrected []int32
