@@ -239,7 +239,12 @@ func (h *hashIndex) lookupHash(hv uint64) (one int32, more []int32, ok bool) {
 // flags returns the single id stored for b as flags (0 when b is absent
 // or stored without one) and whether b is present.
 func (h *hashIndex) flags(b []byte) (int32, bool) {
-	one, _, ok := h.lookup(b)
+	return h.flagsHash(h.hash(b))
+}
+
+// flagsHash is flags for a key's hash.
+func (h *hashIndex) flagsHash(hv uint64) (int32, bool) {
+	one, _, ok := h.lookupHash(hv)
 	if one == noID {
 		one = 0
 	}

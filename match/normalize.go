@@ -25,7 +25,7 @@ type view struct {
 	// glued (the letters of a glued run being segmented) and seg
 	// (addSegments' table) are allocated on first use.
 	glued *[maxGlued * 2]byte
-	seg   *[maxGlued + 1][segStates]segCell
+	seg   *segTable
 	// mode says how digits and symbols inside Latin words are read.
 	mode viewMode
 	// maybeLeet reports whether the text has anything the leet view would

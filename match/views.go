@@ -233,9 +233,9 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	// The table lives in the view and only its first n+1 rows are
 	// cleared: a fresh array per call would zero 3 KB for a short word.
 	if v.seg == nil {
-		v.seg = new([maxGlued + 1][segStates]segCell)
+		v.seg = new(segTable)
 	}
-	dp := v.seg[:n+1]
+	dp := v.seg.dp[:n+1]
 	clear(dp)
 	dp[0][segGap] = segCell{ok: true}
 	reach := vocab.maxKey
@@ -244,14 +244,8 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 		// word they stand for.
 		reach *= 2
 	}
-	// limit[j] bounds the pieces starting at j that can be vocabulary
-	// words: g[j:i] for i > limit[j] begins like no vocabulary word.
-	// Most pieces die within a few bytes, so most lookups below are
-	// skipped without hashing.
-	var limit [maxGlued]int8
-	for j := 0; j < n; j++ {
-		limit[j] = int8(pieceLimit(g, j, vocab, unsqueezed))
-	}
+	pc := &v.seg.pieces
+	findPieces(g, vocab, unsqueezed, reach, pc)
 	for i := 1; i <= n; i++ {
 		// An unknown byte extends the previous piece, unless it ends a
 		// run of two-letter words.
@@ -261,24 +255,15 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 			}
 		}
 		for j := max(0, i-reach); j < i; j++ {
-			if int(limit[j]) < i {
-				continue
-			}
-			piece := g[j:i]
-			if unsqueezed {
-				piece = squeezeInto(v.keyBuf[:0], piece)
-				v.keyBuf = piece
-			}
-			f, ok := vocab.flags(piece)
-			if !ok {
+			bit := uint64(1) << (i - j - 1)
+			if pc.known[j]&bit == 0 {
 				continue
 			}
 			proclitic := int16(0)
-			if f&vocabProclitic != 0 {
+			if pc.proclitic[j]&bit != 0 {
 				proclitic = 1
 			}
-			// Two letters of most scripts; two Ethiopic syllables say more.
-			short := len(piece) <= 4 && utf8.RuneCount(piece) <= 2
+			short := pc.short[j]&bit != 0
 			for st := int8(0); st < segStates; st++ {
 				p := dp[j][st]
 				if !p.ok {
@@ -341,6 +326,75 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	}
 	if gapStart >= 0 {
 		v.addPiece(g[gapStart:n], origS, origE, unsqueezed)
+	}
+}
+
+// segTable is addSegments' scratch space, allocated with the view's
+// first glued word.
+type segTable struct {
+	dp     [maxGlued + 1][segStates]segCell
+	pieces pieceSet
+}
+
+// pieceSet says which pieces of a glued word are vocabulary words: bit
+// i-j-1 of known[j] is set when g[j:i] is one, of proclitic[j] when it is
+// a term only with an Arabic proclitic, of short[j] when it is two
+// letters or fewer (two bytes of most scripts, two Ethiopic syllables).
+type pieceSet struct {
+	known, proclitic, short [maxGlued]uint64
+}
+
+// findPieces fills ps for g: every piece g[j:i] at rune boundaries, at
+// most reach bytes long, squeezed first when unsqueezed, is looked up in
+// vocab. The piece's hash is extended a rune at a time (the index's hash
+// is a polynomial over the bytes, finished with the length), so each
+// lookup costs one probe and no copy; a piece stops growing once no
+// vocabulary word begins like it (see pieceLimit) or it is longer than
+// every key.
+func findPieces(g []byte, vocab *hashIndex, unsqueezed bool, reach int, ps *pieceSet) {
+	n := len(g)
+	for j := 0; j < n; {
+		ps.known[j], ps.proclitic[j], ps.short[j] = 0, 0, 0
+		_, first := utf8.DecodeRune(g[j:])
+		end := min(pieceLimit(g, j, vocab, unsqueezed), n, j+reach)
+		var p uint64
+		size, runes := 0, 0
+		last := rune(-1)
+		for k := j; k < end; {
+			r, rl := utf8.DecodeRune(g[k:])
+			if r == utf8.RuneError && rl == 1 || k+rl > end {
+				break
+			}
+			if !unsqueezed || r != last || !squeezable(r) {
+				for _, c := range g[k : k+rl] {
+					p = p*vocab.base + uint64(c)
+				}
+				size += rl
+				runes++
+			}
+			last = r
+			k += rl
+			if size > vocab.maxKey {
+				break
+			}
+			f, ok := vocab.flagsHash(vocab.mix(p, size))
+			if !ok {
+				continue
+			}
+			bit := uint64(1) << (k - j - 1)
+			ps.known[j] |= bit
+			if f&vocabProclitic != 0 {
+				ps.proclitic[j] |= bit
+			}
+			if size <= 4 && runes <= 2 {
+				ps.short[j] |= bit
+			}
+		}
+		// Pieces cannot start inside a rune.
+		for k := j + 1; k < j+first; k++ {
+			ps.known[k], ps.proclitic[k], ps.short[k] = 0, 0, 0
+		}
+		j += first
 	}
 }
 
