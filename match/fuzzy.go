@@ -38,11 +38,13 @@ const (
 type fuzzyIndex struct {
 	words []string
 	dels  *hashIndex
-	// affixes is a filter in front of dels: keys of pieces of every
+	// affixes is a filter in front of dels: keys of the pieces of every
 	// vocabulary word that a typo the lookups can find leaves intact in
-	// the text word (see filterKeys). A text word with none of its keys
-	// here cannot be corrected; most words are dismissed by two probes
-	// here instead of a dozen in dels.
+	// the text word (see vocabKeys and mayCorrect). A text word with
+	// none of its keys here cannot be corrected, and is dismissed by two
+	// to five probes here instead of a dozen in dels. With many rules
+	// most words near a hit pass (41 of the 45 the benchmark searches
+	// correct): the filter pays off on short rule sets and long words.
 	affixes u64set
 }
 
@@ -76,7 +78,7 @@ func filterKey(kind uint64, rs []rune) uint64 {
 //     two middle letters breaks both three-rune ends;
 //   - for a word of nine or more runes (corrected at distance 2), what
 //     lies between its three-rune ends: two edits, one in each end, leave
-//     it intact (see textKeys).
+//     it intact (see mayCorrect).
 func vocabKeys(rs []rune, keys []uint64) []uint64 {
 	n := len(rs)
 	keys = append(keys, filterKey(keyPrefix, rs[:3]), filterKey(keySuffix, rs[n-3:]))
