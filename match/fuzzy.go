@@ -42,9 +42,10 @@ type fuzzyIndex struct {
 	// vocabulary word that a typo the lookups can find leaves intact in
 	// the text word (see vocabKeys and mayCorrect). A text word with
 	// none of its keys here cannot be corrected, and is dismissed by two
-	// to five probes here instead of a dozen in dels. With many rules
-	// most words near a hit pass (41 of the 45 the benchmark searches
-	// correct): the filter pays off on short rule sets and long words.
+	// to five probes here instead of a dozen in dels. Three-letter ends
+	// are common, so it dismisses few words: of the words of five or
+	// more letters in the benchmark texts, 12 of 256 in searches and 39
+	// of 231 in posts.
 	affixes u64set
 }
 

@@ -2,6 +2,7 @@ package match
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -53,9 +54,9 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 				origS, origE := ws[i].origS, ws[j-1].origE
 				tmp.noSqueeze = true
 				tmp.normalize(text[origS:origE])
-				v.segmentRun(tmp, tmp.words, vocab, origS, true)
+				v.segmentRun(tmp, tmp.words, vocab, origS, true, true)
 			} else {
-				v.segmentRun(src, ws[i:j], vocab, 0, true)
+				v.segmentRun(src, ws[i:j], vocab, 0, true, false)
 			}
 			i = j
 			continue
@@ -86,9 +87,58 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 			i++
 			continue
 		}
-		v.segmentRun(src, ws[i:j], vocab, 0, false)
+		// Words spelled out are often set apart by a wider gap ("s m u g
+		// g l e r  t o  u k"): each is joined on its own, so that a
+		// word a prefix term's stem starts does not swallow the next.
+		run := ws[i:j]
+		for len(run) > 0 {
+			k := wideGap(run, text)
+			v.segmentRun(src, run[:k], vocab, 0, false, true)
+			run = run[k:]
+		}
 		i = j
 	}
+}
+
+// wideGap returns the index of the first word of ws (a run of spaced-out
+// letters) set apart from the one before by two or more white-space
+// characters where the run's letters are otherwise set apart by one or
+// none, or len(ws).
+func wideGap(ws []word, text string) int {
+	narrow := 2
+	for k := 1; k < len(ws); k++ {
+		narrow = min(narrow, spaces(text, ws[k-1], ws[k]))
+	}
+	if narrow >= 2 {
+		return len(ws)
+	}
+	for k := 1; k < len(ws); k++ {
+		if spaces(text, ws[k-1], ws[k]) >= 2 {
+			return k
+		}
+	}
+	return len(ws)
+}
+
+// spaces returns the longest run of white-space characters between
+// words a and b in text, up to 2. Runs, not all white space: "م ه ـ ـ
+// ر ب" spaces out tatweels too.
+func spaces(text string, a, b word) int {
+	if b.origS <= a.origE {
+		return 0
+	}
+	n, longest := 0, 0
+	for _, r := range text[a.origE:b.origS] {
+		if !unicode.IsSpace(r) {
+			n = 0
+			continue
+		}
+		n++
+		if longest = max(longest, n); longest == 2 {
+			break
+		}
+	}
+	return longest
 }
 
 // gluedEnd returns the end of the run of words from ws[i] with no white
@@ -133,10 +183,12 @@ func (v *view) joinWords(src *view, ws []word) []byte {
 
 // segmentRun glues the words ws of src and appends them split into
 // vocabulary words. Emoji words end a glued run and are copied whole.
-// With hashtag set the words are a hashtag (any split is kept); src is
-// then unsqueezed when it is the re-read of the original (src.noSqueeze),
-// and its original offsets are relative to base.
-func (v *view) segmentRun(src *view, ws []word, vocab *hashIndex, base int32, hashtag bool) {
+// With hashtag set the words are a hashtag (any split is kept), and
+// their original offsets are relative to base. With unsqueezed the words
+// are glued without squeezing repeats across them (the re-read of a
+// hashtag, letters spaced out: "b o a t t o u k" is boat to uk, not
+// boatouk); pieces are squeezed when looked up and written.
+func (v *view) segmentRun(src *view, ws []word, vocab *hashIndex, base int32, hashtag, unsqueezed bool) {
 	// The glued letters live in the view: a local array would escape
 	// through the vocabulary lookups and cost an allocation per run.
 	if v.glued == nil {
@@ -153,7 +205,7 @@ func (v *view) segmentRun(src *view, ws []word, vocab *hashIndex, base int32, ha
 			}
 			origE = base + w.origE
 			for _, r := range string(src.buf[w.start:w.end]) {
-				if r == last && squeezable(r) && !src.noSqueeze {
+				if r == last && squeezable(r) && !unsqueezed {
 					continue
 				}
 				last = r
@@ -164,7 +216,7 @@ func (v *view) segmentRun(src *view, ws []word, vocab *hashIndex, base int32, ha
 			}
 		}
 		if (w.emoji || k == len(ws)-1) && origS >= 0 {
-			v.addSegments(g, vocab, origS, origE, hashtag, src.noSqueeze)
+			v.addSegments(g, vocab, origS, origE, hashtag, unsqueezed)
 			g, last, origS = glued[:0], 0, -1
 		}
 		if w.emoji {
@@ -218,12 +270,18 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	if n == 0 {
 		return
 	}
-	if n > maxGlued || !hashtag && hasStem(g, vocab, 3) {
-		// Letters spaced out are usually one word: one that a prefix
-		// term's stem starts ("f e r i b o t u n d a" is feribot*) stays
-		// whole rather than falling apart into unrelated short words.
+	if n > maxGlued {
 		v.addPiece(g, origS, origE, unsqueezed)
 		return
+	}
+	// Letters spaced out are usually one word: one that a prefix term's
+	// stem starts ("f e r i b o t u n d a" is feribot*) stays whole
+	// rather than falling apart into unrelated short words, unless it
+	// splits into vocabulary words with nothing left over ("s m u g g l
+	// e r t o u k" is smugler to uk) the first of which holds the stem.
+	stem := 0
+	if !hashtag {
+		stem = longestStem(squeezed(g, unsqueezed, &v.keyBuf), vocab, 3)
 	}
 	// dp[i][st] is the best split of g[:i] whose last piece is in state
 	// st: segGap (an unknown byte, or nothing yet), segKnown (a run of
@@ -294,7 +352,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 		}
 	}
 	best := dp[n][end]
-	if !best.ok || (!hashtag && (best.unknown > 2 || best.unknown > 0 && utf8.RuneCount(g) <= 3)) {
+	if !best.ok || (!hashtag && (best.unknown > 2 || best.unknown > 0 && (stem > 0 || utf8.RuneCount(g) <= 3))) {
 		v.addPiece(g, origS, origE, unsqueezed)
 		return
 	}
@@ -308,6 +366,12 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 		cuts[c], kinds[c] = int8(i), cell.known
 		c++
 		i, st = int(cell.from), cell.fromSt
+	}
+	if stem > 0 && len(squeezed(g[:cuts[c-1]], unsqueezed, &v.keyBuf)) < stem {
+		// The split cuts the stem ("f e r i b o t u n d a" would read
+		// feri botun da).
+		v.addPiece(g, origS, origE, unsqueezed)
+		return
 	}
 	start := 0
 	gapStart := -1
@@ -424,6 +488,17 @@ func pieceLimit(g []byte, j int, vocab *hashIndex, unsqueezed bool) int {
 	return len(g)
 }
 
+// longestStem returns the length of the longest stem of a prefix term,
+// at least minLen bytes, that g starts with, or 0.
+func longestStem(g []byte, vocab *hashIndex, minLen int) int {
+	for l := min(len(g), vocab.maxKey); l >= minLen; l-- {
+		if f, _ := vocab.flags(g[:l]); f&vocabPrefix != 0 {
+			return l
+		}
+	}
+	return 0
+}
+
 // hasStem reports whether g starts with the stem of a prefix term at
 // least minLen bytes long.
 func hasStem(g []byte, vocab *hashIndex, minLen int) bool {
@@ -478,6 +553,16 @@ func (c *segCell) offer(d segCell) {
 	if d.better(*c) {
 		*c = d
 	}
+}
+
+// squeezed returns b squeezed, in *buf, when unsqueezed; b itself
+// otherwise.
+func squeezed(b []byte, unsqueezed bool, buf *[]byte) []byte {
+	if !unsqueezed {
+		return b
+	}
+	*buf = squeezeInto((*buf)[:0], b)
+	return *buf
 }
 
 // squeezeInto appends b with runs of a squeezable rune squeezed to dst.
