@@ -207,8 +207,9 @@ func TestHashtagSegmentation(t *testing.T) {
 		{"#smuggleruk", "smugler uk", true},                   // squeezed pieces
 		{"s m u g g l e r uk", "smugler uk", true},            // spaced letters
 		{"s m u g g l e r  t o  u k", "smugler to uk", true},  // words set apart by a wider gap
-		{"b o a t y a r d s u k", "boatyardsuk", false},       // a stem's word stays whole with letters left over
-		{"b o a t y a r d u k", "boatyard uk", false},         // and is split off when nothing is left
+		{"b o a t y a r d u k", "boatyard uk", false},         // a stem's word is split off
+		{"b o a t y a r d s u k", "boatyards uk", false},      // with its ending
+		{"b o a t y a r d x y z u k", "boatyardxyzuk", false}, // but not with a longer one
 		{"b o a t y a r d", "boatyard", false},                // a split cutting the stem (boat yard) is not taken
 		{"b o a t t o u k", "boat to uk", true},               // no squeezing across spaced letters
 		{"م ه ـ ـ ـ ر ب ا ن ج ل ت ر ا", "مهرب انجلترا", true}, // spaced tatweels are no wider gap

@@ -303,13 +303,16 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 		reach *= 2
 	}
 	pc := &v.seg.pieces
-	findPieces(g, vocab, unsqueezed, reach, pc)
+	// Hashtags glue words whose endings are often short words of their
+	// own (#boattouk is not boato uk): only letters spelled out take
+	// endings on stems.
+	findPieces(g, vocab, unsqueezed, !hashtag, reach, pc)
 	for i := 1; i <= n; i++ {
 		// An unknown byte extends the previous piece, unless it ends a
 		// run of two-letter words.
 		for _, st := range [...]int8{segGap, segKnown} {
 			if p := dp[i-1][st]; p.ok {
-				dp[i][segGap].offer(segCell{ok: true, unknown: p.unknown + 1, pieces: p.pieces + 1, short: p.short, proclitic: p.proclitic, from: int8(i - 1), fromSt: st})
+				dp[i][segGap].offer(segCell{ok: true, unknown: p.unknown + 1, ending: p.ending, pieces: p.pieces + 1, short: p.short, proclitic: p.proclitic, from: int8(i - 1), fromSt: st})
 			}
 		}
 		for j := max(0, i-reach); j < i; j++ {
@@ -322,6 +325,10 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 				proclitic = 1
 			}
 			short := pc.short[j]&bit != 0
+			ending := int16(0)
+			if pc.ending[j]&bit != 0 {
+				ending = 1
+			}
 			for st := int8(0); st < segStates; st++ {
 				p := dp[j][st]
 				if !p.ok {
@@ -341,7 +348,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 				if short {
 					nshort++
 				}
-				dp[i][to].offer(segCell{ok: true, unknown: p.unknown, pieces: p.pieces + 1, short: nshort, proclitic: p.proclitic + proclitic, from: int8(j), fromSt: st, known: true})
+				dp[i][to].offer(segCell{ok: true, unknown: p.unknown, ending: p.ending + ending, pieces: p.pieces + 1, short: nshort, proclitic: p.proclitic + proclitic, from: int8(j), fromSt: st, known: true})
 			}
 		}
 	}
@@ -403,9 +410,24 @@ type segTable struct {
 // pieceSet says which pieces of a glued word are vocabulary words: bit
 // i-j-1 of known[j] is set when g[j:i] is one, of proclitic[j] when it is
 // a term only with an Arabic proclitic, of short[j] when it is two
-// letters or fewer (two bytes of most scripts, two Ethiopic syllables).
+// letters or fewer (two bytes of most scripts, two Ethiopic syllables),
+// of ending[j] when it is a prefix term's stem with an ending.
 type pieceSet struct {
-	known, proclitic, short [maxGlued]uint64
+	known, proclitic, short, ending [maxGlued]uint64
+}
+
+// endings returns the bits of the ends up to two bytes of letters after
+// k in g (at rune boundaries, up to end), bit 0 for k+1.
+func endings(g []byte, k, end int) uint64 {
+	var bits uint64
+	for e := k; e < end; {
+		r, rl := utf8.DecodeRune(g[e:])
+		if e += rl; e > k+2 || e > end || !unicode.IsLetter(r) {
+			break
+		}
+		bits |= 1 << (e - k - 1)
+	}
+	return bits
 }
 
 // findPieces fills ps for g: every piece g[j:i] at rune boundaries, at
@@ -415,13 +437,13 @@ type pieceSet struct {
 // lookup costs one probe and no copy; a piece stops growing once no
 // vocabulary word begins like it (see pieceLimit) or it is longer than
 // every key.
-func findPieces(g []byte, vocab *hashIndex, unsqueezed bool, reach int, ps *pieceSet) {
+func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings bool, reach int, ps *pieceSet) {
 	n := len(g)
 	for j := 0; j < n; {
-		ps.known[j], ps.proclitic[j], ps.short[j] = 0, 0, 0
+		ps.known[j], ps.proclitic[j], ps.short[j], ps.ending[j] = 0, 0, 0, 0
 		_, first := utf8.DecodeRune(g[j:])
 		end := min(pieceLimit(g, j, vocab, unsqueezed), n, j+reach)
-		var p uint64
+		var p, ends uint64
 		size, runes := 0, 0
 		last := rune(-1)
 		for k := j; k < end; {
@@ -453,10 +475,18 @@ func findPieces(g []byte, vocab *hashIndex, unsqueezed bool, reach int, ps *piec
 			if size <= 4 && runes <= 2 {
 				ps.short[j] |= bit
 			}
+			if withEndings && f&vocabPrefix != 0 && size >= 4 {
+				// A prefix term's stem with an ending of up to two
+				// letters' bytes (smuglers, boatyards) is a piece the
+				// term matches.
+				ends |= endings(g, k, end) << (k - j)
+			}
 		}
+		ps.ending[j] = ends &^ ps.known[j]
+		ps.known[j] |= ends
 		// Pieces cannot start inside a rune.
 		for k := j + 1; k < j+first; k++ {
-			ps.known[k], ps.proclitic[k], ps.short[k] = 0, 0, 0
+			ps.known[k], ps.proclitic[k], ps.short[k], ps.ending[k] = 0, 0, 0, 0
 		}
 		j += first
 	}
@@ -523,6 +553,7 @@ const (
 // glued word, its cost and where it came from.
 type segCell struct {
 	unknown, pieces int16
+	ending          int16 // pieces that are a prefix term's stem with an ending
 	short           int16 // two-letter pieces
 	proclitic       int16 // pieces that are terms only with a proclitic
 	from, fromSt    int8
@@ -540,7 +571,7 @@ func (c segCell) better(d segCell) bool {
 	if !c.ok || !d.ok {
 		return c.ok
 	}
-	if cc, dc := 2*c.unknown+c.short, 2*d.unknown+d.short; cc != dc {
+	if cc, dc := 2*(c.unknown+c.ending)+c.short, 2*(d.unknown+d.ending)+d.short; cc != dc {
 		return cc < dc
 	}
 	if c.pieces != d.pieces {
