@@ -280,62 +280,58 @@ func hashtag(s string) string {
 
 // typo drops the middle letter of the longest word of 6+ letters.
 func typo(s string) string {
-	words := strings.Fields(s)
-	best := longestWord(words, 6)
-	if best < 0 {
-		return s
-	}
-	r := []rune(words[best])
-	words[best] = string(r[:len(r)/2]) + string(r[len(r)/2+1:])
-	return strings.Join(words, " ")
+	return editLongest(s, 6, func(r []rune) []rune {
+		return append(r[:len(r)/2:len(r)/2], r[len(r)/2+1:]...)
+	})
 }
 
 // typoSwap swaps the two middle letters of the longest word of 6+ letters.
 func typoSwap(s string) string {
-	words := strings.Fields(s)
-	best := longestWord(words, 6)
-	if best < 0 {
-		return s
-	}
-	r := []rune(words[best])
-	m := len(r)/2 - 1
-	if r[m] == r[m+1] {
-		return s
-	}
-	r[m], r[m+1] = r[m+1], r[m]
-	words[best] = string(r)
-	return strings.Join(words, " ")
+	return editLongest(s, 6, func(r []rune) []rune {
+		m := len(r)/2 - 1
+		if r[m] == r[m+1] {
+			return nil
+		}
+		r[m], r[m+1] = r[m+1], r[m]
+		return r
+	})
 }
 
 // typoChange replaces the middle letter of the longest word of 6+ letters
 // with the letter before it in its script's alphabet.
 func typoChange(s string) string {
-	words := strings.Fields(s)
-	best := longestWord(words, 6)
-	if best < 0 {
-		return s
-	}
-	r := []rune(words[best])
-	m := len(r) / 2
-	c := r[m] - 1
-	if !unicode.IsLetter(c) || c == r[m-1] {
-		c = r[m] + 1
-	}
-	r[m] = c
-	words[best] = string(r)
-	return strings.Join(words, " ")
+	return editLongest(s, 6, func(r []rune) []rune {
+		m := len(r) / 2
+		c := r[m] - 1
+		if !unicode.IsLetter(c) || c == r[m-1] {
+			c = r[m] + 1
+		}
+		r[m] = c
+		return r
+	})
 }
 
-// typoTwo drops a letter in each half of the longest word of 9+ letters.
+// typoTwo drops a letter near each end of the longest word of 9+ letters.
 func typoTwo(s string) string {
+	return editLongest(s, 9, func(r []rune) []rune {
+		a, b := 1, len(r)-2
+		return append(append(append([]rune(nil), r[:a]...), r[a+1:b]...), r[b+1:]...)
+	})
+}
+
+// editLongest rewrites the longest all-letter word of s of at least min
+// letters with edit (nil for no change), and returns s with it.
+func editLongest(s string, min int, edit func([]rune) []rune) string {
 	words := strings.Fields(s)
-	best := longestWord(words, 9)
+	best := longestWord(words, min)
 	if best < 0 {
 		return s
 	}
-	r := []rune(words[best])
-	a, b := 1, len(r)-2
-	words[best] = string(r[:a]) + string(r[a+1:b]) + string(r[b+1:])
+	r := edit([]rune(words[best]))
+	if r == nil {
+		return s
+	}
+	words[best] = string(r)
 	return strings.Join(words, " ")
 }
 
