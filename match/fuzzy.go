@@ -155,16 +155,15 @@ func (s u64set) has(k uint64) bool {
 }
 
 func newFuzzyIndex(vocab map[string]struct{}) *fuzzyIndex {
-	fx := &fuzzyIndex{}
-	// About a dozen deletions per word of 6 to 8 letters, more for longer
-	// ones: sized up front, the map does not rehash while it fills.
-	dels := make(map[string][]int32, 16*len(vocab))
+	fx := &fuzzyIndex{dels: newSeededIndex()}
 	var affixes []uint64
-	add := func(s string, id int32) {
-		if ids := dels[s]; !slices.Contains(ids, id) {
-			dels[s] = append(ids, id)
-		}
-	}
+	// Every form of every word with up to its allowed number of letters
+	// deleted, by hash: deletionHashes gives a word's and its one-letter
+	// deletions' hashes without building the strings, about a dozen per
+	// word and ten times that for long ones.
+	var pairs []hashedID
+	var hs, hs2 [fuzzyMax + 1]uint64
+	var form [4 * fuzzyMax]byte
 	// Vocabulary words in sorted order, so ids do not depend on map order.
 	words := make([]string, 0, len(vocab))
 	for w := range vocab {
@@ -178,14 +177,25 @@ func newFuzzyIndex(vocab map[string]struct{}) *fuzzyIndex {
 		}
 		id := int32(len(fx.words))
 		fx.words = append(fx.words, w)
-		d := 1
-		if n >= fuzzyMin2 {
-			d = 2
+		fx.dels.maxKey = max(fx.dels.maxKey, len(w))
+		k := fx.dels.deletionHashes([]byte(w), hs[:])
+		for _, hv := range hs[:k] {
+			pairs = append(pairs, hashedID{hv, id})
 		}
-		forDeletions(w, d, func(s string) { add(s, id) })
+		if n >= fuzzyMin2 {
+			// Two letters: the one-letter deletions of each one-letter
+			// deletion.
+			for i, r := range w {
+				f := append(append(form[:0], w[:i]...), w[i+utf8.RuneLen(r):]...)
+				k := fx.dels.deletionHashes(f, hs2[:])
+				for _, hv := range hs2[1:k] {
+					pairs = append(pairs, hashedID{hv, id})
+				}
+			}
+		}
 		affixes = vocabKeys([]rune(w), affixes)
 	}
-	fx.dels = newHashIndex(dels)
+	fx.dels.fill(pairs)
 	fx.affixes = newU64Set(affixes)
 	return fx
 }
@@ -198,18 +208,6 @@ func isWordy(w string) bool {
 		}
 	}
 	return true
-}
-
-// forDeletions calls fn with w and every form of w with up to d runes
-// deleted (allocating; used at compile time).
-func forDeletions(w string, d int, fn func(string)) {
-	fn(w)
-	if d == 0 {
-		return
-	}
-	for i, r := range w {
-		forDeletions(w[:i]+w[i+utf8.RuneLen(r):], d-1, fn)
-	}
 }
 
 // correct returns the vocabulary word nearest to w within the allowed

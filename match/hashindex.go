@@ -1,6 +1,7 @@
 package match
 
 import (
+	"cmp"
 	"math/bits"
 	"math/rand/v2"
 	"slices"
@@ -88,39 +89,77 @@ const noID = -1 << 31
 func fingerprint(hv uint64) uint64 { return (hv>>32 | 1) << 32 }
 
 func newHashIndex(entries map[string][]int32) *hashIndex {
+	h := newSeededIndex()
+	pairs := make([]hashedID, 0, len(entries))
+	for k, ids := range entries {
+		h.maxKey = max(h.maxKey, len(k))
+		hv := h.hash([]byte(k))
+		if len(ids) == 0 {
+			pairs = append(pairs, hashedID{hv, noID})
+		}
+		for _, id := range ids {
+			pairs = append(pairs, hashedID{hv, id})
+		}
+	}
+	h.fill(pairs)
+	return h
+}
+
+// newSeededIndex returns an empty index with its hash seeds drawn, for
+// the caller to hash keys with and fill.
+func newSeededIndex() *hashIndex {
 	h := &hashIndex{base: rand.Uint64() | 1, key: rand.Uint64()}
 	h.pow[0] = 1
 	for i := 1; i < len(h.pow); i++ {
 		h.pow[i] = h.pow[i-1] * h.base
 	}
-	size := uint64(1) << bits.Len64(uint64(len(entries))*3/2+1)
+	return h
+}
+
+// hashedID is a key, by its hash, and one of its ids (noID for a key
+// stored without ids).
+type hashedID struct {
+	hv uint64
+	id int32
+}
+
+// fill builds the table from pairs (reordered; duplicates are fine). A
+// key is its slot and fingerprint, so keys are grouped by those, and
+// inserted in their sorted order: the layout does not depend on the
+// order the pairs came in.
+func (h *hashIndex) fill(pairs []hashedID) {
+	slices.SortFunc(pairs, func(a, b hashedID) int { return cmp.Compare(a.hv, b.hv) })
+	keys := 0
+	for i := range pairs {
+		if i == 0 || pairs[i].hv != pairs[i-1].hv {
+			keys++
+		}
+	}
+	size := uint64(1) << bits.Len64(uint64(keys)*3/2+1)
 	h.mask = size - 1
 	h.slots = make([]uint64, size)
-	type key struct{ slot, fp uint64 }
-	lists := make(map[key][]int32, len(entries))
-	// Insert in a fixed order so the layout does not depend on map order.
-	keys := make([]string, 0, len(entries))
-	for k := range entries {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var order []key
-	for _, k := range keys {
-		h.maxKey = max(h.maxKey, len(k))
-		hv := h.hash([]byte(k))
-		kk := key{hv & h.mask, fingerprint(hv)}
-		if _, ok := lists[kk]; !ok {
-			order = append(order, kk)
+	key := func(hv uint64) uint64 { return hv&h.mask | fingerprint(hv) }
+	slices.SortFunc(pairs, func(a, b hashedID) int {
+		if c := cmp.Compare(key(a.hv), key(b.hv)); c != 0 {
+			return c
 		}
-		lists[kk] = append(lists[kk], entries[k]...)
-	}
-	for _, kk := range order {
-		i := kk.slot
-		for h.slots[i] != 0 {
-			i = (i + 1) & h.mask
+		return cmp.Compare(a.id, b.id)
+	})
+	var ids []int32
+	for i := 0; i < len(pairs); {
+		k := key(pairs[i].hv)
+		ids = ids[:0]
+		for ; i < len(pairs) && key(pairs[i].hv) == k; i++ {
+			if id := pairs[i].id; id != noID && (len(ids) == 0 || ids[len(ids)-1] != id) {
+				ids = append(ids, id)
+			}
+		}
+		slot := k & h.mask
+		for h.slots[slot] != 0 {
+			slot = (slot + 1) & h.mask
 		}
 		var val int32
-		switch ids := lists[kk]; len(ids) {
+		switch len(ids) {
 		case 0:
 			val = noID
 		case 1:
@@ -129,9 +168,8 @@ func newHashIndex(entries map[string][]int32) *hashIndex {
 			val = -int32(len(h.more)) - 1
 			h.more = append(append(h.more, int32(len(ids))), ids...)
 		}
-		h.slots[i] = kk.fp | uint64(uint32(val))
+		h.slots[slot] = k&^h.mask | uint64(uint32(val))
 	}
-	return h
 }
 
 // lookup returns what is stored for b and whether b (or a string with
