@@ -107,7 +107,8 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("accepted %q without a timestamp", header)
 		}
 		mac := hmac.New(sha256.New, []byte(vecSecret))
-		mac.Write([]byte(m[1] + "."))
+		// Verify trims white space around each part, "\r" included.
+		mac.Write([]byte(strings.TrimSpace(m[1]) + "."))
 		mac.Write(body)
 		if !strings.Contains(strings.ToLower(header), "v1="+hex.EncodeToString(mac.Sum(nil))) {
 			t.Errorf("accepted %q, which does not hold the body's signature", header)
