@@ -277,8 +277,9 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	// Letters spaced out are usually one word: one that a prefix term's
 	// stem starts ("f e r i b o t u n d a" is feribot*) stays whole
 	// rather than falling apart into unrelated short words, unless it
-	// splits into vocabulary words with nothing left over ("s m u g g l
-	// e r t o u k" is smugler to uk) the first of which holds the stem.
+	// splits into vocabulary words with nothing left over but an ending
+	// of the stem, the first of which holds the stem ("s m u g g l e r s
+	// t o u k" is smuglers to uk).
 	stem := 0
 	if !hashtag {
 		stem = longestStem(squeezed(g, unsqueezed, &v.keyBuf), vocab, 3)
@@ -532,12 +533,7 @@ func longestStem(g []byte, vocab *hashIndex, minLen int) int {
 // hasStem reports whether g starts with the stem of a prefix term at
 // least minLen bytes long.
 func hasStem(g []byte, vocab *hashIndex, minLen int) bool {
-	for l := minLen; l <= min(len(g), vocab.maxKey); l++ {
-		if f, _ := vocab.flags(g[:l]); f&vocabPrefix != 0 {
-			return true
-		}
-	}
-	return false
+	return longestStem(g, vocab, minLen) > 0
 }
 
 // States of the last piece in addSegments.
@@ -561,8 +557,9 @@ type segCell struct {
 }
 
 // better reports whether c is a better split than d: the one with
-// fewer bytes outside vocabulary words, where a two-letter piece counts
-// as half an unknown byte (short words fit anywhere by chance: "#mazota"
+// fewer bytes outside vocabulary words, where a stem with an ending
+// counts as one unknown byte (a split into whole words wins over it) and
+// a two-letter piece as half of one (short words fit anywhere by chance: "#mazota"
 // is mazot + a, not ma zo ta; "رقم مهرب", number + smuggler, is not "رقم
 // هر" with the doubled م swallowed), then the one with fewer pieces, then
 // the one with fewer words that are terms only with an Arabic proclitic
