@@ -235,6 +235,11 @@ func TestHashtagSegmentation(t *testing.T) {
 			t.Errorf("%q: segmented %q matched %v, want %q %v", tc.text, seg, ex.Matched, tc.segmented, tc.matched)
 		}
 	}
+	// Spelled-out leetspeak splits where its letters' reading splits;
+	// the leet view then reads the pieces.
+	if ex := m.Explain(Query{Text: "s m u 9 9 l e r t o u k", Kind: KindView}); ex.Views["leet"] != "smugler to uk" || !ex.Matched {
+		t.Errorf("spelled-out leetspeak: leet view %q matched %v, want \"smugler to uk\" true", ex.Views["leet"], ex.Matched)
+	}
 }
 
 // TestNearOverlap: terms that overlap pair when neither holds the other.

@@ -91,11 +91,14 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 		// g l e r  t o  u k"): each is joined on its own, so that a
 		// word a prefix term's stem starts does not swallow the next.
 		run := ws[i:j]
+		whole := wideGap(run, text) == len(run)
 		for len(run) > 0 {
 			k := wideGap(run, text)
+			v.leetSplit = whole
 			v.segmentRun(src, run[:k], vocab, 0, false, true)
 			run = run[k:]
 		}
+		v.leetSplit = false
 		i = j
 	}
 }
@@ -280,9 +283,25 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	// splits into vocabulary words with nothing left over but an ending
 	// of the stem, the first of which holds the stem ("s m u g g l e r s
 	// t o u k" is smuglers to uk).
+	// Spelled-out leetspeak with no wider gap between its words (s m u 9
+	// 9 l e r t o u k) is split where its letters' reading splits
+	// (smugler to uk); the pieces keep their digits, for the leet and
+	// Arabizi views to read as they do. Runs set apart by wider gaps are
+	// words already, which short pieces would only cut up (c 4 l 4 1 is
+	// not ca lai).
+	look := g
+	if v.leetSplit && latinLetters(g) && hasDigit(g) {
+		v.leetBuf = append(v.leetBuf[:0], g...)
+		for i, c := range v.leetBuf {
+			if l := leetDigit(rune(c)); l != 0 {
+				v.leetBuf[i] = byte(l)
+			}
+		}
+		look = v.leetBuf
+	}
 	stem := 0
 	if !hashtag {
-		stem = longestStem(squeezed(g, unsqueezed, &v.keyBuf), vocab, 3)
+		stem = longestStem(squeezed(look, unsqueezed, &v.keyBuf), vocab, 3)
 	}
 	// dp[i][st] is the best split of g[:i] whose last piece is in state
 	// st: segGap (an unknown byte, or nothing yet), segKnown (a run of
@@ -307,7 +326,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	// Hashtags glue words whose endings are often short words of their
 	// own (#boattouk is not boato uk): only letters spelled out take
 	// endings on stems.
-	findPieces(g, vocab, unsqueezed, !hashtag, reach, pc)
+	findPieces(look, vocab, unsqueezed, !hashtag, reach, pc)
 	for i := 1; i <= n; i++ {
 		// An unknown byte extends the previous piece, unless it ends a
 		// run of two-letter words.
@@ -375,7 +394,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 		c++
 		i, st = int(cell.from), cell.fromSt
 	}
-	if stem > 0 && len(squeezed(g[:cuts[c-1]], unsqueezed, &v.keyBuf)) < stem {
+	if stem > 0 && len(squeezed(look[:cuts[c-1]], unsqueezed, &v.keyBuf)) < stem {
 		// The split cuts the stem ("f e r i b o t u n d a" would read
 		// feri botun da).
 		v.addPiece(g, origS, origE, unsqueezed)
@@ -658,6 +677,16 @@ func (v *view) reread(src *view) {
 		nw.start, nw.end = int32(start), int32(len(v.buf))
 		v.buf = append(v.buf, ' ')
 	}
+}
+
+// hasDigit reports whether b has an ASCII digit.
+func hasDigit(b []byte) bool {
+	for _, c := range b {
+		if isDigitByte(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // latinLetters reports whether b has an ASCII letter and nothing outside
