@@ -23,10 +23,6 @@ type view struct {
 	// keyBuf is scratch space for squeezed lookup keys, leetBuf for the
 	// letters of spelled-out leetspeak being segmented.
 	keyBuf, leetBuf []byte
-	// leetSplit is set while segment joins a run of spelled-out letters
-	// with no wider gap in it, which addSegments may split by its leet
-	// reading.
-	leetSplit bool
 	// glued (the letters of a glued run being segmented) and seg
 	// (addSegments' table) are allocated on first use.
 	glued *[maxGlued * 2]byte

@@ -54,9 +54,9 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 				origS, origE := ws[i].origS, ws[j-1].origE
 				tmp.noSqueeze = true
 				tmp.normalize(text[origS:origE])
-				v.segmentRun(tmp, tmp.words, vocab, origS, true, true)
+				v.segmentRun(tmp, tmp.words, vocab, origS, glue{hashtag: true, unsqueezed: true})
 			} else {
-				v.segmentRun(src, ws[i:j], vocab, 0, true, false)
+				v.segmentRun(src, ws[i:j], vocab, 0, glue{hashtag: true})
 			}
 			i = j
 			continue
@@ -91,14 +91,12 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 		// g l e r  t o  u k"): each is joined on its own, so that a
 		// word a prefix term's stem starts does not swallow the next.
 		run := ws[i:j]
-		whole := wideGap(run, text) == len(run)
+		mode := glue{unsqueezed: true, leetSplit: wideGap(run, text) == len(run)}
 		for len(run) > 0 {
 			k := wideGap(run, text)
-			v.leetSplit = whole
-			v.segmentRun(src, run[:k], vocab, 0, false, true)
+			v.segmentRun(src, run[:k], vocab, 0, mode)
 			run = run[k:]
 		}
-		v.leetSplit = false
 		i = j
 	}
 }
@@ -186,12 +184,8 @@ func (v *view) joinWords(src *view, ws []word) []byte {
 
 // segmentRun glues the words ws of src and appends them split into
 // vocabulary words. Emoji words end a glued run and are copied whole.
-// With hashtag set the words are a hashtag (any split is kept), and
-// their original offsets are relative to base. With unsqueezed the words
-// are glued without squeezing repeats across them (the re-read of a
-// hashtag, letters spaced out: "b o a t t o u k" is boat to uk, not
-// boatouk); pieces are squeezed when looked up and written.
-func (v *view) segmentRun(src *view, ws []word, vocab *hashIndex, base int32, hashtag, unsqueezed bool) {
+// The words' original offsets are relative to base.
+func (v *view) segmentRun(src *view, ws []word, vocab *hashIndex, base int32, mode glue) {
 	// The glued letters live in the view: a local array would escape
 	// through the vocabulary lookups and cost an allocation per run.
 	if v.glued == nil {
@@ -208,7 +202,7 @@ func (v *view) segmentRun(src *view, ws []word, vocab *hashIndex, base int32, ha
 			}
 			origE = base + w.origE
 			for _, r := range string(src.buf[w.start:w.end]) {
-				if r == last && squeezable(r) && !unsqueezed {
+				if r == last && squeezable(r) && !mode.unsqueezed {
 					continue
 				}
 				last = r
@@ -219,13 +213,27 @@ func (v *view) segmentRun(src *view, ws []word, vocab *hashIndex, base int32, ha
 			}
 		}
 		if (w.emoji || k == len(ws)-1) && origS >= 0 {
-			v.addSegments(g, vocab, origS, origE, hashtag, unsqueezed)
+			v.addSegments(g, vocab, origS, origE, mode)
 			g, last, origS = glued[:0], 0, -1
 		}
 		if w.emoji {
 			v.addWord(src.buf[w.start:w.end], base+w.origS, base+w.origE)
 		}
 	}
+}
+
+// glue says how a glued run is read and split.
+type glue struct {
+	// hashtag: the words are a hashtag, and any split is kept.
+	hashtag bool
+	// unsqueezed: the words are glued without squeezing repeats across
+	// them (the re-read of a hashtag, letters spaced out: "b o a t t o u
+	// k" is boat to uk, not boatouk); pieces are squeezed when looked up
+	// and written.
+	unsqueezed bool
+	// leetSplit: letters spelled out with no wider gap among them, which
+	// may split by their leet reading (see addSegments).
+	leetSplit bool
 }
 
 // breaksGlue reports whether s, the text between two words, holds white
@@ -268,7 +276,8 @@ func (v *view) copyWord(src *view, w word) {
 //
 // With unsqueezed, g was read without squeezing: pieces are squeezed
 // before lookup and when written, as every other word is.
-func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hashtag, unsqueezed bool) {
+func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode glue) {
+	hashtag, unsqueezed := mode.hashtag, mode.unsqueezed
 	n := len(g)
 	if n == 0 {
 		return
@@ -290,7 +299,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, hasht
 	// words already, which short pieces would only cut up (c 4 l 4 1 is
 	// not ca lai).
 	look := g
-	if v.leetSplit && latinLetters(g) && hasDigit(g) {
+	if mode.leetSplit && latinLetters(g) && hasDigit(g) {
 		v.leetBuf = append(v.leetBuf[:0], g...)
 		for i, c := range v.leetBuf {
 			if l := leetDigit(rune(c)); l != 0 {
