@@ -381,7 +381,8 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, s
 		}
 	}
 	// Find the corrections first: most texts near a hit have none, and
-	// then the view is not built at all.
+	// then the view is not built at all. Word i of src is word i of the
+	// corrected view, so sc.fixes also says which words were corrected.
 	fixes := sc.fixes[:0]
 	for i, w := range src.words {
 		text := src.buf[w.start:w.end]
@@ -402,7 +403,6 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, s
 		return false
 	}
 	v.reset()
-	sc.corrected = sc.corrected[:0]
 	for i, w := range src.words {
 		if len(fixes) == 0 || fixes[0].word != int32(i) {
 			v.copyWord(src, w)
@@ -410,8 +410,6 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, s
 		}
 		f := fixes[0]
 		fixes = fixes[1:]
-		// Word i is word i of the corrected view too.
-		sc.corrected = append(sc.corrected, int32(i))
 		nw := v.pushWord()
 		*nw = w
 		nw.start = int32(len(v.buf))

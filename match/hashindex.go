@@ -172,14 +172,6 @@ func (h *hashIndex) fill(pairs []hashedID) {
 	}
 }
 
-// lookup returns what is stored for b and whether b (or a string with
-// its slot and fingerprint) is present: a single id as one (more nil), or
-// a list as more; one is noID for a key stored without ids. It does not
-// allocate.
-func (h *hashIndex) lookup(b []byte) (one int32, more []int32, ok bool) {
-	return h.lookupHash(h.hash(b))
-}
-
 // hash returns the hash lookupHash takes for b: a polynomial in a
 // random odd base over b's bytes, then mixed with its length. A
 // polynomial rather than maphash because typo correction looks up every
@@ -254,7 +246,10 @@ func (h *hashIndex) touch(hs []uint64) uint64 {
 	return x
 }
 
-// lookupHash is lookup for a key's hash.
+// lookupHash returns what is stored for the key whose hash is hv and
+// whether it (or a string with its slot and fingerprint) is present: a
+// single id as one (more nil), or a list as more; one is noID for a key
+// stored without ids. It does not allocate.
 func (h *hashIndex) lookupHash(hv uint64) (one int32, more []int32, ok bool) {
 	fp := fingerprint(hv)
 	for i := hv & h.mask; ; i = (i + 1) & h.mask {

@@ -33,10 +33,10 @@ func TestDeletionHashes(t *testing.T) {
 	if h.hash([]byte("ab")) == h.hash([]byte("ab\x00")) || h.hash(nil) == h.hash([]byte{0}) {
 		t.Error("hashes ignore length")
 	}
-	if _, _, ok := h.lookup([]byte("boat")); !ok {
+	if one, _, ok := h.lookupHash(h.hash([]byte("boat"))); !ok || one != 1 {
 		t.Error("boat not found")
 	}
-	if _, _, ok := h.lookup([]byte("boot")); ok {
+	if _, _, ok := h.lookupHash(h.hash([]byte("boot"))); ok {
 		t.Error("boot found")
 	}
 }

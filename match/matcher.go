@@ -863,8 +863,8 @@ func (m *Matcher) positiveCorrection(sc *scratch) bool {
 	for _, h := range sc.probe {
 		// The term's bytes, after the space every pattern starts with.
 		first, end := h.end-m.patLen[h.pat]+1, h.end
-		for _, i := range sc.corrected {
-			if w := fz.words[i]; first < w.end && w.start < end {
+		for _, f := range sc.fixes {
+			if w := fz.words[f.word]; first < w.end && w.start < end {
 				return true
 			}
 		}

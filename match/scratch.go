@@ -45,12 +45,11 @@ type scratch struct {
 	// covered marks the words of the view being corrected that some term
 	// matched; they are never corrected.
 	covered []uint8
-	// fixes is the corrections the fuzzy view is built with.
+	// fixes is the corrections the fuzzy view is built with (and so the
+	// words it corrected); probe holds that view's positive hits while
+	// they are checked.
 	fixes []fix
-	// corrected lists the words of the fuzzy view that were corrected;
-	// probe holds that view's positive hits while they are checked.
-	corrected []int32
-	probe     []hit
+	probe []hit
 
 	// explain records suppressed rules too.
 	explain    bool

@@ -648,11 +648,7 @@ func appendSqueezed(dst, b []byte, last rune) ([]byte, rune) {
 // addPiece appends a piece of a glued word, squeezed if it was read
 // without squeezing.
 func (v *view) addPiece(b []byte, origS, origE int32, unsqueezed bool) {
-	if unsqueezed {
-		v.keyBuf = squeezeInto(v.keyBuf[:0], b)
-		b = v.keyBuf
-	}
-	v.addWord(b, origS, origE)
+	v.addWord(squeezed(b, unsqueezed, &v.keyBuf), origS, origE)
 }
 
 // elided reports whether the one-letter word w is an elided article or
