@@ -734,6 +734,18 @@ func fold(r rune) (rune, rune, runeClass) {
 		return '0' + r - 0x0660, 0, classWord
 	case r >= 0x06F0 && r <= 0x06F9: // Persian (extended Arabic-Indic) digits
 		return '0' + r - 0x06F0, 0, classWord
+	case r >= 0x1210 && r <= 0x1217, r >= 0x1280 && r <= 0x1286:
+		// Ethiopic homophones: the ሐ and ኀ series are written for ሀ (and
+		// ሠ for ሰ, ዐ for አ, ፀ for ጸ, below) by Amharic writers
+		// interchangeably, as Arabic keyboards differ in yeh and kaf: one
+		// spelling of ሐሰተኛ (fake) would otherwise need all of them.
+		return 0x1200 + (r-0x1200)%8, 0, classWord
+	case r >= 0x1220 && r <= 0x1227:
+		return r + 0x10, 0, classWord
+	case r >= 0x12D0 && r <= 0x12D6:
+		return r - 0x30, 0, classWord
+	case r >= 0x1340 && r <= 0x1346:
+		return r - 8, 0, classWord
 	case r >= 0x1F1E6 && r <= 0x1F1FF: // regional indicators: flags
 		return r, 0, classFlag
 	case r >= 0x1F3FB && r <= 0x1F3FF: // skin-tone modifiers

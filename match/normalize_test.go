@@ -23,6 +23,7 @@ func TestNormalize(t *testing.T) {
 		{"consecutive flags are separate words", "🇫🇷🇬🇧🇬🇧", "🇫🇷 🇬🇧 🇬🇧"},
 		{"ethiopic wordspace separates", "ብጃልባ፡ናብ", "ብጃልባ ናብ"},
 		{"ethiopic syllables are squeezed like letters", "ደላላ", "ደላ"},
+		{"ethiopic homophones", "ሐሠተኛ ኀይል ዐረብ ፀሐይ", "ሀሰተኛ ሀይል አረብ ጸሀይ"},
 		{"empty", "  ", ""},
 	}
 	for _, tt := range tests {
