@@ -37,6 +37,10 @@ const (
 // the text side too would find those at ten times the cost per word.
 type fuzzyIndex struct {
 	words []string
+	// langs[id] has a bit for each language whose rules use words[id]
+	// (see langBit): a typo equally near two words is corrected towards
+	// the one of the text's languages.
+	langs []uint32
 	dels  *hashIndex
 	// affixes is a filter in front of dels: keys of the pieces of every
 	// vocabulary word that a typo the lookups can find leaves intact in
@@ -154,7 +158,9 @@ func (s u64set) has(k uint64) bool {
 	}
 }
 
-func newFuzzyIndex(vocab map[string]struct{}) *fuzzyIndex {
+// newFuzzyIndex indexes the words of vocab, each with the languages
+// (bits of langBit) whose rules use it.
+func newFuzzyIndex(vocab map[string]uint32) *fuzzyIndex {
 	fx := &fuzzyIndex{dels: newSeededIndex()}
 	var affixes []uint64
 	// Every form of every word with up to its allowed number of letters
@@ -177,6 +183,7 @@ func newFuzzyIndex(vocab map[string]struct{}) *fuzzyIndex {
 		}
 		id := int32(len(fx.words))
 		fx.words = append(fx.words, w)
+		fx.langs = append(fx.langs, vocab[w])
 		fx.dels.maxKey = max(fx.dels.maxKey, len(w))
 		k := fx.dels.deletionHashes([]byte(w), hs[:])
 		for _, hv := range hs[:k] {
@@ -212,8 +219,12 @@ func isWordy(w string) bool {
 
 // correct returns the vocabulary word nearest to w within the allowed
 // distance, or "" when there is none; known reports that w is itself a
-// vocabulary word (and so has no correction). It does not allocate.
-func (fx *fuzzyIndex) correct(w []byte) (c string, known bool) {
+// vocabulary word (and so has no correction). Of two words equally near,
+// it takes one of the languages in prefer (the languages of the terms
+// the text matched), then the first in byte order: Arabic لبريانيا is
+// بريطانيا misspelt, as the Arabic terms around it spell Britain, not
+// the Persian برتانيا, also one letter away. It does not allocate.
+func (fx *fuzzyIndex) correct(w []byte, prefer uint32) (c string, known bool) {
 	var rs [fuzzyMax]rune
 	n := 0
 	for _, r := range string(w) {
@@ -233,7 +244,7 @@ func (fx *fuzzyIndex) correct(w []byte) (c string, known bool) {
 		if utf8.RuneCountInString(cand) >= fuzzyMin2 {
 			allowed = 2
 		}
-		if d := editDistance(w, cand, allowed); d <= allowed && (d < bestD || d == bestD && cand < fx.words[best]) {
+		if d := editDistance(w, cand, allowed); d <= allowed && (d < bestD || d == bestD && fx.before(id, best, prefer)) {
 			best, bestD = id, d
 		}
 	}
@@ -262,6 +273,20 @@ func (fx *fuzzyIndex) correct(w []byte) (c string, known bool) {
 	return fx.words[best], false
 }
 
+// before reports whether vocabulary word a is a better correction than b
+// (or b is -1) at the same distance: a word of the preferred languages,
+// then byte order.
+func (fx *fuzzyIndex) before(a, b int32, prefer uint32) bool {
+	if b < 0 {
+		return true
+	}
+	pa, pb := fx.langs[a]&prefer != 0, fx.langs[b]&prefer != 0
+	if pa != pb {
+		return pa
+	}
+	return fx.words[a] < fx.words[b]
+}
+
 // isVocab reports whether w is a word of some term.
 func isVocab(vocab *hashIndex, w []byte) bool {
 	_, ok := vocab.flags(w)
@@ -273,15 +298,15 @@ func isVocab(vocab *hashIndex, w []byte) bool {
 // (لايطليا is ل + ايطاليا misspelt), returned as the proclitic and the
 // corrected rest. Terms match with proclitics attached, so the corrected
 // word still matches.
-func (fx *fuzzyIndex) correctWithProclitic(w []byte) ([]byte, string) {
-	if c, known := fx.correct(w); c != "" || known || len(w) == 0 || w[0] < utf8.RuneSelf {
+func (fx *fuzzyIndex) correctWithProclitic(w []byte, prefer uint32) ([]byte, string) {
+	if c, known := fx.correct(w, prefer); c != "" || known || len(w) == 0 || w[0] < utf8.RuneSelf {
 		return nil, c
 	}
 	for _, p := range arabicProcliticKeys {
 		if !bytes.HasPrefix(w, p) || utf8.RuneCount(w[len(p):]) < fuzzyMin1 {
 			continue
 		}
-		if c, _ := fx.correct(w[len(p):]); c != "" {
+		if c, _ := fx.correct(w[len(p):], prefer); c != "" {
 			return p, c
 		}
 	}
@@ -354,14 +379,15 @@ func editDistance(a []byte, b string, limit int) int {
 }
 
 // correct fills v from src with each word that no term matched and that
-// is within the allowed distance of a vocabulary word replaced by it. It
+// is within the allowed distance of a vocabulary word replaced by it
+// (preferring words of the languages in prefer, see fuzzyIndex.correct). It
 // reports whether any word was replaced; sc supplies the main view's
 // term hits and scratch space. A word of any term (vocab) is never
 // corrected either, nor one that is a veto-only prefix term's stem with a
 // short ending (vetoVocab; ligjshme for ligjshm*): exclusion hits are not
 // scanned for unless a rule is a candidate, and a benign word one letter
 // away from a term stays what it is.
-func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, sc *scratch) bool {
+func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, prefer uint32, sc *scratch) bool {
 	if cap(sc.covered) < len(src.words) {
 		sc.covered = make([]uint8, len(src.words))
 	}
@@ -392,7 +418,7 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, s
 		// does not scan for) is never corrected: one lookup settles it,
 		// before the dozen a correction costs.
 		if covered[i] == 2 && !w.emoji && len(text) >= fuzzyMin1-1 && !isVocab(vocab, text) {
-			proc, c := fx.correctWithProclitic(text)
+			proc, c := fx.correctWithProclitic(text, prefer)
 			if c != "" && !hasStem(text, vetoVocab, max(3, len(text)-4)) {
 				fixes = append(fixes, fix{int32(i), proc, c})
 			}

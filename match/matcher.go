@@ -20,6 +20,9 @@ type Matcher struct {
 	patLen    []int32     // pattern index -> length in bytes
 	patRefs   [][]leafRef // pattern index -> leaves it completes
 	leaves    []leafInfo
+	// leafLangs[l] has a bit (see langBit) for each language whose rules
+	// use leaf l: the languages of the terms a text matched.
+	leafLangs []uint32
 	rules     []compiledRule
 	triggers  []trigger
 	nGroups   int
@@ -125,6 +128,8 @@ type compiler struct {
 	patRefs     [][]leafRef
 	leafKey     map[string]int32
 	leaves      []leafInfo
+	leafLangs   []uint32
+	langBits    map[string]uint32
 	// baseWord and procliticWord are the first words of patterns as
 	// written and with an Arabic proclitic attached.
 	baseWord, procliticWord map[string]bool
@@ -134,7 +139,7 @@ type compiler struct {
 func Compile(files []*RuleFile) (*Matcher, error) {
 	c := &compiler{nodes: map[string]*node{}, groupIDs: map[string]int32{}, patIndex: map[string]int32{}, leafKey: map[string]int32{},
 		altMemo: map[int32][][][]int32{}, conjMemo: map[int32][][]int32{}, leafMemo: map[int32][]int32{},
-		byExpr: map[exprKey]*node{}, baseWord: map[string]bool{}, procliticWord: map[string]bool{}}
+		byExpr: map[exprKey]*node{}, baseWord: map[string]bool{}, procliticWord: map[string]bool{}, langBits: map[string]uint32{}}
 	m := &Matcher{}
 	for fi, f := range files {
 		var excl *node
@@ -180,10 +185,10 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	}
 	// Typos are corrected towards the words of every whole-word term,
 	// exclusions included: a misspelt benign word still vetoes.
-	fuzzyVocab := map[string]struct{}{}
-	for _, words := range c.leafWords {
+	fuzzyVocab := map[string]uint32{}
+	for l, words := range c.leafWords {
 		for _, w := range words {
-			fuzzyVocab[w] = struct{}{}
+			fuzzyVocab[w] |= c.leafLangs[l]
 		}
 	}
 	// The automata and indexes are independent of each other and are
@@ -212,6 +217,7 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	}
 	m.patRefs = c.patRefs
 	m.leaves = c.leaves
+	m.leafLangs = c.leafLangs
 	m.nNodes = len(c.nodes)
 	m.pool.New = func() any { return newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes) }
 	return m, nil
@@ -541,10 +547,12 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 	proclitics := lang == "ar" && isArabicScript(words[0])
 	key := fmt.Sprintf("%s|%v|%v", strings.Join(words, " "), e.Prefix, proclitics)
 	if id, ok := c.leafKey[key]; ok {
+		c.leafLangs[id] |= c.langBit(lang)
 		return id
 	}
 	id := int32(len(c.leaves))
 	c.leaves = append(c.leaves, leafInfo{})
+	c.leafLangs = append(c.leafLangs, c.langBit(lang))
 	c.leafKey[key] = id
 	if !e.Prefix {
 		c.leafWords = append(c.leafWords, words)
@@ -586,6 +594,18 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 		}
 	}
 	return id
+}
+
+// langBit returns the bit of language lang in leaf and vocabulary
+// language sets: one per language in order of first use, the 32nd
+// shared by the rest (a tie-break loses precision, never a match).
+func (c *compiler) langBit(lang string) uint32 {
+	b, ok := c.langBits[lang]
+	if !ok {
+		b = 1 << min(len(c.langBits), 31)
+		c.langBits[lang] = b
+	}
+	return b
 }
 
 func (c *compiler) addPattern(pat string, ref leafRef) {
@@ -875,7 +895,11 @@ func (m *Matcher) positiveCorrection(sc *scratch) bool {
 // correctable builds the fuzzy view from view main and reports whether it
 // corrected a word.
 func (m *Matcher) correctable(sc *scratch, main int) bool {
-	return sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, m.vocab, m.vetoVocab, sc)
+	var prefer uint32
+	for _, l := range sc.touched {
+		prefer |= m.leafLangs[l]
+	}
+	return sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, m.vocab, m.vetoVocab, prefer, sc)
 }
 
 // addVetoHits adds the hits of the terms that can only veto a rule: they

@@ -307,3 +307,34 @@ func TestHashtagProclitics(t *testing.T) {
 		}
 	}
 }
+
+// A typo one letter from words of two languages is corrected towards the
+// language of the terms the text matched: لبريانيا is بريطانيا (Arabic)
+// after مهرب, not the Persian spelling برتانيا, which comes first in
+// byte order.
+func TestTypoTieTakesTheTextsLanguage(t *testing.T) {
+	var files []*RuleFile
+	for _, src := range []string{
+		"lang: ar\nrule: r\ncategory: smuggler\nmatch: مهرب NEAR/3 بريطانيا\n",
+		"lang: fa\nrule: r\ncategory: smuggler\nmatch: قاچاقبر NEAR/3 برتانیا\n",
+	} {
+		f, err := ParseRuleFile("inline.rules", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	m, err := Compile(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ text, fuzzy, rule string }{
+		{"مهرب لبريانيا", "مهرب لبريطانيا", "ar.r"},
+		{"قاچاقبر بريانيا", "قاچاقبر برتانيا", "fa.r"},
+	} {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+		if ex.Views["fuzzy"] != tc.fuzzy || !slices.Equal(ex.Rules, []string{tc.rule}) {
+			t.Errorf("%q: fuzzy view %q, rules %v; want %q, [%s]", tc.text, ex.Views["fuzzy"], ex.Rules, tc.fuzzy, tc.rule)
+		}
+	}
+}

@@ -16,9 +16,9 @@ import (
 // long one.
 func TestTypoFilterKeepsWhatLookupsFind(t *testing.T) {
 	vocab := []string{"bateau", "smugler", "passeport", "guarantexd", "qacaxciliq", "مهربين", "بريطانيا", "الاوروبية", "ኮንቴይነር", "ኮንትሮባንዲስት"}
-	set := map[string]struct{}{}
+	set := map[string]uint32{}
 	for _, w := range vocab {
-		set[w] = struct{}{}
+		set[w] = 1
 	}
 	fx := newFuzzyIndex(set)
 	const sub = 'ж' // a letter in no vocabulary word
@@ -59,7 +59,7 @@ func TestTypoFilterKeepsWhatLookupsFind(t *testing.T) {
 				continue
 			}
 			tried++
-			if c, known := fx.correct([]byte(s)); c != v && !known {
+			if c, known := fx.correct([]byte(s), 0); c != v && !known {
 				t.Errorf("%q (from %q): corrected to %q; want %q", s, v, c, v)
 			}
 		}
