@@ -51,6 +51,18 @@ type fuzzyIndex struct {
 	// more letters in the benchmark texts, 12 of 256 in searches and 39
 	// of 231 in posts.
 	affixes u64set
+	// stems are the stems of prefix terms of fuzzyMin1 or more letters
+	// (kaçakçı*, dunkirk*), for typos in the words those terms match:
+	// such a word is in no vocabulary, so the lookups above never find
+	// it. byStart lists them by their first three letters, byBody by
+	// their fourth to sixth (for a typo among the first three).
+	stems           [][]rune
+	stemStr         []string
+	stemLangs       []uint32
+	byStart, byBody map[uint64][]int32
+	// stemKeys holds the keys of byStart and byBody: most words have
+	// none, and a probe here is cheaper than a map lookup.
+	stemKeys u64set
 }
 
 // Kinds of filter keys, mixed into their hash.
@@ -59,6 +71,8 @@ const (
 	keySuffix
 	keyEnds
 	keyMiddle
+	keyStemStart
+	keyStemBody
 )
 
 // filterKey hashes the runes rs into a non-zero key of the given kind.
@@ -158,9 +172,9 @@ func (s u64set) has(k uint64) bool {
 	}
 }
 
-// newFuzzyIndex indexes the words of vocab, each with the languages
-// (bits of langBit) whose rules use it.
-func newFuzzyIndex(vocab map[string]uint32) *fuzzyIndex {
+// newFuzzyIndex indexes the words of vocab and the prefix terms' stems,
+// each with the languages (bits of langBit) whose rules use it.
+func newFuzzyIndex(vocab, stems map[string]uint32) *fuzzyIndex {
 	fx := &fuzzyIndex{dels: newSeededIndex()}
 	var affixes []uint64
 	// Every form of every word with up to its allowed number of letters
@@ -204,7 +218,86 @@ func newFuzzyIndex(vocab map[string]uint32) *fuzzyIndex {
 	}
 	fx.dels.fill(pairs)
 	fx.affixes = newU64Set(affixes)
+	fx.indexStems(stems)
 	return fx
+}
+
+// indexStems adds the stems of fuzzyMin1 letters or more, in sorted order.
+func (fx *fuzzyIndex) indexStems(stems map[string]uint32) {
+	fx.byStart, fx.byBody = map[uint64][]int32{}, map[uint64][]int32{}
+	sorted := make([]string, 0, len(stems))
+	for s := range stems {
+		sorted = append(sorted, s)
+	}
+	slices.Sort(sorted)
+	for _, s := range sorted {
+		rs := []rune(s)
+		if len(rs) < fuzzyMin1 || len(rs) > fuzzyMax || !isWordy(s) {
+			continue
+		}
+		id := int32(len(fx.stems))
+		fx.stems, fx.stemStr, fx.stemLangs = append(fx.stems, rs), append(fx.stemStr, s), append(fx.stemLangs, stems[s])
+		ks, kb := filterKey(keyStemStart, rs[:3]), filterKey(keyStemBody, rs[3:6])
+		fx.byStart[ks] = append(fx.byStart[ks], id)
+		fx.byBody[kb] = append(fx.byBody[kb], id)
+	}
+	keys := make([]uint64, 0, len(fx.byStart)+len(fx.byBody))
+	for _, m := range []map[uint64][]int32{fx.byStart, fx.byBody} {
+		for k := range m {
+			keys = append(keys, k)
+		}
+	}
+	fx.stemKeys = newU64Set(keys)
+}
+
+// correctStem finds a stem one edit away from the beginning of the word
+// rs (a letter changed, dropped, added, or two swapped, within the stem's
+// length), and returns it with the number of runes of rs it replaces:
+// smuglrs is smugler* misspelt, read smuglers. Of several, it takes one
+// of the languages in prefer, then the longest, then the first in byte
+// order. It does not allocate.
+func (fx *fuzzyIndex) correctStem(rs []rune, prefer uint32) (stem string, cut int) {
+	if len(fx.stems) == 0 || len(rs) < fuzzyMin1 {
+		return "", 0
+	}
+	best := int32(-1)
+	try := func(m map[uint64][]int32, k uint64) {
+		if !fx.stemKeys.has(k) {
+			return
+		}
+		for _, id := range m[k] {
+			s := fx.stems[id]
+			for _, c := range [3]int{len(s), len(s) - 1, len(s) + 1} {
+				if c <= len(rs) && withinOne(rs[:c], s) == 1 {
+					if best < 0 || fx.stemBefore(id, best, prefer) {
+						best, cut = id, c
+					}
+					break
+				}
+			}
+		}
+	}
+	try(fx.byStart, filterKey(keyStemStart, rs[:3]))
+	for k := 2; k <= 4 && k+3 <= len(rs); k++ {
+		try(fx.byBody, filterKey(keyStemBody, rs[k:k+3]))
+	}
+	if best < 0 {
+		return "", 0
+	}
+	return fx.stemStr[best], cut
+}
+
+// stemBefore reports whether stem a is a better correction than stem b:
+// one of the preferred languages, then the longer, then byte order.
+func (fx *fuzzyIndex) stemBefore(a, b int32, prefer uint32) bool {
+	pa, pb := fx.stemLangs[a]&prefer != 0, fx.stemLangs[b]&prefer != 0
+	if pa != pb {
+		return pa
+	}
+	if len(fx.stems[a]) != len(fx.stems[b]) {
+		return len(fx.stems[a]) > len(fx.stems[b])
+	}
+	return fx.stemStr[a] < fx.stemStr[b]
 }
 
 // isWordy reports whether w is letters, not digits or emoji.
@@ -419,8 +512,14 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, p
 		// before the dozen a correction costs.
 		if covered[i] == 2 && !w.emoji && len(text) >= fuzzyMin1-1 && !isVocab(vocab, text) {
 			proc, c := fx.correctWithProclitic(text, prefer)
+			var rest []byte
+			if c == "" {
+				// No word is near: perhaps a prefix term's stem is, and
+				// the word is the stem misspelt with an ending.
+				c, rest = fx.correctStemBytes(text, prefer, &sc.runes)
+			}
 			if c != "" && !hasStem(text, vetoVocab, max(3, len(text)-4)) {
-				fixes = append(fixes, fix{int32(i), proc, c})
+				fixes = append(fixes, fix{int32(i), proc, c, rest})
 			}
 		}
 	}
@@ -441,17 +540,42 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, p
 		nw.start = int32(len(v.buf))
 		v.buf = append(v.buf, f.proc...)
 		v.buf = append(v.buf, f.to...)
+		v.buf = append(v.buf, f.rest...)
 		nw.end = int32(len(v.buf))
 		v.buf = append(v.buf, ' ')
 	}
 	return true
 }
 
-// fix is a correction the fuzzy view makes: word becomes proc+to.
+// fix is a correction the fuzzy view makes: word becomes proc+to+rest.
 type fix struct {
 	word int32
 	proc []byte // an Arabic proclitic kept in front, or nil
 	to   string
+	rest []byte // after a corrected stem, the rest of the word as written
+}
+
+// correctStemBytes is correctStem for a word's bytes: the stem, and the
+// bytes of w after the part it replaces. runes is scratch space.
+func (fx *fuzzyIndex) correctStemBytes(w []byte, prefer uint32, runes *[]rune) (string, []byte) {
+	rs := (*runes)[:0]
+	for _, r := range string(w) {
+		if len(rs) == fuzzyMax {
+			return "", nil
+		}
+		rs = append(rs, r)
+	}
+	*runes = rs
+	stem, cut := fx.correctStem(rs, prefer)
+	if stem == "" {
+		return "", nil
+	}
+	at := 0
+	for range cut {
+		_, n := utf8.DecodeRune(w[at:])
+		at += n
+	}
+	return stem, w[at:]
 }
 
 // withinOne is editDistance with limit 1, in linear time: 0 or 1 when a

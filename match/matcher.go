@@ -130,6 +130,9 @@ type compiler struct {
 	leaves      []leafInfo
 	leafLangs   []uint32
 	langBits    map[string]uint32
+	// leafStem is each prefix leaf's stem ("" for others), which typos
+	// are corrected towards too.
+	leafStem []string
 	// baseWord and procliticWord are the first words of patterns as
 	// written and with an Arabic proclitic attached.
 	baseWord, procliticWord map[string]bool
@@ -185,10 +188,13 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	}
 	// Typos are corrected towards the words of every whole-word term,
 	// exclusions included: a misspelt benign word still vetoes.
-	fuzzyVocab := map[string]uint32{}
+	fuzzyVocab, fuzzyStems := map[string]uint32{}, map[string]uint32{}
 	for l, words := range c.leafWords {
 		for _, w := range words {
 			fuzzyVocab[w] |= c.leafLangs[l]
+		}
+		if s := c.leafStem[l]; s != "" {
+			fuzzyStems[s] |= c.leafLangs[l]
 		}
 	}
 	// The automata and indexes are independent of each other and are
@@ -208,7 +214,7 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		m.vocab = vocabulary(c.patterns, c.onlyProclitic, true)
 		m.vetoVocab = vocabulary(neg, nil, false)
 	})
-	wg.Go(func() { m.fuzzy = newFuzzyIndex(fuzzyVocab) })
+	wg.Go(func() { m.fuzzy = newFuzzyIndex(fuzzyVocab, fuzzyStems) })
 	wg.Wait()
 	m.version = rulesVersion(files)
 	c.anchor(m)
@@ -556,8 +562,12 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 	c.leafKey[key] = id
 	if !e.Prefix {
 		c.leafWords = append(c.leafWords, words)
+		c.leafStem = append(c.leafStem, "")
 	} else {
-		c.leafWords = append(c.leafWords, words[:len(words)-1]) // a prefix is no word to correct towards
+		// The stem is no word to correct towards, but typos in the
+		// words it begins are corrected (see fuzzyIndex.correctStem).
+		c.leafWords = append(c.leafWords, words[:len(words)-1])
+		c.leafStem = append(c.leafStem, words[len(words)-1])
 	}
 	// A term also matches its leet and Arabizi readings, so that views
 	// which replace the canonical one keep every term: "m20" is "mzo" in

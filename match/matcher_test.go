@@ -338,3 +338,25 @@ func TestTypoTieTakesTheTextsLanguage(t *testing.T) {
 		}
 	}
 }
+
+// A typo in a word a prefix term matches is corrected towards the stem,
+// keeping the word's ending: the word itself is in no vocabulary. Stems
+// shorter than fuzzyMin1 letters are not (boat* does not take bot).
+func TestTypoInAStemmedWord(t *testing.T) {
+	m := compileSource(t, "lang: en\nrule: r\ncategory: smuggler\nmatch: smuggler* NEAR/3 boat\nrule: s\ncategory: crossing\nmatch: boat* NEAR/3 calais\n")
+	for _, tc := range []struct{ text, fuzzy string }{
+		{"smugglres boat", "smuglers boat"},     // swapped letters, ending kept
+		{"smuglerz boat", ""},                   // an exact hit of the stem: nothing to correct
+		{"smgglers boat", "smuglers boat"},      // a dropped letter
+		{"smuxglering boat", "smuglering boat"}, // a changed letter
+		{"bots calais", ""},                     // boat* is too short a stem
+	} {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+		if ex.Views["fuzzy"] != tc.fuzzy {
+			t.Errorf("%q: fuzzy view %q, want %q", tc.text, ex.Views["fuzzy"], tc.fuzzy)
+		}
+		if want := tc.fuzzy != "" || strings.HasPrefix(tc.text, "smuglerz"); (len(ex.Rules) > 0) != want {
+			t.Errorf("%q: rules %v, want a match: %v", tc.text, ex.Rules, want)
+		}
+	}
+}

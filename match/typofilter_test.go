@@ -20,7 +20,7 @@ func TestTypoFilterKeepsWhatLookupsFind(t *testing.T) {
 	for _, w := range vocab {
 		set[w] = 1
 	}
-	fx := newFuzzyIndex(set)
+	fx := newFuzzyIndex(set, nil)
 	const sub = 'ж' // a letter in no vocabulary word
 	edits1 := func(w []rune) [][]rune {
 		var out [][]rune
