@@ -581,6 +581,15 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 		}
 		if alt := strings.Fields(normalizeAs(e.Term, mode)); len(alt) > 0 && !slices.Equal(alt, words) {
 			forms = append(forms, alt)
+			if mode == modeArabizi {
+				// Typos in Arabizi are corrected in its reading
+				// (bri6nia, read britnia, is britania).
+				n := len(alt)
+				if e.Prefix {
+					n--
+				}
+				c.leafWords[id] = append(slices.Clip(c.leafWords[id]), alt[:n]...)
+			}
 		}
 	}
 	for _, ws := range forms {
@@ -793,7 +802,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		}
 	}
 	m.evalView(q, sc, main, false)
-	if m.anyPositiveHit(sc) && len(sc.views[main].buf) <= fuzzyMaxText && m.correctable(sc, main) &&
+	if m.anyPositiveHit(sc) && len(sc.views[main].buf) <= fuzzyMaxText && m.correctable(sc, main, viewFuzzy) &&
 		(len(sc.matched) > 0 || sc.explain || m.positiveCorrection(sc)) {
 		// With no match so far and every correction towards a word that
 		// can only veto (weather to leather), the corrected view has the
@@ -809,10 +818,19 @@ func (m *Matcher) run(q Query, sc *scratch) {
 	}
 	if base.maybeArabizi {
 		sc.views[viewArabizi].normalize(q.Text)
-		m.evalView(q, sc, viewArabizi, false)
 	} else if arabiziFromSegments {
 		sc.views[viewArabizi].reread(&sc.views[viewSegmented])
-		m.evalView(q, sc, viewArabizi, false)
+	} else {
+		return
+	}
+	m.evalView(q, sc, viewArabizi, false)
+	if m.anyPositiveHit(sc) && len(sc.views[viewArabizi].buf) <= fuzzyMaxText && m.correctable(sc, viewArabizi, viewArabiziFuzzy) {
+		// Typos in Arabizi (bri6nia, read britnia) are corrected in its
+		// reading, towards the readings of the Arabizi terms. Unlike the
+		// main view's, this view adds to the Arabizi view's matches
+		// rather than replacing them.
+		sc.keepMainLeaves()
+		m.evalView(q, sc, viewArabiziFuzzy, true)
 	}
 }
 
@@ -852,7 +870,7 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 	slices.Sort(sc.candidates)
 	for _, ri := range sc.candidates {
 		r := &m.rules[ri]
-		if r.Kinds&q.Kind == 0 || (vi == viewArabizi && !r.arabizi) {
+		if r.Kinds&q.Kind == 0 || ((vi == viewArabizi || vi == viewArabiziFuzzy) && !r.arabizi) {
 			continue
 		}
 		if r.langs != nil && !slices.Contains(r.langs, q.Lang) {
@@ -902,14 +920,14 @@ func (m *Matcher) positiveCorrection(sc *scratch) bool {
 	return false
 }
 
-// correctable builds the fuzzy view from view main and reports whether it
-// corrected a word.
-func (m *Matcher) correctable(sc *scratch, main int) bool {
+// correctable builds the corrected view fz from view main and reports
+// whether it corrected a word.
+func (m *Matcher) correctable(sc *scratch, main, fz int) bool {
 	var prefer uint32
 	for _, l := range sc.touched {
 		prefer |= m.leafLangs[l]
 	}
-	return sc.views[viewFuzzy].correct(&sc.views[main], m.fuzzy, m.vocab, m.vetoVocab, prefer, sc)
+	return sc.views[fz].correct(&sc.views[main], m.fuzzy, m.vocab, m.vetoVocab, prefer, sc)
 }
 
 // addVetoHits adds the hits of the terms that can only veto a rule: they

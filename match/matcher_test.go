@@ -360,3 +360,30 @@ func TestTypoInAStemmedWord(t *testing.T) {
 		}
 	}
 }
+
+// Typos in Arabizi are corrected in the Arabizi view's reading, towards
+// the readings of the Arabizi terms: bri6nia reads britnia, one letter
+// from britania (bri6ania).
+func TestArabiziTypo(t *testing.T) {
+	f, err := ParseRuleFile("inline.rules", []byte("lang: ar-latn\nrule: r\ncategory: smuggler\nmatch: mahreb NEAR/3 bri6ania\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Compile([]*RuleFile{f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ text, view string }{
+		{"mahreb bri6ania", ""},
+		{"mahreb bri6nia", "mahreb britania"},
+		{"mahreb bri6anya", "mahreb britania"},
+	} {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+		if ex.Views["arabizi-fuzzy"] != tc.view || !slices.Equal(ex.Rules, []string{"ar-latn.r"}) {
+			t.Errorf("%q: arabizi-fuzzy view %q, rules %v; want %q, [ar-latn.r]", tc.text, ex.Views["arabizi-fuzzy"], ex.Rules, tc.view)
+		}
+	}
+	if r := m.Match(Query{Text: "mahreb britnia", Kind: KindSearch}); !r.Matched {
+		t.Errorf("britnia (no digit) is not corrected in the main view")
+	}
+}

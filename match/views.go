@@ -11,16 +11,17 @@ import (
 // they undo, and a view that undoes an evasion replaces the one it was
 // built from (so exclusions see the undone words too).
 const (
-	viewCanonical = iota
-	viewLeet      // digits and symbols read as letters
-	viewSegmented // spaced-out letters joined, glued words (hashtags) split
-	viewFuzzy     // words within a small edit distance of a term corrected
-	viewArabizi   // Arabizi digits read as letters; an extra view, not a replacement
+	viewCanonical    = iota
+	viewLeet         // digits and symbols read as letters
+	viewSegmented    // spaced-out letters joined, glued words (hashtags) split
+	viewFuzzy        // words within a small edit distance of a term corrected
+	viewArabizi      // Arabizi digits read as letters; an extra view, not a replacement
+	viewArabiziFuzzy // the Arabizi view with typos corrected
 	numViews
 )
 
 // ViewNames name the views in explain output.
-var ViewNames = [numViews]string{"canonical", "leet", "segmented", "fuzzy", "arabizi"}
+var ViewNames = [numViews]string{"canonical", "leet", "segmented", "fuzzy", "arabizi", "arabizi-fuzzy"}
 
 // maxGlued bounds the length of a glued word that is segmented; longer
 // ones are left whole (segmentation is quadratic in the length).
