@@ -681,7 +681,7 @@ type RuleMatch struct {
 	Rule     string `json:"rule"`
 	Category string `json:"category"`
 	// View is the view the rule matched in: canonical, leet, segmented,
-	// fuzzy or arabizi.
+	// fuzzy, arabizi or arabizi-fuzzy.
 	View  string `json:"view"`
 	Spans []Span `json:"spans"`
 }
