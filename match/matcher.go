@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -605,6 +606,11 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 				pat += " "
 			}
 			c.addPattern(pat, leafRef{leaf: id, words: int32(len(ws))})
+			if e.Prefix {
+				for _, v := range ethiopicVowels(pat) {
+					c.addPattern(v, leafRef{leaf: id, words: int32(len(ws))})
+				}
+			}
 			if k == 0 {
 				c.baseWord[w] = true
 			} else {
@@ -638,6 +644,27 @@ func (c *compiler) addPattern(pat string, ref leafRef) {
 	if !slices.Contains(c.patRefs[pi], ref) {
 		c.patRefs[pi] = append(c.patRefs[pi], ref)
 	}
+}
+
+// ethiopicVowels returns the other forms of a prefix pattern that ends in
+// an Ethiopic consonant without a vowel (the sixth order of its
+// syllables, ት in ፓስፖርት*): the same consonant with each other vowel.
+// An Ethiopic suffix changes the vowel of the stem's last syllable
+// (ፓስፖርቱን, the passport; ካሚዮኑ, the lorry), so the stem as written
+// would not begin the suffixed word.
+func ethiopicVowels(pat string) []string {
+	r, n := utf8.DecodeLastRuneInString(pat)
+	if r < 0x1200 || r > 0x135A || (r-0x1200)%8 != 5 {
+		return nil
+	}
+	base := r - 5
+	var out []string
+	for v := range rune(7) {
+		if v != 5 && unicode.Is(unicode.Ethiopic, base+v) {
+			out = append(out, pat[:len(pat)-n]+string(base+v))
+		}
+	}
+	return out
 }
 
 func isArabicScript(w string) bool {

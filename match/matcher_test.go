@@ -387,3 +387,23 @@ func TestArabiziTypo(t *testing.T) {
 		t.Errorf("britnia (no digit) is not corrected in the main view")
 	}
 }
+
+// An Ethiopic prefix term ending in a consonant without a vowel matches
+// the suffixed forms, whose suffix gives that consonant a vowel:
+// ፓስፖርት* matches ፓስፖርቱን (the passport, as an object) and ፓስፖርቶች.
+func TestEthiopicStemVowels(t *testing.T) {
+	m := compileSource(t, "lang: am\nrule: r\ncategory: documents\nmatch: ሀሰተኛ NEAR/2 ፓስፖርት*\n")
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"ሐሰተኛ ፓስፖርት", true},
+		{"ሐሰተኛ ፓስፖርቱን", true},
+		{"ሐሰተኛ ፓስፖርቶች", true},
+		{"ሐሰተኛ ፓስፖር", false},
+	} {
+		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Matched; got != tc.want {
+			t.Errorf("%q: matched %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
