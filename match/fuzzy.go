@@ -266,14 +266,8 @@ func (fx *fuzzyIndex) correctStem(rs []rune, prefer uint32) (stem string, cut in
 			return
 		}
 		for _, id := range m[k] {
-			s := fx.stems[id]
-			for _, c := range [3]int{len(s), len(s) - 1, len(s) + 1} {
-				if c <= len(rs) && withinOne(rs[:c], s) == 1 {
-					if best < 0 || fx.stemBefore(id, best, prefer) {
-						best, cut = id, c
-					}
-					break
-				}
+			if c := stemEdit(rs, fx.stems[id]); c > 0 && (best < 0 || fx.stemBefore(id, best, prefer)) {
+				best, cut = id, c
 			}
 		}
 	}
@@ -285,6 +279,36 @@ func (fx *fuzzyIndex) correctStem(rs []rune, prefer uint32) (stem string, cut in
 		return "", 0
 	}
 	return fx.stemStr[best], cut
+}
+
+// stemEdit reports whether the word rs begins with stem s misspelt by one
+// edit, and how many runes of rs that beginning is: len(s) for a changed
+// letter or two swapped, one less for a dropped letter, one more for an
+// added one; 0 when it does not (or begins with s as it is). It is
+// withinOne on rs's beginnings of those three lengths, sharing the
+// common prefix.
+func stemEdit(rs, s []rune) int {
+	l := len(s)
+	if len(rs) < l-1 {
+		return 0
+	}
+	p := 0
+	for p < l && p < len(rs) && rs[p] == s[p] {
+		p++
+	}
+	switch {
+	case p == l:
+		return 0 // the stem itself: an exact hit, not a typo
+	case len(rs) >= l && slices.Equal(rs[p+1:l], s[p+1:]):
+		return l // changed
+	case len(rs) >= l && p+1 < l && rs[p] == s[p+1] && rs[p+1] == s[p] && slices.Equal(rs[p+2:l], s[p+2:]):
+		return l // swapped
+	case slices.Equal(rs[p:l-1], s[p+1:]):
+		return l - 1 // dropped
+	case len(rs) > l && slices.Equal(rs[p+1:l+1], s[p:]):
+		return l + 1 // added
+	}
+	return 0
 }
 
 // stemBefore reports whether stem a is a better correction than stem b:

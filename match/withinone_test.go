@@ -2,6 +2,7 @@ package match
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -71,4 +72,50 @@ func fullDistance(a, b []rune) int {
 		}
 	}
 	return d[len(a)][len(b)]
+}
+
+// stemEdit agrees with withinOne on the word's beginnings of the stem's
+// length and one either side, on every word one edit or less from a
+// stem with an ending, except that a word beginning with the stem itself
+// has no correction.
+func TestStemEditAgreesWithWithinOne(t *testing.T) {
+	ref := func(rs, s []rune) int {
+		if len(rs) >= len(s) && slices.Equal(rs[:len(s)], s) {
+			return 0 // begins with the stem: an exact hit
+		}
+		for _, c := range []int{len(s), len(s) - 1, len(s) + 1} {
+			if c <= len(rs) && withinOne(rs[:c], s) == 1 {
+				return c
+			}
+		}
+		return 0
+	}
+	letters := []rune("abzé")
+	for _, stem := range []string{"smugler", "kacakci", "ፓስፖርት", "abab"} {
+		s := []rune(stem)
+		var words [][]rune
+		for _, end := range []string{"", "s", "ing", "a"} {
+			base := append(append([]rune(nil), s...), []rune(end)...)
+			words = append(words, base)
+			for i := range base {
+				words = append(words, append(append([]rune(nil), base[:i]...), base[i+1:]...))
+				for _, r := range letters {
+					c := append([]rune(nil), base...)
+					c[i] = r
+					words = append(words, c)
+					words = append(words, append(append(append([]rune(nil), base[:i]...), r), base[i:]...))
+				}
+				if i+1 < len(base) {
+					c := append([]rune(nil), base...)
+					c[i], c[i+1] = c[i+1], c[i]
+					words = append(words, c)
+				}
+			}
+		}
+		for _, w := range words {
+			if got, want := stemEdit(w, s), ref(w, s); got != want {
+				t.Errorf("stemEdit(%q, %q) = %d, withinOne says %d", string(w), stem, got, want)
+			}
+		}
+	}
 }
