@@ -853,10 +853,12 @@ func (m *Matcher) run(q Query, sc *scratch) {
 	m.evalView(q, sc, viewArabizi, false)
 	if m.anyPositiveHit(sc) && len(sc.views[viewArabizi].buf) <= fuzzyMaxText && m.correctable(sc, viewArabizi, viewArabiziFuzzy) {
 		// Typos in Arabizi (bri6nia, read britnia) are corrected in its
-		// reading, towards the readings of the Arabizi terms. Unlike the
-		// main view's, this view adds to the Arabizi view's matches
-		// rather than replacing them.
+		// reading, towards the readings of the Arabizi terms. As the
+		// fuzzy view does the main view's, the corrected view replaces
+		// the Arabizi view's matches: a misspelt exclusion (aslaha for
+		// asliha, weapons) vetoes there.
 		sc.keepMainLeaves()
+		sc.dropViewMatches(viewArabizi)
 		m.evalView(q, sc, viewArabiziFuzzy, true)
 	}
 }

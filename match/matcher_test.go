@@ -386,6 +386,18 @@ func TestArabiziTypo(t *testing.T) {
 	if r := m.Match(Query{Text: "mahreb britnia", Kind: KindSearch}); !r.Matched {
 		t.Errorf("britnia (no digit) is not corrected in the main view")
 	}
+	// The corrected view replaces the Arabizi view's matches: a
+	// misspelt exclusion vetoes there.
+	f, err = ParseRuleFile("inline.rules", []byte("lang: ar-latn\nrule: r\ncategory: crossing\nmatch: ta7reeb NEAR/3 turkia NOT asli7a\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = Compile([]*RuleFile{f}); err != nil {
+		t.Fatal(err)
+	}
+	if ex := m.Explain(Query{Text: "tahreeb el aslaha ma3 turkia", Kind: KindSearch}); ex.Matched || ex.Views["arabizi-fuzzy"] != "tahreb el asliha ma turkia" {
+		t.Errorf("tahreeb el aslaha: rules %v, views %v; want no match, aslaha corrected to asliha", ex.Rules, ex.Views)
+	}
 }
 
 // An Ethiopic prefix term ending in a consonant without a vowel matches

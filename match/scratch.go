@@ -113,6 +113,22 @@ func (sc *scratch) clearMatches() {
 	sc.suppressed = sc.suppressed[:0]
 }
 
+// dropViewMatches forgets the matches found in view vi, keeping the
+// others in order.
+func (sc *scratch) dropViewMatches(vi int8) {
+	k := 0
+	for i, r := range sc.matched {
+		if sc.matchView[i] == vi {
+			sc.isMatched[r] = false
+			continue
+		}
+		sc.matched[k], sc.matchView[k], sc.matchSpans[k] = r, sc.matchView[i], sc.matchSpans[i]
+		k++
+	}
+	clear(sc.matchSpans[k:])
+	sc.matched, sc.matchView, sc.matchSpans = sc.matched[:k], sc.matchView[:k], sc.matchSpans[:k]
+}
+
 // keepMainLeaves remembers the leaves hit in the main view before the
 // fuzzy view is evaluated.
 func (sc *scratch) keepMainLeaves() {
