@@ -29,14 +29,18 @@ func mustMatcher(tb testing.TB, names ...string) *Matcher {
 	return m
 }
 
-// compileSource compiles one rule file given as text.
-func compileSource(tb testing.TB, src string) *Matcher {
+// compileSource compiles rule files given as text.
+func compileSource(tb testing.TB, srcs ...string) *Matcher {
 	tb.Helper()
-	f, err := ParseRuleFile("inline.rules", []byte(src))
-	if err != nil {
-		tb.Fatal(err)
+	var files []*RuleFile
+	for _, src := range srcs {
+		f, err := ParseRuleFile("inline.rules", []byte(src))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		files = append(files, f)
 	}
-	m, err := Compile([]*RuleFile{f})
+	m, err := Compile(files)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -313,21 +317,9 @@ func TestHashtagProclitics(t *testing.T) {
 // after مهرب, not the Persian spelling برتانيا, which comes first in
 // byte order.
 func TestTypoTieTakesTheTextsLanguage(t *testing.T) {
-	var files []*RuleFile
-	for _, src := range []string{
+	m := compileSource(t,
 		"lang: ar\nrule: r\ncategory: smuggler\nmatch: مهرب NEAR/3 بريطانيا\n",
-		"lang: fa\nrule: r\ncategory: smuggler\nmatch: قاچاقبر NEAR/3 برتانیا\n",
-	} {
-		f, err := ParseRuleFile("inline.rules", []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, f)
-	}
-	m, err := Compile(files)
-	if err != nil {
-		t.Fatal(err)
-	}
+		"lang: fa\nrule: r\ncategory: smuggler\nmatch: قاچاقبر NEAR/3 برتانیا\n")
 	for _, tc := range []struct{ text, fuzzy, rule string }{
 		{"مهرب لبريانيا", "مهرب لبريطانيا", "ar.r"},
 		{"قاچاقبر بريانيا", "قاچاقبر برتانيا", "fa.r"},
@@ -365,14 +357,7 @@ func TestTypoInAStemmedWord(t *testing.T) {
 // the readings of the Arabizi terms: bri6nia reads britnia, one letter
 // from britania (bri6ania).
 func TestArabiziTypo(t *testing.T) {
-	f, err := ParseRuleFile("inline.rules", []byte("lang: ar-latn\nrule: r\ncategory: smuggler\nmatch: mahreb NEAR/3 bri6ania\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := Compile([]*RuleFile{f})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := compileSource(t, "lang: ar-latn\nrule: r\ncategory: smuggler\nmatch: mahreb NEAR/3 bri6ania\n")
 	for _, tc := range []struct{ text, view string }{
 		{"mahreb bri6ania", ""},
 		{"mahreb bri6nia", "mahreb britania"},
@@ -388,13 +373,7 @@ func TestArabiziTypo(t *testing.T) {
 	}
 	// The corrected view replaces the Arabizi view's matches: a
 	// misspelt exclusion vetoes there.
-	f, err = ParseRuleFile("inline.rules", []byte("lang: ar-latn\nrule: r\ncategory: crossing\nmatch: ta7reeb NEAR/3 turkia NOT asli7a\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m, err = Compile([]*RuleFile{f}); err != nil {
-		t.Fatal(err)
-	}
+	m = compileSource(t, "lang: ar-latn\nrule: r\ncategory: crossing\nmatch: ta7reeb NEAR/3 turkia NOT asli7a\n")
 	if ex := m.Explain(Query{Text: "tahreeb el aslaha ma3 turkia", Kind: KindSearch}); ex.Matched || ex.Views["arabizi-fuzzy"] != "tahreb el asliha ma turkia" {
 		t.Errorf("tahreeb el aslaha: rules %v, views %v; want no match, aslaha corrected to asliha", ex.Rules, ex.Views)
 	}

@@ -90,7 +90,7 @@ func TestStemEditAgreesWithWithinOne(t *testing.T) {
 		}
 		return 0
 	}
-	letters := []rune("abzé")
+	const letters = "abzé"
 	for _, stem := range []string{"smugler", "kacakci", "ፓስፖርት", "abab"} {
 		s := []rune(stem)
 		var words [][]rune
