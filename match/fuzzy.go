@@ -55,7 +55,8 @@ type fuzzyIndex struct {
 	// (kaçakçı*, dunkirk*), for typos in the words those terms match:
 	// such a word is in no vocabulary, so the lookups above never find
 	// it. byStart lists them by their first three letters, byBody by
-	// their fourth to sixth (for a typo among the first three).
+	// their fourth to sixth (for a typo among the first three; a swap
+	// of the third and fourth letters breaks both and is not found).
 	stems           [][]rune
 	stemStr         []string
 	stemLangs       []uint32
