@@ -541,7 +541,7 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, p
 			if c == "" {
 				// No word is near: perhaps a prefix term's stem is, and
 				// the word is the stem misspelt with an ending.
-				c, rest = fx.correctStemBytes(text, prefer, &sc.runes)
+				c, rest = fx.correctStemBytes(text, prefer)
 			}
 			if c != "" && !hasStem(text, vetoVocab, max(3, len(text)-4)) {
 				fixes = append(fixes, fix{int32(i), proc, c, rest})
@@ -581,17 +581,18 @@ type fix struct {
 }
 
 // correctStemBytes is correctStem for a word's bytes: the stem, and the
-// bytes of w after the part it replaces. runes is scratch space.
-func (fx *fuzzyIndex) correctStemBytes(w []byte, prefer uint32, runes *[]rune) (string, []byte) {
-	rs := (*runes)[:0]
+// bytes of w after the part it replaces. It does not allocate.
+func (fx *fuzzyIndex) correctStemBytes(w []byte, prefer uint32) (string, []byte) {
+	var rs [fuzzyMax]rune
+	n := 0
 	for _, r := range string(w) {
-		if len(rs) == fuzzyMax {
+		if n == fuzzyMax {
 			return "", nil
 		}
-		rs = append(rs, r)
+		rs[n] = r
+		n++
 	}
-	*runes = rs
-	stem, cut := fx.correctStem(rs, prefer)
+	stem, cut := fx.correctStem(rs[:n], prefer)
 	if stem == "" {
 		return "", nil
 	}

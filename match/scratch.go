@@ -11,8 +11,6 @@ type scratch struct {
 	// hashtag is scratch space for re-reading hashtags unsqueezed.
 	hashtag view
 	hits    []hit
-	// runes holds a word's runes for typo correction.
-	runes []rune
 
 	// Spans found per leaf, as linked lists in links; leafFirst[l] is the
 	// head for leaf l or -1. touched lists the leaves to reset.
