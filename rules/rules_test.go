@@ -76,3 +76,62 @@ func TestLint(t *testing.T) {
 		}
 	}
 }
+
+// sharedSets are sets copied, word for word, into every rule file: the
+// rule format has no sets shared across files, and a rule of one language
+// sees only its own file's sets. leisure_any vetoes the rules built from
+// parts in no language (emoji, flags, place names), which every file has:
+// without it, a boat rental post with 🚤 fired a dozen files' rules.
+var sharedSets = []string{"leisure_any"}
+
+// TestSharedSetsIdentical checks that every rule file defines each shared
+// set, and all alike: an edit to one copy must be made in all of them.
+func TestSharedSetsIdentical(t *testing.T) {
+	names, err := fs.Glob(rules.FS, "*.rules")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no rule files: %v", err)
+	}
+	for _, set := range sharedSets {
+		var first, firstName string
+		for _, name := range names {
+			data, err := rules.FS.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			def, ok := setDefinition(string(data), set)
+			switch {
+			case !ok:
+				t.Errorf("%s: no set %s (shared sets are copied into every rule file)", name, set)
+			case first == "":
+				first, firstName = def, name
+			case def != first:
+				t.Errorf("%s: set %s differs from %s's copy (shared sets must be identical in every file):\n%s\nwant:\n%s", name, set, firstName, def, first)
+			}
+		}
+	}
+}
+
+// setDefinition returns the expression of set name in a rule file's
+// source, its continuation lines joined and runs of white space made one.
+func setDefinition(src, name string) (string, bool) {
+	lines := strings.Split(src, "\n")
+	for i, l := range lines {
+		rest, ok := strings.CutPrefix(l, "set:")
+		if !ok {
+			continue
+		}
+		lhs, expr, ok := strings.Cut(rest, "=")
+		if !ok || strings.TrimSpace(lhs) != name {
+			continue
+		}
+		parts := []string{expr}
+		for _, c := range lines[i+1:] {
+			if c == "" || (c[0] != ' ' && c[0] != '\t') {
+				break
+			}
+			parts = append(parts, c)
+		}
+		return strings.Join(strings.Fields(strings.Join(parts, " ")), " "), true
+	}
+	return "", false
+}
