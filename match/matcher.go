@@ -850,6 +850,17 @@ func (m *Matcher) run(q Query, sc *scratch) {
 	} else {
 		return
 	}
+	// The Arabizi view reads every digit as an Arabic letter, so an
+	// exclusion written in leetspeak (b1ll3t, a ferry ticket, reads bilat)
+	// is lost there: it adds the exclusion hits of the main view, when
+	// their words are the same words of the text (word i is word i in
+	// both). Exclusions only say whether they match at all, so the spans
+	// need no more than that. (Misspelt exclusions are the Arabizi fuzzy
+	// view's to correct, as the fuzzy view does the main view's.)
+	sc.vetoAlso = -1
+	if sameWords(&sc.views[main], &sc.views[viewArabizi]) {
+		sc.vetoAlso = int8(main)
+	}
 	m.evalView(q, sc, viewArabizi, false)
 	if m.anyPositiveHit(sc) && len(sc.views[viewArabizi].buf) <= fuzzyMaxText && m.correctable(sc, viewArabizi, viewArabiziFuzzy) {
 		// Typos in Arabizi (bri6nia, read britnia) are corrected in its
@@ -896,6 +907,9 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 		return
 	}
 	m.addVetoHits(sc, v)
+	if (vi == viewArabizi || vi == viewArabiziFuzzy) && sc.vetoAlso >= 0 {
+		m.addVetoHits(sc, &sc.views[sc.vetoAlso])
+	}
 	slices.Sort(sc.candidates)
 	for _, ri := range sc.candidates {
 		r := &m.rules[ri]
@@ -927,6 +941,20 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 		sc.matchView = append(sc.matchView, int8(vi))
 		sc.matchSpans = append(sc.matchSpans, sc.arena[lo:hi:hi])
 	}
+}
+
+// sameWords reports whether views a and b have the same words of the
+// text, in the same places: the words' original ranges are equal.
+func sameWords(a, b *view) bool {
+	if len(a.words) != len(b.words) {
+		return false
+	}
+	for i := range a.words {
+		if a.words[i].origS != b.words[i].origS || a.words[i].origE != b.words[i].origE {
+			return false
+		}
+	}
+	return true
 }
 
 // positiveCorrection reports whether a word the fuzzy view corrected is

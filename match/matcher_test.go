@@ -398,3 +398,46 @@ func TestEthiopicStemVowels(t *testing.T) {
 		}
 	}
 }
+
+// A word that a veto-only prefix term's stem covers is corrected only into
+// a word the stem still covers: one language's short exclusion stem
+// (Kurmanji tûr*, tour) must not stop typos in words that begin like it
+// in every language (turkei for turkey), while a benign word is still not
+// corrected away from its veto (legalise, for legalis*, is not regalise).
+func TestTypoKeepsVetoStem(t *testing.T) {
+	m := compileSource(t,
+		"lang: kmr\nexclude: tûr* OR legalis*\nrule: r\ncategory: crossing\nmatch: qaçax NEAR/3 îtalya\n",
+		"lang: en\nrule: r\ncategory: crossing\nmatch: yacht NEAR/3 (turkey OR regalise)\n")
+	for _, tc := range []struct {
+		text, fuzzy string
+		rules       []string
+	}{
+		{"yacht turkei", "yacht turkey", []string{"en.r"}},
+		{"yacht legalise", "", nil},
+	} {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+		if ex.Views["fuzzy"] != tc.fuzzy || !slices.Equal(ex.Rules, tc.rules) {
+			t.Errorf("%q: fuzzy view %q, rules %v; want %q, %v", tc.text, ex.Views["fuzzy"], ex.Rules, tc.fuzzy, tc.rules)
+		}
+	}
+}
+
+// The Arabizi view reads every digit as an Arabic letter, so an exclusion
+// written in leetspeak (b1ll3t, billet, reads bilat there) must come from
+// the view before it: the rule vetoed in the leet view stays vetoed.
+func TestArabiziKeepsLeetExclusions(t *testing.T) {
+	m := compileSource(t, "lang: ar-latn\nrule: r\ncategory: crossing\nmatch: (lbato NEAR/6 sbania) NOT billet\n")
+	for _, tc := range []struct {
+		text  string
+		match bool
+	}{
+		{"lb4t0 l $b4n14 ch7al el b1ll3t", false},
+		{"lb4t0 l $b4n14 ch7al", true},
+		{"lbato l sbania ch7al el billet", false},
+	} {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+		if got := len(ex.Rules) > 0; got != tc.match {
+			t.Errorf("%q: rules %v (views %v), want a match: %v", tc.text, ex.Rules, ex.Views, tc.match)
+		}
+	}
+}

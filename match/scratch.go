@@ -55,6 +55,10 @@ type scratch struct {
 	explain    bool
 	suppressed []suppression
 
+	// vetoAlso is the view whose exclusion hits the Arabizi views add to
+	// their own, or -1 (see Matcher.run).
+	vetoAlso int8
+
 	// memo caches node results for the view being evaluated; an entry is
 	// valid when its gen equals gen, which each view increments.
 	memo []memo
