@@ -502,10 +502,9 @@ func editDistance(a []byte, b string, limit int) int {
 // reports whether any word was replaced; sc supplies the main view's
 // term hits and scratch space. A word of any term (vocab) is never
 // corrected either, nor one that is a veto-only prefix term's stem with a
-// short ending (vetoVocab; ligjshme for ligjshm*) into a word the stem
-// does not start: exclusion hits are not scanned for unless a rule is a
-// candidate, and a benign word one letter away from a term stays what it
-// is (see losesVetoStem).
+// short ending (vetoVocab; ligjshme for ligjshm*, see vetoStemMin):
+// exclusion hits are not scanned for unless a rule is a candidate, and a
+// benign word one letter away from a term stays what it is.
 func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, prefer uint32, sc *scratch) bool {
 	if cap(sc.covered) < len(src.words) {
 		sc.covered = make([]uint8, len(src.words))
@@ -544,7 +543,7 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, p
 				// the word is the stem misspelt with an ending.
 				c, rest = fx.correctStemBytes(text, prefer)
 			}
-			if c != "" && !losesVetoStem(text, proc, c, rest, vetoVocab) {
+			if c != "" && !hasStem(text, vetoVocab, vetoStemMin(len(text))) {
 				fixes = append(fixes, fix{int32(i), proc, c, rest})
 			}
 		}
@@ -573,39 +572,14 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, p
 	return true
 }
 
-// losesVetoStem reports whether correcting word w to proc+to+rest would
-// take it out of the reach of the veto-only prefix term whose stem covers
-// it but for four bytes (ligjshme, legal, for ligjshm*, corrected into a
-// smuggling term). A correction that keeps the stem is allowed: the veto
-// still matches the corrected word, so nothing is lost, and a short stem
-// that one language excludes (Kurmanji tûr*, tour) does not stop every
-// language's typos in words that begin like it (turkei for turkey).
-func losesVetoStem(w, proc []byte, to string, rest []byte, vetoVocab *hashIndex) bool {
-	l := longestStem(w, vetoVocab, max(3, len(w)-4))
-	if l == 0 {
-		return false
-	}
-	// The corrected word is proc+to+rest: does it start with w[:l]?
-	stem, ok := cutCommon(w[:l], proc)
-	if ok {
-		stem, ok = cutCommon(stem, to)
-	}
-	if ok {
-		stem, ok = cutCommon(stem, rest)
-	}
-	return !ok || len(stem) > 0
-}
-
-// cutCommon reports whether s and part agree on their common length, and
-// returns what is left of s after it.
-func cutCommon[P ~string | ~[]byte](s []byte, part P) ([]byte, bool) {
-	n := min(len(s), len(part))
-	for i := range n {
-		if s[i] != part[i] {
-			return nil, false
-		}
-	}
-	return s[n:], true
+// vetoStemMin is the shortest veto stem that keeps a word of n bytes from
+// being corrected: one that covers it but for four bytes (ligjshme for
+// ligjshm*, randevusu for randevu*, which would otherwise become the
+// randevusuz, without an appointment, of a visa seller's pitch), and more
+// than half of it. A shorter stem says little about the word: Kurmanji
+// tûr* (tour) kept every language's 'turkei' from being read as 'turkey'.
+func vetoStemMin(n int) int {
+	return max(n/2+1, n-4)
 }
 
 // fix is a correction the fuzzy view makes: word becomes proc+to+rest.
