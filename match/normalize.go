@@ -647,7 +647,7 @@ func (v *view) closeWord() {
 	w := &v.words[len(v.words)-1]
 	w.origE = v.cur.origE
 	if v.mode != modeBase && !w.emoji {
-		v.buf = rewriteDigits(v.buf, int(w.start), v.mode, v.cur.letters && !v.cur.nonLatin)
+		v.buf = rewriteDigits(v.buf, int(w.start), v.mode, v.cur.letters && !v.cur.nonLatin, !v.noSqueeze)
 		if int32(len(v.buf)) == w.start {
 			v.words = v.words[:len(v.words)-1]
 			return
@@ -674,8 +674,9 @@ func (v *view) closeWord() {
 // Arabizi view: in a Latin word with real letters, digits (and, for leet,
 // symbols) become letters; in other words (a price, a year, Arabic
 // script) symbols are dropped and digits kept. Then repeated letters are
-// squeezed. Only ASCII bytes change, so the word never grows.
-func rewriteDigits(buf []byte, start int, mode viewMode, latinLetters bool) []byte {
+// squeezed, unless squeeze is false (a hashtag re-read to be split). Only
+// ASCII bytes change, so the word never grows.
+func rewriteDigits(buf []byte, start int, mode viewMode, latinLetters, squeeze bool) []byte {
 	out := start
 	var last rune
 	for i := start; i < len(buf); {
@@ -700,7 +701,7 @@ func rewriteDigits(buf []byte, start int, mode viewMode, latinLetters bool) []by
 				r = l
 			}
 		}
-		if r == last && squeezable(r) {
+		if squeeze && r == last && squeezable(r) {
 			continue
 		}
 		last = r

@@ -40,25 +40,21 @@ func (v *view) needsSegmenting() bool {
 //
 // A hashtag runs to the next white space, across the dots and
 // apostrophes it may hold ("#f.a.k.epassportuk", "#ingiltere'yekacak").
-// In the canonical view it is re-read from the original text without
+// It is re-read from the original text, in src's mode, without
 // squeezing, because squeezing across the words it glues loses letters
-// ("#boattouk" would read "boatouk"); pieces are then looked up and
-// written squeezed. tmp is scratch space for that reading. Emoji in a
-// hashtag stay words of their own.
+// ("#boattouk" would read "boatouk", "#sm4llb04tt0uk" "smalboatouk");
+// pieces are then looked up and written squeezed. tmp is scratch space
+// for that reading. Emoji in a hashtag stay words of their own.
 func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 	v.reset()
 	ws := src.words
 	for i := 0; i < len(ws); {
 		if ws[i].hashtag {
 			j := gluedEnd(ws, i, text)
-			if src.mode == modeBase {
-				origS, origE := ws[i].origS, ws[j-1].origE
-				tmp.noSqueeze = true
-				tmp.normalize(text[origS:origE])
-				v.segmentRun(tmp, tmp.words, vocab, origS, glue{hashtag: true, unsqueezed: true})
-			} else {
-				v.segmentRun(src, ws[i:j], vocab, 0, glue{hashtag: true})
-			}
+			origS, origE := ws[i].origS, ws[j-1].origE
+			tmp.mode, tmp.noSqueeze = src.mode, true
+			tmp.normalize(text[origS:origE])
+			v.segmentRun(tmp, tmp.words, vocab, origS, glue{hashtag: true, unsqueezed: true})
 			i = j
 			continue
 		}
@@ -673,7 +669,7 @@ func (v *view) reread(src *view) {
 		start := len(v.buf)
 		v.buf = append(v.buf, src.buf[w.start:w.end]...)
 		if !w.emoji {
-			v.buf = rewriteDigits(v.buf, start, v.mode, latinLetters(v.buf[start:]))
+			v.buf = rewriteDigits(v.buf, start, v.mode, latinLetters(v.buf[start:]), true)
 		}
 		if len(v.buf) == start {
 			continue
