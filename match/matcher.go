@@ -843,8 +843,15 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		sc.clearMatches()
 		m.evalView(q, sc, viewFuzzy, true)
 	}
-	if base.maybeArabizi {
-		sc.views[viewArabizi].normalize(q.Text)
+	if arz := &sc.views[viewArabizi]; base.maybeArabizi {
+		arz.normalize(q.Text)
+		if arz.needsSegmenting() {
+			// Hashtags and letters spaced out are split and joined in
+			// the Arabizi reading too (#l7arkalitalia is l harka l
+			// italia), against the terms' Arabizi readings.
+			sc.arabiziSeg.segment(arz, m.vocab, q.Text, &sc.hashtag)
+			*arz, sc.arabiziSeg = sc.arabiziSeg, *arz
+		}
 	} else if arabiziFromSegments {
 		sc.views[viewArabizi].reread(&sc.views[viewSegmented])
 	} else {

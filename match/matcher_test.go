@@ -443,3 +443,23 @@ func TestArabiziKeepsLeetExclusions(t *testing.T) {
 		}
 	}
 }
+
+// Hashtags are re-read unsqueezed in the leet view as in the canonical
+// one (#sm4llb04tt0uk is small boat to uk, not smal boat ouk), and split
+// in the Arabizi view too, against the terms' Arabizi readings.
+func TestHashtagLeetAndArabizi(t *testing.T) {
+	m := compileSource(t,
+		"lang: en\nrule: r\ncategory: crossing\nmatch: \"small boat\" NEAR/3 \"to uk\"\n",
+		"lang: ar-latn\nrule: r\ncategory: smuggler\nmatch: mhareb NEAR/3 bri6ania\n")
+	for _, tc := range []struct{ text, rule string }{
+		{"#sm4llb04tt0uk", "en.r"},
+		{"#smallboattouk", "en.r"},
+		{"#sa2almharebbri6ania", "ar-latn.r"}, // the leet view cannot read sa2al
+		{"#mharebmaltania", ""},
+	} {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+		if want := []string{tc.rule}; tc.rule == "" && len(ex.Rules) > 0 || tc.rule != "" && !slices.Equal(ex.Rules, want) {
+			t.Errorf("%q: rules %v (views %v), want %q", tc.text, ex.Rules, ex.Views, tc.rule)
+		}
+	}
+}

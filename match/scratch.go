@@ -8,9 +8,10 @@ type scratch struct {
 	// text calls for them.
 	views [numViews]view
 	built [numViews]bool
-	// hashtag is scratch space for re-reading hashtags unsqueezed.
-	hashtag view
-	hits    []hit
+	// hashtag is scratch space for re-reading hashtags unsqueezed, and
+	// arabiziSeg for splitting the Arabizi view's (see Matcher.run).
+	hashtag, arabiziSeg view
+	hits                []hit
 
 	// Spans found per leaf, as linked lists in links; leafFirst[l] is the
 	// head for leaf l or -1. touched lists the leaves to reset.
@@ -87,7 +88,7 @@ type spanLink struct {
 
 func newScratch(nLeaves, nRules, nGroups, nNodes int) *scratch {
 	sc := &scratch{leafFirst: make([]int32, nLeaves), hitBits: make([]uint64, (nLeaves+63)/64), groupState: make([]groupState, nGroups), isCand: make([]bool, nRules), isMatched: make([]bool, nRules), memo: make([]memo, nNodes)}
-	sc.views[viewLeet].mode, sc.views[viewArabizi].mode = modeLeet, modeArabizi
+	sc.views[viewLeet].mode, sc.views[viewArabizi].mode, sc.arabiziSeg.mode = modeLeet, modeArabizi, modeArabizi
 	for i := range sc.leafFirst {
 		sc.leafFirst[i] = -1
 	}
