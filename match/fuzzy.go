@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/bits"
 	"slices"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -505,7 +506,7 @@ func editDistance(a []byte, b string, limit int) int {
 // short ending (vetoVocab; ligjshme for ligjshm*, see vetoStemMin):
 // exclusion hits are not scanned for unless a rule is a candidate, and a
 // benign word one letter away from a term stays what it is.
-func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, prefer uint32, sc *scratch) bool {
+func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, prefer uint32, sc *scratch) bool {
 	if cap(sc.covered) < len(src.words) {
 		sc.covered = make([]uint8, len(src.words))
 	}
@@ -535,13 +536,27 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, p
 		// A word of a term (often an exclusion's, which the main view
 		// does not scan for) is never corrected: one lookup settles it,
 		// before the dozen a correction costs.
-		if covered[i] == 2 && !w.emoji && len(text) >= fuzzyMin1-1 && !isVocab(vocab, text) {
-			proc, c := fx.correctWithProclitic(text, prefer)
-			var rest []byte
-			if c == "" {
-				// No word is near: perhaps a prefix term's stem is, and
-				// the word is the stem misspelt with an ending.
-				c, rest = fx.correctStemBytes(text, prefer)
+		if covered[i] != 2 || w.emoji {
+			continue
+		}
+		// A word squeezed short (mellla reads mela) may still be a typo
+		// once its repeat is kept.
+		long := len(text) >= fuzzyMin1-1
+		word := orig[w.origS:w.origE]
+		squeezed := len(word) >= fuzzyMin1-1 && hasRepeat(word)
+		if (long || squeezed) && !isVocab(vocab, text) {
+			var proc, rest []byte
+			var c string
+			if long {
+				proc, c = fx.correctWithProclitic(text, prefer)
+				if c == "" {
+					// No word is near: perhaps a prefix term's stem is,
+					// and the word is the stem misspelt with an ending.
+					c, rest = fx.correctStemBytes(text, prefer)
+				}
+			}
+			if c == "" && squeezed {
+				proc, c = fx.correctSqueezed(word, src.mode, prefer, &sc.hashtag)
 			}
 			if c != "" && !hasStem(text, vetoVocab, vetoStemMin(len(text))) {
 				fixes = append(fixes, fix{int32(i), proc, c, rest})
@@ -570,6 +585,63 @@ func (v *view) correct(src *view, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, p
 		v.buf = append(v.buf, ' ')
 	}
 	return true
+}
+
+// correctSqueezed corrects a word that has no correction as the view
+// reads it, squeezed, but has one with a repeated letter kept double: a
+// letter dropped between two equal letters (angleterre typed angleerre,
+// read anglere) is two edits from the squeezed term (angletere), and one
+// from it with the ee kept. orig is the word in the text; it is re-read
+// in the view's mode without squeezing (in tmp, whose buffers it uses)
+// and tried with each run of a repeated letter kept double in turn.
+func (fx *fuzzyIndex) correctSqueezed(orig string, mode viewMode, prefer uint32, tmp *view) ([]byte, string) {
+	if !hasRepeat(orig) {
+		return nil, ""
+	}
+	tmp.mode, tmp.noSqueeze = mode, true
+	tmp.normalize(orig)
+	if len(tmp.words) != 1 {
+		return nil, ""
+	}
+	var rs [2 * fuzzyMax]rune
+	n := 0
+	for _, r := range string(tmp.buf[tmp.words[0].start:tmp.words[0].end]) {
+		if n == len(rs) {
+			return nil, ""
+		}
+		rs[n] = r
+		n++
+	}
+	for i := 0; i+1 < n; i++ {
+		if rs[i] != rs[i+1] || !squeezable(rs[i]) || i > 0 && rs[i-1] == rs[i] {
+			continue
+		}
+		// Squeezed but for the run starting at i.
+		b := tmp.keyBuf[:0]
+		for k, r := range rs[:n] {
+			if k > 0 && r == rs[k-1] && squeezable(r) && k != i+1 {
+				continue
+			}
+			b = utf8.AppendRune(b, r)
+		}
+		tmp.keyBuf = b
+		if proc, c := fx.correctWithProclitic(b, prefer); c != "" {
+			return proc, c
+		}
+	}
+	return nil, ""
+}
+
+// hasRepeat reports whether s has a letter twice in a row.
+func hasRepeat(s string) bool {
+	last := rune(-1)
+	for _, r := range s {
+		if r == last && unicode.IsLetter(r) {
+			return true
+		}
+		last = r
+	}
+	return false
 }
 
 // vetoStemMin is the shortest veto stem that keeps a word of n bytes from

@@ -829,7 +829,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		}
 	}
 	m.evalView(q, sc, main, false)
-	if m.anyPositiveHit(sc) && len(sc.views[main].buf) <= fuzzyMaxText && m.correctable(sc, main, viewFuzzy) &&
+	if m.anyPositiveHit(sc) && len(sc.views[main].buf) <= fuzzyMaxText && m.correctable(sc, q.Text, main, viewFuzzy) &&
 		(len(sc.matched) > 0 || sc.explain || m.positiveCorrection(sc)) {
 		// With no match so far and every correction towards a word that
 		// can only veto (weather to leather), the corrected view has the
@@ -869,7 +869,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		sc.vetoAlso = int8(main)
 	}
 	m.evalView(q, sc, viewArabizi, false)
-	if m.anyPositiveHit(sc) && len(sc.views[viewArabizi].buf) <= fuzzyMaxText && m.correctable(sc, viewArabizi, viewArabiziFuzzy) {
+	if m.anyPositiveHit(sc) && len(sc.views[viewArabizi].buf) <= fuzzyMaxText && m.correctable(sc, q.Text, viewArabizi, viewArabiziFuzzy) {
 		// Typos in Arabizi (bri6nia, read britnia) are corrected in its
 		// reading, towards the readings of the Arabizi terms. As the
 		// fuzzy view does the main view's, the corrected view replaces
@@ -984,14 +984,14 @@ func (m *Matcher) positiveCorrection(sc *scratch) bool {
 	return false
 }
 
-// correctable builds the corrected view fz from view main and reports
-// whether it corrected a word.
-func (m *Matcher) correctable(sc *scratch, main, fz int) bool {
+// correctable builds the corrected view fz from view main of text and
+// reports whether it corrected a word.
+func (m *Matcher) correctable(sc *scratch, text string, main, fz int) bool {
 	var prefer uint32
 	for _, l := range sc.touched {
 		prefer |= m.leafLangs[l]
 	}
-	return sc.views[fz].correct(&sc.views[main], m.fuzzy, m.vocab, m.vetoVocab, prefer, sc)
+	return sc.views[fz].correct(&sc.views[main], text, m.fuzzy, m.vocab, m.vetoVocab, prefer, sc)
 }
 
 // addVetoHits adds the hits of the terms that can only veto a rule: they

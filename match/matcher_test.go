@@ -463,3 +463,23 @@ func TestHashtagLeetAndArabizi(t *testing.T) {
 		}
 	}
 }
+
+// A letter dropped between two equal letters is two edits from the term
+// once repeats are squeezed (angleerre reads anglere; angleterre reads
+// angletere), and one with the repeat kept: such a word is tried again
+// unsqueezed.
+func TestTypoAcrossSqueezedRepeat(t *testing.T) {
+	m := compileSource(t,
+		"lang: fr\nrule: r\ncategory: crossing\nmatch: passeur NEAR/3 angleterre\n",
+		"lang: en\nrule: r\ncategory: crossing\nmatch: \"jet ski\" NEAR/5 melilla\n")
+	for _, tc := range []struct{ text, fuzzy, rule string }{
+		{"passeur angleerre", "paseur angletere", "fr.r"},
+		{"jet ski to mellla", "jet ski to melila", "en.r"},
+		{"jet ski to melilla", "", "en.r"},
+	} {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+		if ex.Views["fuzzy"] != tc.fuzzy || !slices.Equal(ex.Rules, []string{tc.rule}) {
+			t.Errorf("%q: fuzzy view %q, rules %v; want %q, [%s]", tc.text, ex.Views["fuzzy"], ex.Rules, tc.fuzzy, tc.rule)
+		}
+	}
+}
