@@ -268,7 +268,7 @@ func (fx *fuzzyIndex) correctStem(rs []rune, prefer uint32) (stem string, cut in
 			return
 		}
 		for _, id := range m[k] {
-			if c := stemEdit(rs, fx.stems[id]); c > 0 && (best < 0 || fx.stemBefore(id, best, prefer)) {
+			if c := stemEdit(rs, fx.stems[id]); c > 0 && len(rs)-c <= maxStemEnding && (best < 0 || fx.stemBefore(id, best, prefer)) {
 				best, cut = id, c
 			}
 		}
@@ -282,6 +282,13 @@ func (fx *fuzzyIndex) correctStem(rs []rune, prefer uint32) (stem string, cut in
 	}
 	return fx.stemStr[best], cut
 }
+
+// maxStemEnding is the longest ending, in letters, that a word corrected
+// towards a prefix term's stem may have after it. Suffixes are short
+// (smuglering, kaçakçılardan); a longer rest is another word that begins
+// one letter away from the stem: the Somali dhalinyarada (the youth) is
+// not dhallaan* (infants) misspelt.
+const maxStemEnding = 5
 
 // stemEdit reports whether the word rs begins with stem s misspelt by one
 // edit, and how many runes of rs that beginning is: len(s) for a changed

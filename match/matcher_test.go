@@ -483,3 +483,23 @@ func TestTypoAcrossSqueezedRepeat(t *testing.T) {
 		}
 	}
 }
+
+// A word corrected towards a prefix term's stem keeps an ending of at most
+// maxStemEnding letters: a longer rest makes it another word that begins
+// one letter away from the stem (dhalinyarada, the youth, is not
+// dhallaan*, infants, misspelt).
+func TestStemTypoEndingLength(t *testing.T) {
+	m := compileSource(t, "lang: so\nrule: r\ncategory: children\nmatch: dhallaan* NEAR/3 bilaash\n")
+	for _, tc := range []struct {
+		text  string
+		match bool
+	}{
+		{"dhalinka bilaash", true},      // dhalan misspelt, ending "ka"
+		{"dhalinyarada bilaash", false}, // ending "yarada": another word
+	} {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+		if got := len(ex.Rules) > 0; got != tc.match {
+			t.Errorf("%q: rules %v (fuzzy view %q), want a match: %v", tc.text, ex.Rules, ex.Views["fuzzy"], tc.match)
+		}
+	}
+}
