@@ -817,6 +817,10 @@ var foldTable = map[rune]folded{
 	'\u06A9': {'ك', 0, classWord}, // keheh (Persian kaf)
 	'\u06AA': {'ك', 0, classWord}, // swash kaf
 	'\u06AB': {'گ', 0, classWord}, // Pashto kaf with ring
+	// The Maghrebi letters for a qaf said as g (Moroccan ڭ, Algerian and
+	// Tunisian ڨ): الحرڭة is الحرقة, harga, as the rules spell it.
+	'\u06AD': {'ق', 0, classWord}, // ng (Moroccan gaf)
+	'\u06A8': {'ق', 0, classWord}, // qaf with three dots above
 	'\u0629': {'ه', 0, classWord}, // teh marbuta
 	'\u06D5': {'ه', 0, classWord}, // Sorani ae
 	'\u06C1': {'ه', 0, classWord}, // heh goal

@@ -19,6 +19,7 @@ func TestNormalize(t *testing.T) {
 		{"arabic-indic digits", "٣٠٠٠ يورو", "3000 يورو"},
 		{"sorani letters", "قاچاخ بۆ بەریتانیا", "قاچاخ بو بهريتانيا"},
 		{"pashto letters", "د انګلستان قاچاقبر", "د انگلستان قاچاقبر"},
+		{"maghrebi g letters", "الحرڭة نحرڨو", "الحرقه نحرقو"},
 		{"emoji are words, variation selectors dropped", "boat⛵️to🇬🇧", "boat ⛵ to 🇬🇧"},
 		{"consecutive flags are separate words", "🇫🇷🇬🇧🇬🇧", "🇫🇷 🇬🇧 🇬🇧"},
 		{"ethiopic wordspace separates", "ብጃልባ፡ናብ", "ብጃልባ ናብ"},
