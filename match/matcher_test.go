@@ -47,6 +47,24 @@ func compileSource(tb testing.TB, srcs ...string) *Matcher {
 	return m
 }
 
+// fuzzyCase is a text and what Explain says of it: its fuzzy view ("" when
+// none is built) and the rules that match.
+type fuzzyCase struct {
+	text, fuzzy string
+	rules       []string
+}
+
+// checkFuzzy explains each case's text with m and compares.
+func checkFuzzy(t *testing.T, m *Matcher, cases []fuzzyCase) {
+	t.Helper()
+	for _, tc := range cases {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+		if ex.Views["fuzzy"] != tc.fuzzy || !slices.Equal(ex.Rules, tc.rules) {
+			t.Errorf("%q: fuzzy view %q, rules %v; want %q, %v", tc.text, ex.Views["fuzzy"], ex.Rules, tc.fuzzy, tc.rules)
+		}
+	}
+}
+
 func TestMatch(t *testing.T) {
 	m := mustMatcher(t, "test.rules", "ar.rules")
 	tests := []struct {
@@ -320,15 +338,10 @@ func TestTypoTieTakesTheTextsLanguage(t *testing.T) {
 	m := compileSource(t,
 		"lang: ar\nrule: r\ncategory: smuggler\nmatch: مهرب NEAR/3 بريطانيا\n",
 		"lang: fa\nrule: r\ncategory: smuggler\nmatch: قاچاقبر NEAR/3 برتانیا\n")
-	for _, tc := range []struct{ text, fuzzy, rule string }{
-		{"مهرب لبريانيا", "مهرب لبريطانيا", "ar.r"},
-		{"قاچاقبر بريانيا", "قاچاقبر برتانيا", "fa.r"},
-	} {
-		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
-		if ex.Views["fuzzy"] != tc.fuzzy || !slices.Equal(ex.Rules, []string{tc.rule}) {
-			t.Errorf("%q: fuzzy view %q, rules %v; want %q, [%s]", tc.text, ex.Views["fuzzy"], ex.Rules, tc.fuzzy, tc.rule)
-		}
-	}
+	checkFuzzy(t, m, []fuzzyCase{
+		{"مهرب لبريانيا", "مهرب لبريطانيا", []string{"ar.r"}},
+		{"قاچاقبر بريانيا", "قاچاقبر برتانيا", []string{"fa.r"}},
+	})
 }
 
 // A typo in a word a prefix term matches is corrected towards the stem,
@@ -409,19 +422,11 @@ func TestTypoVetoStem(t *testing.T) {
 		"lang: kmr\nexclude: tûr* OR legalis*\nrule: r\ncategory: crossing\nmatch: qaçax NEAR/3 îtalya\n",
 		"lang: tr\nrule: r\ncategory: documents\nmatch: schengen NEAR/3 randevusuz NOT randevu*\n",
 		"lang: en\nrule: r\ncategory: crossing\nmatch: yacht NEAR/3 (turkey OR regalise)\n")
-	for _, tc := range []struct {
-		text, fuzzy string
-		rules       []string
-	}{
+	checkFuzzy(t, m, []fuzzyCase{
 		{"yacht turkei", "yacht turkey", []string{"en.r"}},
 		{"yacht legalise", "", nil},
 		{"schengen randevusu", "", nil},
-	} {
-		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
-		if ex.Views["fuzzy"] != tc.fuzzy || !slices.Equal(ex.Rules, tc.rules) {
-			t.Errorf("%q: fuzzy view %q, rules %v; want %q, %v", tc.text, ex.Views["fuzzy"], ex.Rules, tc.fuzzy, tc.rules)
-		}
-	}
+	})
 }
 
 // The Arabizi view reads every digit as an Arabic letter, so an exclusion
@@ -472,16 +477,11 @@ func TestTypoAcrossSqueezedRepeat(t *testing.T) {
 	m := compileSource(t,
 		"lang: fr\nrule: r\ncategory: crossing\nmatch: passeur NEAR/3 angleterre\n",
 		"lang: en\nrule: r\ncategory: crossing\nmatch: \"jet ski\" NEAR/5 melilla\n")
-	for _, tc := range []struct{ text, fuzzy, rule string }{
-		{"passeur angleerre", "paseur angletere", "fr.r"},
-		{"jet ski to mellla", "jet ski to melila", "en.r"},
-		{"jet ski to melilla", "", "en.r"},
-	} {
-		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
-		if ex.Views["fuzzy"] != tc.fuzzy || !slices.Equal(ex.Rules, []string{tc.rule}) {
-			t.Errorf("%q: fuzzy view %q, rules %v; want %q, [%s]", tc.text, ex.Views["fuzzy"], ex.Rules, tc.fuzzy, tc.rule)
-		}
-	}
+	checkFuzzy(t, m, []fuzzyCase{
+		{"passeur angleerre", "paseur angletere", []string{"fr.r"}},
+		{"jet ski to mellla", "jet ski to melila", []string{"en.r"}},
+		{"jet ski to melilla", "", []string{"en.r"}},
+	})
 }
 
 // A word corrected towards a prefix term's stem keeps an ending of at most
