@@ -54,6 +54,24 @@ type fuzzyCase struct {
 	rules       []string
 }
 
+// matchCase is a text and whether any rule matches it.
+type matchCase struct {
+	text  string
+	match bool
+}
+
+// checkMatched explains each case's text with m and compares, reporting
+// the views on a difference.
+func checkMatched(t *testing.T, m *Matcher, cases []matchCase) {
+	t.Helper()
+	for _, tc := range cases {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+		if got := len(ex.Rules) > 0; got != tc.match {
+			t.Errorf("%q: rules %v (views %v), want a match: %v", tc.text, ex.Rules, ex.Views, tc.match)
+		}
+	}
+}
+
 // checkFuzzy explains each case's text with m and compares.
 func checkFuzzy(t *testing.T, m *Matcher, cases []fuzzyCase) {
 	t.Helper()
@@ -397,19 +415,12 @@ func TestArabiziTypo(t *testing.T) {
 // ፓስፖርት* matches ፓስፖርቱን (the passport, as an object) and ፓስፖርቶች.
 func TestEthiopicStemVowels(t *testing.T) {
 	m := compileSource(t, "lang: am\nrule: r\ncategory: documents\nmatch: ሀሰተኛ NEAR/2 ፓስፖርት*\n")
-	for _, tc := range []struct {
-		text string
-		want bool
-	}{
+	checkMatched(t, m, []matchCase{
 		{"ሐሰተኛ ፓስፖርት", true},
 		{"ሐሰተኛ ፓስፖርቱን", true},
 		{"ሐሰተኛ ፓስፖርቶች", true},
 		{"ሐሰተኛ ፓስፖር", false},
-	} {
-		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Matched; got != tc.want {
-			t.Errorf("%q: matched %v, want %v", tc.text, got, tc.want)
-		}
-	}
+	})
 }
 
 // A word that a veto-only prefix term's stem covers, but for four bytes
@@ -434,19 +445,11 @@ func TestTypoVetoStem(t *testing.T) {
 // the view before it: the rule vetoed in the leet view stays vetoed.
 func TestArabiziKeepsLeetExclusions(t *testing.T) {
 	m := compileSource(t, "lang: ar-latn\nrule: r\ncategory: crossing\nmatch: (lbato NEAR/6 sbania) NOT billet\n")
-	for _, tc := range []struct {
-		text  string
-		match bool
-	}{
+	checkMatched(t, m, []matchCase{
 		{"lb4t0 l $b4n14 ch7al el b1ll3t", false},
 		{"lb4t0 l $b4n14 ch7al", true},
 		{"lbato l sbania ch7al el billet", false},
-	} {
-		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
-		if got := len(ex.Rules) > 0; got != tc.match {
-			t.Errorf("%q: rules %v (views %v), want a match: %v", tc.text, ex.Rules, ex.Views, tc.match)
-		}
-	}
+	})
 }
 
 // Hashtags are re-read unsqueezed in the leet view as in the canonical
@@ -490,16 +493,8 @@ func TestTypoAcrossSqueezedRepeat(t *testing.T) {
 // dhallaan*, infants, misspelt).
 func TestStemTypoEndingLength(t *testing.T) {
 	m := compileSource(t, "lang: so\nrule: r\ncategory: children\nmatch: dhallaan* NEAR/3 bilaash\n")
-	for _, tc := range []struct {
-		text  string
-		match bool
-	}{
+	checkMatched(t, m, []matchCase{
 		{"dhalinka bilaash", true},      // dhalan misspelt, ending "ka"
 		{"dhalinyarada bilaash", false}, // ending "yarada": another word
-	} {
-		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
-		if got := len(ex.Rules) > 0; got != tc.match {
-			t.Errorf("%q: rules %v (fuzzy view %q), want a match: %v", tc.text, ex.Rules, ex.Views["fuzzy"], tc.match)
-		}
-	}
+	})
 }
