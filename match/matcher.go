@@ -41,7 +41,11 @@ type Matcher struct {
 
 type leafRef struct {
 	leaf  int32
-	words int32 // number of words the pattern spans
+	words int16 // number of words the pattern spans
+	// leet marks a term's leet reading (7arga read targa): it counts
+	// only for text written with digits or leet symbols, or the Italian
+	// targa (a licence plate) would be the Arabizi 7arga.
+	leet bool
 }
 
 type leafInfo struct {
@@ -574,6 +578,7 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 	// which replace the canonical one keep every term: "m20" is "mzo" in
 	// the leet view, "ta7rib" is "tahrib" in the Arabizi view.
 	forms := [][]string{words}
+	leetForm := -1 // the index in forms of the leet reading
 	// Only digits, leet symbols and a capital I read differently there:
 	// most terms have none, and their readings are not computed.
 	for _, mode := range []viewMode{modeLeet, modeArabizi} {
@@ -581,7 +586,17 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 			break
 		}
 		if alt := strings.Fields(normalizeAs(e.Term, mode)); len(alt) > 0 && !slices.Equal(alt, words) {
-			forms = append(forms, alt)
+			switch {
+			case mode == modeLeet:
+				leetForm = len(forms)
+				forms = append(forms, alt)
+			case leetForm >= 0 && slices.Equal(alt, forms[leetForm]):
+				// The Arabizi reading, which counts anywhere, is the
+				// leet one.
+				leetForm = -1
+			default:
+				forms = append(forms, alt)
+			}
 			if mode == modeArabizi {
 				// Typos in Arabizi are corrected in its reading
 				// (bri6nia, read britnia, is britania).
@@ -593,7 +608,7 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 			}
 		}
 	}
-	for _, ws := range forms {
+	for fi, ws := range forms {
 		first := []string{ws[0]}
 		if proclitics {
 			for _, p := range arabicProclitics {
@@ -605,10 +620,11 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 			if !e.Prefix {
 				pat += " "
 			}
-			c.addPattern(pat, leafRef{leaf: id, words: int32(len(ws))})
+			ref := leafRef{leaf: id, words: int16(len(ws)), leet: fi == leetForm}
+			c.addPattern(pat, ref)
 			if e.Prefix {
 				for _, v := range ethiopicVowels(pat) {
-					c.addPattern(v, leafRef{leaf: id, words: int32(len(ws))})
+					c.addPattern(v, ref)
 				}
 			}
 			if k == 0 {
@@ -892,7 +908,7 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 	if len(sc.hits) == 0 {
 		return
 	}
-	m.addHits(sc, v)
+	m.addHits(sc, v, q.Text)
 	// Mark the groups of the leaves with hits (a flat write per group),
 	// then look at the triggers anchored on those leaves.
 	for _, l := range sc.touched {
@@ -913,9 +929,9 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 	if len(sc.candidates) == 0 {
 		return
 	}
-	m.addVetoHits(sc, v)
+	m.addVetoHits(sc, v, q.Text)
 	if (vi == viewArabizi || vi == viewArabiziFuzzy) && sc.vetoAlso >= 0 {
-		m.addVetoHits(sc, &sc.views[sc.vetoAlso])
+		m.addVetoHits(sc, &sc.views[sc.vetoAlso], q.Text)
 	}
 	slices.Sort(sc.candidates)
 	for _, ri := range sc.candidates {
@@ -996,24 +1012,42 @@ func (m *Matcher) correctable(sc *scratch, text string, main, fz int) bool {
 
 // addVetoHits adds the hits of the terms that can only veto a rule: they
 // matter only once a rule is a candidate.
-func (m *Matcher) addVetoHits(sc *scratch, v *view) {
+func (m *Matcher) addVetoHits(sc *scratch, v *view, text string) {
 	if m.acNeg == nil {
 		return
 	}
 	sc.hits = m.acNeg.scan(v.buf, sc.hits[:0])
-	m.addHits(sc, v)
+	m.addHits(sc, v, text)
 }
 
-// addHits records the spans of the words of v that sc.hits cover, per
-// leaf.
-func (m *Matcher) addHits(sc *scratch, v *view) {
+// addHits records the spans of the words of v (a view of text) that
+// sc.hits cover, per leaf.
+func (m *Matcher) addHits(sc *scratch, v *view, text string) {
 	for _, h := range sc.hits {
 		startByte := h.end - m.patLen[h.pat] + 1 // first byte of the first word
 		w := v.wordStartingAt(startByte)
 		for _, ref := range m.patRefs[h.pat] {
-			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1})
+			last := w + int(ref.words) - 1
+			if ref.leet && !leetWritten(text[v.words[w].origS:v.words[last].origE]) {
+				continue
+			}
+			sc.addLeafSpan(ref.leaf, span{int32(w), int32(last)})
 		}
 	}
+}
+
+// leetWritten reports whether s has a digit (in any script or width) or
+// a symbol that leetspeak reads as a letter.
+func leetWritten(s string) bool {
+	for _, r := range s {
+		if r >= 0xFF01 && r <= 0xFF5E {
+			r -= 0xFEE0 // full-width ASCII
+		}
+		if '0' <= r && r <= '9' || r == 'I' || r < utf8.RuneSelf && leetSymbol(r) != 0 || r >= utf8.RuneSelf && unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // eval evaluates n and returns the spans that make it true as the range

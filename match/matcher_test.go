@@ -498,3 +498,18 @@ func TestStemTypoEndingLength(t *testing.T) {
 		{"dhalinyarada bilaash", false}, // ending "yarada": another word
 	})
 }
+
+// A term's leet reading counts only for text written with digits or leet
+// symbols: 7arga reads targa in the leet view, but the Italian targa (a
+// licence plate) is not the Arabizi 7arga. Its Arabizi reading, harga,
+// counts anywhere.
+func TestLeetReadingNeedsLeetText(t *testing.T) {
+	m := compileSource(t, "lang: ar-latn\nrule: r\ncategory: crossing\nmatch: 7arga NEAR/3 italia\n")
+	checkMatched(t, m, []matchCase{
+		{"7arga italia", true},
+		{"7arga l italia b 1000", true},
+		{"harga italia", true},
+		{"targa italia", false},
+		{"targa auto italia 2024", false},
+	})
+}

@@ -24,7 +24,7 @@ func (m *Matcher) exhaustive(q Query) []string {
 		startByte := h.end - m.patLen[h.pat] + 1
 		w := sort.Search(len(v.words), func(i int) bool { return v.words[i].start >= startByte })
 		for _, ref := range m.patRefs[h.pat] {
-			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + ref.words - 1})
+			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + int32(ref.words) - 1})
 		}
 	}
 	var out []string
