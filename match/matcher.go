@@ -216,8 +216,8 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		// The vocabulary for splitting glued words: every word of every
 		// pattern. Typo correction leaves alone the words of veto-only
 		// terms.
-		m.vocab = vocabulary(c.patterns, c.onlyProclitic, true)
-		m.vetoVocab = vocabulary(neg, nil, false)
+		m.vocab = vocabulary(c.patterns, c.onlyProclitic, c.leetOnly, true)
+		m.vetoVocab = vocabulary(neg, nil, nil, false)
 	})
 	wg.Go(func() { m.fuzzy = newFuzzyIndex(fuzzyVocab, fuzzyStems) })
 	wg.Wait()
@@ -239,17 +239,33 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 // (مهربالى is مهرب + الى, not مهر + بالى).
 func (c *compiler) onlyProclitic(w string) bool { return c.procliticWord[w] && !c.baseWord[w] }
 
+// leetOnly reports whether pattern pi is only ever a term's leet reading.
+func (c *compiler) leetOnly(pi int) bool {
+	for _, ref := range c.patRefs[pi] {
+		if !ref.leet {
+			return false
+		}
+	}
+	return true
+}
+
 // vocabulary indexes the words of patterns (of two letters or more), with
 // flags as id: vocabPrefix on the last word of a prefix term,
-// vocabProclitic on words proclitic reports. With starts, it also indexes
-// the beginnings of its words, which splitting glued words needs.
-func vocabulary(patterns []string, proclitic func(string) bool, starts bool) *hashIndex {
+// vocabProclitic on words proclitic reports, vocabLeetOnly on words of
+// patterns leetOnly reports only. With starts, it also indexes the
+// beginnings of its words, which splitting glued words needs.
+func vocabulary(patterns []string, proclitic func(string) bool, leetOnly func(pattern int) bool, starts bool) *hashIndex {
 	flags := map[string]int32{}
-	for _, p := range patterns {
+	plain := map[string]bool{} // words of a pattern that is not a leet reading only
+	for pi, p := range patterns {
 		ws := strings.Fields(p)
+		leet := leetOnly != nil && leetOnly(pi)
 		for i, w := range ws {
 			if utf8.RuneCountInString(w) < 2 {
 				continue
+			}
+			if !leet {
+				plain[w] = true
 			}
 			f := flags[w]
 			if i == len(ws)-1 && !strings.HasSuffix(p, " ") {
@@ -264,6 +280,9 @@ func vocabulary(patterns []string, proclitic func(string) bool, starts bool) *ha
 	set := make(map[string][]int32, len(flags))
 	words := make([]string, 0, len(flags))
 	for w, f := range flags {
+		if leetOnly != nil && !plain[w] {
+			f |= vocabLeetOnly
+		}
 		set[w] = nil
 		if f != 0 {
 			set[w] = []int32{f}
@@ -283,6 +302,7 @@ func vocabulary(patterns []string, proclitic func(string) bool, starts bool) *ha
 const (
 	vocabPrefix    = 1
 	vocabProclitic = 2
+	vocabLeetOnly  = 4 // a word only of terms' leet readings (targa, of 7arga)
 )
 
 // Bounds on the trigger analysis: groups per trigger (one bit each) and

@@ -513,3 +513,22 @@ func TestLeetReadingNeedsLeetText(t *testing.T) {
 		{"targa auto italia 2024", false},
 	})
 }
+
+// A term's leet reading is a word for splitting a glued run only when the
+// run is written in leetspeak: 7rag reads trag, but #greeceboattragedy is
+// not greece boat trag edy.
+func TestLeetReadingSplitsOnlyLeetHashtags(t *testing.T) {
+	m := compileSource(t, "lang: ar-latn\nrule: r\ncategory: crossing\nmatch: 7rag NEAR/3 (boat OR greece)\n")
+	for _, tc := range []struct {
+		text string
+		trag bool // whether the split has the word trag
+	}{
+		{"#greeceboattragedy", false},
+		{"#7ragboatgreece", true}, // read as leetspeak: 7rag is trag
+	} {
+		seg := m.Explain(Query{Text: tc.text, Kind: KindSearch}).Views["segmented"]
+		if got := slices.Contains(strings.Fields(seg), "trag"); got != tc.trag {
+			t.Errorf("%q: segmented view %q, want the word trag in it: %v", tc.text, seg, tc.trag)
+		}
+	}
+}

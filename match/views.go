@@ -54,7 +54,7 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 			origS, origE := ws[i].origS, ws[j-1].origE
 			tmp.mode, tmp.noSqueeze = src.mode, true
 			tmp.normalize(text[origS:origE])
-			v.segmentRun(tmp, tmp.words, vocab, origS, glue{hashtag: true, unsqueezed: true})
+			v.segmentRun(tmp, tmp.words, vocab, origS, glue{hashtag: true, unsqueezed: true, leetRead: src.mode != modeBase})
 			i = j
 			continue
 		}
@@ -88,7 +88,7 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 		// g l e r  t o  u k"): each is joined on its own, so that a
 		// word a prefix term's stem starts does not swallow the next.
 		run := ws[i:j]
-		mode := glue{unsqueezed: true, leetSplit: wideGap(run, text) == len(run)}
+		mode := glue{unsqueezed: true, leetSplit: wideGap(run, text) == len(run), leetRead: src.mode != modeBase}
 		for len(run) > 0 {
 			k := wideGap(run, text)
 			v.segmentRun(src, run[:k], vocab, 0, mode)
@@ -231,6 +231,9 @@ type glue struct {
 	// leetSplit: letters spelled out with no wider gap among them, which
 	// may split by their leet reading (see addSegments).
 	leetSplit bool
+	// leetRead: the words were read as leetspeak (the leet or Arabizi
+	// view), so terms' leet readings are words of the vocabulary.
+	leetRead bool
 }
 
 // breaksGlue reports whether s, the text between two words, holds white
@@ -332,7 +335,9 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 	// Hashtags glue words whose endings are often short words of their
 	// own (#boattouk is not boato uk): only letters spelled out take
 	// endings on stems.
-	findPieces(look, vocab, unsqueezed, !hashtag, reach, pc)
+	// A term's leet reading (targa for 7arga) is a word only in text
+	// written in leetspeak: #greeceboattragedy is not trag ed y.
+	findPieces(look, vocab, unsqueezed, !hashtag, mode.leetRead || hasDigit(g), reach, pc)
 	for i := 1; i <= n; i++ {
 		// An unknown byte extends the previous piece, unless it ends a
 		// run of two-letter words.
@@ -463,7 +468,7 @@ func endings(g []byte, k, end int) uint64 {
 // lookup costs one probe and no copy; a piece stops growing once no
 // vocabulary word begins like it (see pieceLimit) or it is longer than
 // every key.
-func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings bool, reach int, ps *pieceSet) {
+func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings, leetWords bool, reach int, ps *pieceSet) {
 	n := len(g)
 	for j := 0; j < n; {
 		ps.known[j], ps.proclitic[j], ps.short[j], ps.ending[j] = 0, 0, 0, 0
@@ -490,7 +495,7 @@ func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings bool, reach 
 				break
 			}
 			f, ok := vocab.flagsHash(vocab.mix(p, size))
-			if !ok {
+			if !ok || f&vocabLeetOnly != 0 && !leetWords {
 				continue
 			}
 			bit := uint64(1) << (k - j - 1)
