@@ -92,56 +92,25 @@ var sharedSets = map[string][]string{
 }
 
 // TestSharedSetsIdentical checks that the files of each shared set define
-// it, and all alike: an edit to one copy must be made in all of them.
+// it, and all alike (as parsed: layout and line breaks do not count): an
+// edit to one copy must be made in all of them.
 func TestSharedSetsIdentical(t *testing.T) {
-	all, err := fs.Glob(rules.FS, "*.rules")
-	if err != nil || len(all) == 0 {
-		t.Fatalf("no rule files: %v", err)
-	}
+	_, files := shipped(t)
 	for set, names := range sharedSets {
-		if names == nil {
-			names = all
-		}
 		var first, firstName string
-		for _, name := range names {
-			data, err := rules.FS.ReadFile(name)
-			if err != nil {
-				t.Fatal(err)
+		for _, f := range files {
+			if names != nil && !slices.Contains(names, f.Name) {
+				continue
 			}
-			def, ok := setDefinition(string(data), set)
+			e, ok := f.Sets[set]
 			switch {
 			case !ok:
-				t.Errorf("%s: no set %s (a shared set is copied into each of %v)", name, set, names)
+				t.Errorf("%s: no set %s (a shared set is copied into each of %v, nil meaning every file)", f.Name, set, names)
 			case first == "":
-				first, firstName = def, name
-			case def != first:
-				t.Errorf("%s: set %s differs from %s's copy (shared sets must be identical in every file):\n%s\nwant:\n%s", name, set, firstName, def, first)
+				first, firstName = e.String(), f.Name
+			case e.String() != first:
+				t.Errorf("%s: set %s differs from %s's copy (shared sets must be identical in every file):\n%s\nwant:\n%s", f.Name, set, firstName, e, first)
 			}
 		}
 	}
-}
-
-// setDefinition returns the expression of set name in a rule file's
-// source, its continuation lines joined and runs of white space made one.
-func setDefinition(src, name string) (string, bool) {
-	lines := strings.Split(src, "\n")
-	for i, l := range lines {
-		rest, ok := strings.CutPrefix(l, "set:")
-		if !ok {
-			continue
-		}
-		lhs, expr, ok := strings.Cut(rest, "=")
-		if !ok || strings.TrimSpace(lhs) != name {
-			continue
-		}
-		parts := []string{expr}
-		for _, c := range lines[i+1:] {
-			if c == "" || (c[0] != ' ' && c[0] != '\t') {
-				break
-			}
-			parts = append(parts, c)
-		}
-		return strings.Join(strings.Fields(strings.Join(parts, " ")), " "), true
-	}
-	return "", false
 }
