@@ -352,15 +352,8 @@ func isWordy(w string) bool {
 // the Persian برتانيا, also one letter away. It does not allocate.
 func (fx *fuzzyIndex) correct(w []byte, prefer uint32) (c string, known bool) {
 	var rs [fuzzyMax]rune
-	n := 0
-	for _, r := range string(w) {
-		if n == fuzzyMax {
-			return "", false
-		}
-		rs[n] = r
-		n++
-	}
-	if n < fuzzyMin1-1 || !fx.mayCorrect(rs[:n]) {
+	n, ok := decodeRunes(rs[:], w)
+	if !ok || n < fuzzyMin1-1 || !fx.mayCorrect(rs[:n]) {
 		return "", false
 	}
 	best, bestD := int32(-1), 3
@@ -600,24 +593,18 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 // read anglere) is two edits from the squeezed term (angletere), and one
 // from it with the ee kept. orig is the word in the text; it is re-read
 // in the view's mode without squeezing (in tmp, whose buffers it uses)
-// and tried with each run of a repeated letter kept double in turn.
+// and tried with each run of a repeated letter kept double in turn. The
+// caller has checked that orig has a repeat (hasRepeat).
 func (fx *fuzzyIndex) correctSqueezed(orig string, mode viewMode, prefer uint32, tmp *view) ([]byte, string) {
-	if !hasRepeat(orig) {
-		return nil, ""
-	}
 	tmp.mode, tmp.noSqueeze = mode, true
 	tmp.normalize(orig)
 	if len(tmp.words) != 1 {
 		return nil, ""
 	}
 	var rs [2 * fuzzyMax]rune
-	n := 0
-	for _, r := range string(tmp.buf[tmp.words[0].start:tmp.words[0].end]) {
-		if n == len(rs) {
-			return nil, ""
-		}
-		rs[n] = r
-		n++
+	n, ok := decodeRunes(rs[:], tmp.buf[tmp.words[0].start:tmp.words[0].end])
+	if !ok {
+		return nil, ""
 	}
 	for i := 0; i+1 < n; i++ {
 		if rs[i] != rs[i+1] || !squeezable(rs[i]) || i > 0 && rs[i-1] == rs[i] {
@@ -637,6 +624,21 @@ func (fx *fuzzyIndex) correctSqueezed(orig string, mode viewMode, prefer uint32,
 		}
 	}
 	return nil, ""
+}
+
+// decodeRunes decodes w into dst and returns how many runes it holds, or
+// false when they do not fit: words are short, and the typo lookups work
+// on runes in a caller's stack array, without allocating.
+func decodeRunes(dst []rune, w []byte) (int, bool) {
+	n := 0
+	for _, r := range string(w) {
+		if n == len(dst) {
+			return 0, false
+		}
+		dst[n] = r
+		n++
+	}
+	return n, true
 }
 
 // hasRepeat reports whether s has a letter twice in a row.
@@ -673,13 +675,9 @@ type fix struct {
 // bytes of w after the part it replaces. It does not allocate.
 func (fx *fuzzyIndex) correctStemBytes(w []byte, prefer uint32) (string, []byte) {
 	var rs [fuzzyMax]rune
-	n := 0
-	for _, r := range string(w) {
-		if n == fuzzyMax {
-			return "", nil
-		}
-		rs[n] = r
-		n++
+	n, ok := decodeRunes(rs[:], w)
+	if !ok {
+		return "", nil
 	}
 	stem, cut := fx.correctStem(rs[:n], prefer)
 	if stem == "" {
