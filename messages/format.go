@@ -213,7 +213,14 @@ func isFieldKey(e tentry) bool {
 	if lk == "translation" {
 		return true
 	}
-	return e.val.kind == kindString && (slices.Contains(pluralForms(), lk) || slices.Contains([]string{"id", "description", "hash", "leftdelim", "rightdelim"}, lk))
+	return e.val.kind == kindString && isReservedKey(lk)
+}
+
+// isReservedKey reports whether go-i18n reads a key (lower-cased) as a
+// message field rather than a message id.
+func isReservedKey(lk string) bool {
+	return lk == "translation" || slices.Contains(pluralForms(), lk) ||
+		slices.Contains([]string{"id", "description", "hash", "leftdelim", "rightdelim"}, lk)
 }
 
 func (c *collector) message(id string, e tentry) {
@@ -252,6 +259,13 @@ func (c *collector) add(pm parsedMessage) {
 		c.probs = append(c.probs, c.problem(pm.Line, "", "a message has an empty id"))
 		return
 	}
+	if isReservedKey(strings.ToLower(pm.ID)) {
+		// go-i18n reads null here as an empty message, but a file that
+		// holds one with text beside other messages is one it refuses:
+		// written back out, the id would be taken for a message field.
+		c.probs = append(c.probs, c.problem(pm.Line, pm.ID, "%q is a message field name in go-i18n and cannot be a whole message id: rename it (for example card.%s)", pm.ID, pm.ID))
+		return
+	}
 	if first, ok := c.first[pm.ID]; ok {
 		c.probs = append(c.probs, c.problem(pm.Line, pm.ID, "is defined twice (first at line %d): keep one", first))
 		return
@@ -270,6 +284,9 @@ func EncodeLocaleFile(msgs []Message, format string) ([]byte, error) {
 	for _, m := range msgs {
 		if m.ID == "" {
 			return nil, errors.New("encode messages: a message has an empty id")
+		}
+		if isReservedKey(strings.ToLower(m.ID)) {
+			return nil, fmt.Errorf("encode messages: message id %q is a go-i18n field name", m.ID)
 		}
 		if _, dup := doc[m.ID]; dup {
 			return nil, fmt.Errorf("encode messages: message %q appears twice", m.ID)

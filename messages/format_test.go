@@ -176,6 +176,10 @@ func TestParseLocaleFileProblems(t *testing.T) {
 			[]wantProblem{{Locale: "fr", MessageID: "a.title", Line: 2, Msg: "has no text"}}},
 		{"id field", LocaleFile{Format: "toml", Data: []byte("[a]\n[a.title]\nid = \"b.title\"\nother = \"T\"\n")},
 			[]wantProblem{{Locale: "fr", MessageID: "a.title", Line: 3, Msg: `its id field says "b.title"`}}},
+		{"reserved id", LocaleFile{Format: "yaml", Data: []byte("a:\n  dismiss:\ndescription:\ny: x\n")},
+			[]wantProblem{{Locale: "fr", MessageID: "description", Line: 3, Msg: "is a message field name in go-i18n"}}},
+		{"reserved id json", LocaleFile{Format: "json", Data: []byte(`{"Other": null}`)},
+			[]wantProblem{{Locale: "fr", MessageID: "Other", Line: 1, Msg: "cannot be a whole message id"}}},
 		{"not utf-8", LocaleFile{Format: "toml", Data: []byte("a = \"x\"\nb = \"\xff\"\n")},
 			[]wantProblem{{Locale: "fr", Line: 2, Msg: "not valid UTF-8"}}},
 		{"too large", LocaleFile{Format: "toml", Data: make([]byte, MaxFileSize+1)},
@@ -277,6 +281,7 @@ func TestEncodeLocaleFileErrors(t *testing.T) {
 		{"empty id", []Message{{Forms: map[string]string{"other": "x"}}}, "toml"},
 		{"duplicate", []Message{{ID: "a", Forms: map[string]string{"other": "x"}}, {ID: "a"}}, "json"},
 		{"bad form", []Message{{ID: "a", Forms: map[string]string{"several": "x"}}}, "yaml"},
+		{"reserved id", []Message{{ID: "Description", Forms: map[string]string{"other": "x"}}}, "toml"},
 	}
 	for _, tt := range tests {
 		if _, err := EncodeLocaleFile(tt.msgs, tt.format); err == nil {
