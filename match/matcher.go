@@ -1048,7 +1048,7 @@ func (m *Matcher) addHits(sc *scratch, v *view, text string) {
 		w := v.wordStartingAt(startByte)
 		for _, ref := range m.patRefs[h.pat] {
 			last := w + int(ref.words) - 1
-			if ref.leet && !leetWritten(text[v.words[w].origS:v.words[last].origE]) {
+			if ref.leet && !leetWritten(text, int(v.words[w].origS), int(v.words[last].origE)) {
 				continue
 			}
 			sc.addLeafSpan(ref.leaf, span{int32(w), int32(last)})
@@ -1056,14 +1056,16 @@ func (m *Matcher) addHits(sc *scratch, v *view, text string) {
 	}
 }
 
-// leetWritten reports whether s has a digit (in any script or width) or
-// a symbol that leetspeak reads as a letter.
-func leetWritten(s string) bool {
-	for _, r := range s {
+// leetWritten reports whether text[lo:hi] has a digit (in any script or
+// width), a symbol that leetspeak reads as a letter, or a capital I that
+// the normaliser reads as l.
+func leetWritten(text string, lo, hi int) bool {
+	for i, r := range text[lo:hi] {
 		if r >= 0xFF01 && r <= 0xFF5E {
 			r -= 0xFEE0 // full-width ASCII
 		}
-		if '0' <= r && r <= '9' || r == 'I' || r < utf8.RuneSelf && leetSymbol(r) != 0 || r >= utf8.RuneSelf && unicode.IsDigit(r) {
+		if '0' <= r && r <= '9' || r < utf8.RuneSelf && leetSymbol(r) != 0 || r >= utf8.RuneSelf && unicode.IsDigit(r) ||
+			r == 'I' && leetI(text, lo+i) {
 			return true
 		}
 	}

@@ -512,6 +512,14 @@ func TestLeetReadingNeedsLeetText(t *testing.T) {
 		{"targa italia", false},
 		{"targa auto italia 2024", false},
 	})
+	// A capital I is leetspeak only where the normaliser reads it as l:
+	// between lower-case letters. TILM in capitals is the plain reading.
+	m = compileSource(t, "lang: ar-latn\nrule: r\ncategory: crossing\nmatch: 7ilm NEAR/3 italia\n")
+	checkMatched(t, m, []matchCase{
+		{"7ILM ITALIA", true},
+		{"TILM ITALIA", false},
+		{"tilm italia", false},
+	})
 }
 
 // A term's leet reading is a word for splitting a glued run only when the

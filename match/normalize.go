@@ -129,7 +129,7 @@ func (v *view) normalize(text string) {
 			// disguise (smuggIer): the leet view reads it so.
 			// Not in a hashtag, where a capital starts a word
 			// (#tahriibIngiriiska).
-			if c == 'I' && i > 0 && i+1 < len(text) && isLowerASCII(text[i-1]) && isLowerASCII(text[i+1]) && !camelCase(text, i) && !(open && v.words[len(v.words)-1].hashtag) {
+			if c == 'I' && leetI(text, i) && !(open && v.words[len(v.words)-1].hashtag) {
 				v.maybeLeet = true
 				if v.mode != modeBase {
 					c = 'l'
@@ -566,6 +566,12 @@ func isLetterByte(b byte) bool { return b >= utf8.RuneSelf || ('a' <= b|0x20 && 
 // camelCase reports whether the word around text[i] has a capital letter
 // before i (LinkedIn, #BoatToIreland): its capital I is a capital, not an
 // l in disguise.
+// leetI reports whether the capital I at text[i] sits between lower-case
+// letters outside a camel-case word, where the leet view reads it as l.
+func leetI(text string, i int) bool {
+	return i > 0 && i+1 < len(text) && isLowerASCII(text[i-1]) && isLowerASCII(text[i+1]) && !camelCase(text, i)
+}
+
 func camelCase(text string, i int) bool {
 	for j := i - 1; j >= 0 && isAlnumASCII(text[j]); j-- {
 		if 'A' <= text[j] && text[j] <= 'Z' {
