@@ -540,3 +540,18 @@ func TestLeetReadingSplitsOnlyLeetHashtags(t *testing.T) {
 		}
 	}
 }
+
+// Letters spelled out that split into a short vocabulary word with two
+// letters left over are one misspelt word, kept whole so that it can be
+// corrected: "m h a r b" is mharb (mhareb), not m har b. A long word with
+// a one-letter word glued on each side still splits: "b s h a h i n e t
+// l" is b shahinet l.
+func TestSpelledOutTypoStaysWhole(t *testing.T) {
+	m := compileSource(t, "lang: ar-latn\nrule: r\ncategory: smuggler\nmatch: mhareb NEAR/3 calais\nrule: s\ncategory: crossing\nmatch: har NEAR/2 dilan\nrule: u\ncategory: crossing\nmatch: shahinet NEAR/3 calais\n")
+	checkMatched(t, m, []matchCase{
+		{"m h a r b calais", true},
+		{"m.h.a.r.b calais", true},
+		{"b s h a h i n e t l calais", true},
+		{"h a r dilan", true},
+	})
+}

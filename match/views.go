@@ -390,7 +390,11 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 		}
 	}
 	best := dp[n][end]
-	if !best.ok || (!hashtag && (best.unknown > 2 || best.unknown > 0 && (stem > 0 || utf8.RuneCount(g) <= 3))) {
+	// Two letters left over in a short run are not glued-on words but a
+	// misspelt word: "m h a r b" is mharb (mhareb), not m har b, and kept
+	// whole it can be corrected; "b s h a h i n e t l" is still b
+	// shahinet l.
+	if !best.ok || (!hashtag && (best.unknown > 2 || best.unknown > 1 && 4*int(best.unknown) > n || best.unknown > 0 && (stem > 0 || utf8.RuneCount(g) <= 3))) {
 		v.addPiece(g, origS, origE, unsqueezed)
 		return
 	}
