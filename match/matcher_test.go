@@ -555,3 +555,17 @@ func TestSpelledOutTypoStaysWhole(t *testing.T) {
 		{"h a r dilan", true},
 	})
 }
+
+// A letter repeated and squeezed to one is not a letter spelled out: the
+// Somali "oo u eg" (which looks like) squeezes to "o u eg", and joining
+// "o u" into "ou" lost the phrase "u eg", with or without a hashtag
+// elsewhere in the text.
+func TestSqueezedLetterIsNotSpelledOut(t *testing.T) {
+	m := compileSource(t, "lang: so\nrule: r\ncategory: documents\nmatch: \"u eg\" NEAR/3 asalka\n")
+	checkMatched(t, m, []matchCase{
+		{"baasaboor oo u eg asalka", true},
+		{"#somali baasaboor oo u eg asalka", true},
+		{"baasaboor 00 u eg asalka", true},
+		{"baasaboor u eg asalka", true},
+	})
+}

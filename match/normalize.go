@@ -65,6 +65,9 @@ type word struct {
 	origS, origE int32 // in the original text
 	emoji        bool  // the word is an emoji (or a flag), not letters
 	hashtag      bool  // the word followed '#'
+	// squeezed: a repeated letter was dropped from the word, so one
+	// letter left is no letter spelled out ("oo" is not "o").
+	squeezed bool
 }
 
 // wordState is what normalisation tracks about the word being written; it
@@ -77,6 +80,7 @@ type wordState struct {
 	others       bool  // the word has a digit or a leet symbol
 	nonLatin     bool  // the word has a letter outside ASCII after folding
 	arabiziDigit bool  // the word has a digit Arabizi uses for a letter
+	squeezed     bool  // a repeated letter was dropped from the word
 }
 
 func (v *view) reset() {
@@ -234,7 +238,7 @@ func (v *view) normalize(text string) {
 func (v *view) asciiRun(text string, i int, e asciiEntry) int {
 	w := &v.cur
 	buf, last := v.buf, w.lastRune
-	letters, others, arz := w.letters, w.others, w.arabiziDigit
+	letters, others, arz, sq := w.letters, w.others, w.arabiziDigit, w.squeezed
 	squeeze := v.mode == modeBase && !v.noSqueeze
 	j := i
 	for {
@@ -245,6 +249,8 @@ func (v *view) asciiRun(text string, i int, e asciiEntry) int {
 			if rune(e.b) != last {
 				last = rune(e.b)
 				buf = append(buf, e.b)
+			} else {
+				sq = true
 			}
 			for j++; j < len(text); j++ {
 				lc := asciiLetter[text[j]]
@@ -254,6 +260,8 @@ func (v *view) asciiRun(text string, i int, e asciiEntry) int {
 				if rune(lc) != last {
 					last = rune(lc)
 					buf = append(buf, lc)
+				} else {
+					sq = true
 				}
 			}
 		} else {
@@ -267,6 +275,8 @@ func (v *view) asciiRun(text string, i int, e asciiEntry) int {
 				if !squeeze || rune(e.b) != last {
 					last = rune(e.b)
 					buf = append(buf, e.b)
+				} else {
+					sq = true
 				}
 			}
 			j++
@@ -282,7 +292,7 @@ func (v *view) asciiRun(text string, i int, e asciiEntry) int {
 	}
 	v.buf = buf
 	w.lastRune, w.origE = last, int32(j)
-	w.letters, w.others, w.arabiziDigit = letters, others, arz
+	w.letters, w.others, w.arabiziDigit, w.squeezed = letters, others, arz, sq
 	if letters && others && !w.nonLatin {
 		v.maybeLeet = true
 		v.maybeArabizi = v.maybeArabizi || arz
@@ -325,6 +335,8 @@ func (v *view) letterRun(text string, i int) int {
 			} else {
 				buf = utf8.AppendRune(buf, f)
 			}
+		} else {
+			w.squeezed = true
 		}
 		j += size
 	}
@@ -511,6 +523,7 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 	// "smuggggler" and "smuggler" meet at "smugler". The leet view squeezes
 	// when the word is complete, after digits have become letters.
 	if v.mode == modeBase && !v.noSqueeze && r == w.lastRune && squeezable(r) && cls == classWord {
+		w.squeezed = true
 		return open, cur
 	}
 	w.lastRune = r
@@ -653,21 +666,29 @@ func (v *view) closeWord() {
 	w := &v.words[len(v.words)-1]
 	w.origE = v.cur.origE
 	if v.mode != modeBase && !w.emoji {
+		n := len(v.buf)
 		v.buf = rewriteDigits(v.buf, int(w.start), v.mode, v.cur.letters && !v.cur.nonLatin, !v.noSqueeze)
 		if int32(len(v.buf)) == w.start {
 			v.words = v.words[:len(v.words)-1]
 			return
 		}
+		// Letters squeezed or symbols dropped.
+		v.cur.squeezed = v.cur.squeezed || len(v.buf) != n
 	}
+	w.squeezed = v.cur.squeezed
 	w.end = int32(len(v.buf))
 	v.buf = append(v.buf, ' ')
 	// One letter: an ASCII byte that is not a digit, or one multi-byte
 	// rune (a word starting with an ASCII byte and longer than one byte
-	// has several runes).
+	// has several runes). Not a letter repeated and squeezed to one: the
+	// Somali "oo u eg" (which looks like) is not the letters o u spelled
+	// out.
 	var single bool
-	if size := w.end - w.start; size == 1 {
+	switch size := w.end - w.start; {
+	case w.squeezed:
+	case size == 1:
 		single = !isDigitByte(v.buf[w.start])
-	} else if size <= utf8.UTFMax && v.buf[w.start] >= utf8.RuneSelf {
+	case size <= utf8.UTFMax && v.buf[w.start] >= utf8.RuneSelf:
 		single = isSingle(v, *w)
 	}
 	if single && v.prevSingle {
@@ -718,7 +739,7 @@ func rewriteDigits(buf []byte, start int, mode viewMode, latinLetters, squeeze b
 
 // isSingle reports whether w is a one-letter word (not a digit or emoji).
 func isSingle(v *view, w word) bool {
-	if w.emoji {
+	if w.emoji || w.squeezed {
 		return false
 	}
 	r, n := utf8.DecodeRune(v.buf[w.start:w.end])
