@@ -569,3 +569,19 @@ func TestSqueezedLetterIsNotSpelledOut(t *testing.T) {
 		{"baasaboor u eg asalka", true},
 	})
 }
+
+// An underscore in a hashtag stands for a space: the parts are split on
+// their own, so that no letter is lost where they meet. Glued whole,
+// #t7reeb_britania split as tree|bbritania (tre and britania, squeezed)
+// as readily as treeb|britania once tre was a word. Parts that join into
+// a term's word stay glued, as underscores inside a word do elsewhere.
+func TestHashtagUnderscoreSeparatesWords(t *testing.T) {
+	m := compileSource(t, "lang: ar-latn\nrule: r\ncategory: crossing\nmatch: t7reeb NEAR/3 britania\nrule: s\ncategory: documents\nmatch: pasaport NEAR/2 satilik\nrule: u\ncategory: crossing\nmatch: (tre OR thre) NEAR/2 uno\n")
+	checkMatched(t, m, []matchCase{
+		{"#t7reeb_britania raqam", true},
+		{"#t7reeb britania", true},
+		{"#pa_sa_port_satilik", true},
+		{"#pasaport_satilik", true},
+		{"#¼_pasaport_satilik", true},
+	})
+}

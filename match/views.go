@@ -53,8 +53,14 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 			j := gluedEnd(ws, i, text)
 			origS, origE := ws[i].origS, ws[j-1].origE
 			tmp.mode, tmp.noSqueeze = src.mode, true
-			tmp.normalize(text[origS:origE])
-			v.segmentRun(tmp, tmp.words, vocab, origS, glue{hashtag: true, unsqueezed: true, leetRead: src.mode != modeBase})
+			tag := text[origS:origE]
+			tmp.normalize(tag)
+			mode := glue{hashtag: true, unsqueezed: true, leetRead: src.mode != modeBase}
+			for hw := tmp.words; len(hw) > 0; {
+				k := underscorePart(v, tmp, hw, tag, vocab)
+				v.segmentRun(tmp, hw[:k], vocab, origS, mode)
+				hw = hw[k:]
+			}
 			i = j
 			continue
 		}
@@ -96,6 +102,34 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 		}
 		i = j
 	}
+}
+
+// underscorePart returns the number of words of ws, the words of a
+// hashtag tag read into tmp, that make its first underscore-separated
+// part: an underscore in a hashtag stands for a space (#t7reeb_britania,
+// #smugglers_southampton), and splitting across it loses letters at the
+// junction. Parts that join into a vocabulary word stay one part, as
+// fragments glued by underscores do outside hashtags (#pa_sa_port_satilik
+// is pasaport and satilik): the longest such run of parts wins.
+func underscorePart(v *view, tmp *view, ws []word, tag string, vocab *hashIndex) int {
+	var ends [maxGlued]int // ends[p]: words up to the end of part p
+	n := 0
+	for k := 1; k <= len(ws) && n < len(ends); k++ {
+		// Words from one rune ("¼" is "1 4") have overlapping ranges.
+		if k == len(ws) || ws[k].origS > ws[k-1].origE && strings.Contains(tag[ws[k-1].origE:ws[k].origS], "_") {
+			ends[n] = k
+			n++
+		}
+	}
+	if n <= 1 {
+		return len(ws)
+	}
+	for p := n - 1; p > 0; p-- {
+		if isVocab(vocab, v.joinWords(tmp, ws[:ends[p]])) {
+			return ends[p]
+		}
+	}
+	return ends[0]
 }
 
 // wideGap returns the index of the first word of ws (a run of spaced-out
