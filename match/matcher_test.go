@@ -585,3 +585,14 @@ func TestHashtagUnderscoreSeparatesWords(t *testing.T) {
 		{"#¼_pasaport_satilik", true},
 	})
 }
+
+// A doubled letter where two glued words meet ends the first word rather
+// than starting the second, when both splits read as vocabulary words:
+// #t7reebbritania is treeb britania, not tree bbritania (tre britania).
+func TestHashtagDoubledLetterEndsFirstWord(t *testing.T) {
+	m := compileSource(t, "lang: ar-latn\nrule: r\ncategory: crossing\nmatch: t7reeb NEAR/3 britania\nrule: u\ncategory: crossing\nmatch: (tre OR thre) NEAR/2 uno\n")
+	checkMatched(t, m, []matchCase{
+		{"#t7reebbritania raqam", true},
+		{"#treuno", true},
+	})
+}

@@ -377,7 +377,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 		// run of two-letter words.
 		for _, st := range [...]int8{segGap, segKnown} {
 			if p := dp[i-1][st]; p.ok {
-				dp[i][segGap].offer(segCell{ok: true, unknown: p.unknown + 1, ending: p.ending, pieces: p.pieces + 1, short: p.short, proclitic: p.proclitic, from: int8(i - 1), fromSt: st})
+				dp[i][segGap].offer(segCell{ok: true, unknown: p.unknown + 1, ending: p.ending, pieces: p.pieces + 1, short: p.short, proclitic: p.proclitic, lead: p.lead, from: int8(i - 1), fromSt: st})
 			}
 		}
 		for j := max(0, i-reach); j < i; j++ {
@@ -393,6 +393,10 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 			ending := int16(0)
 			if pc.ending[j]&bit != 0 {
 				ending = 1
+			}
+			lead := int16(0)
+			if unsqueezed && doubledAt(g, j) {
+				lead = 1
 			}
 			for st := int8(0); st < segStates; st++ {
 				p := dp[j][st]
@@ -413,7 +417,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 				if short {
 					nshort++
 				}
-				dp[i][to].offer(segCell{ok: true, unknown: p.unknown, ending: p.ending + ending, pieces: p.pieces + 1, short: nshort, proclitic: p.proclitic + proclitic, from: int8(j), fromSt: st, known: true})
+				dp[i][to].offer(segCell{ok: true, unknown: p.unknown, ending: p.ending + ending, pieces: p.pieces + 1, short: nshort, proclitic: p.proclitic + proclitic, lead: p.lead + lead, from: int8(j), fromSt: st, known: true})
 			}
 		}
 	}
@@ -467,6 +471,16 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 	if gapStart >= 0 {
 		v.addPiece(g[gapStart:n], origS, origE, unsqueezed)
 	}
+}
+
+// doubledAt reports whether g[j:] starts with the same letter twice.
+func doubledAt(g []byte, j int) bool {
+	r, n := utf8.DecodeRune(g[j:])
+	if n == 0 || !squeezable(r) {
+		return false
+	}
+	r2, _ := utf8.DecodeRune(g[j+n:])
+	return r2 == r
 }
 
 // segTable is addSegments' scratch space, allocated with the view's
@@ -620,6 +634,7 @@ type segCell struct {
 	ending          int16 // pieces that are a prefix term's stem with an ending
 	short           int16 // two-letter pieces
 	proclitic       int16 // pieces that are terms only with a proclitic
+	lead            int16 // pieces that start with a doubled letter
 	from, fromSt    int8
 	known, ok       bool
 }
@@ -631,7 +646,11 @@ type segCell struct {
 // is mazot + a, not ma zo ta; "رقم مهرب", number + smuggler, is not "رقم
 // هر" with the doubled م swallowed), then the one with fewer pieces, then
 // the one with fewer words that are terms only with an Arabic proclitic
-// (مهربالى is مهرب + الى, smuggler to, not مهر + بالى).
+// (مهربالى is مهرب + الى, smuggler to, not مهر + بالى), then the one with
+// fewer pieces that start with a doubled letter: where a doubled letter
+// meets two words read unsqueezed, it is likelier to end the first than
+// to start the second (#t7reebbritania is treeb britania, not tree
+// bbritania, which squeeze to tre britania).
 func (c segCell) better(d segCell) bool {
 	if !c.ok || !d.ok {
 		return c.ok
@@ -642,7 +661,10 @@ func (c segCell) better(d segCell) bool {
 	if c.pieces != d.pieces {
 		return c.pieces < d.pieces
 	}
-	return c.proclitic < d.proclitic
+	if c.proclitic != d.proclitic {
+		return c.proclitic < d.proclitic
+	}
+	return c.lead < d.lead
 }
 
 func (c *segCell) offer(d segCell) {
