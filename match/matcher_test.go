@@ -596,3 +596,15 @@ func TestHashtagDoubledLetterEndsFirstWord(t *testing.T) {
 		{"#treuno", true},
 	})
 }
+
+// The full-width and small number signs start a hashtag as '#' does:
+// full-width text (＃ｂｏａｔｔｏｕｋ) was read as the one word boatouk.
+func TestFullWidthNumberSignStartsHashtag(t *testing.T) {
+	m := compileSource(t, "lang: en\nrule: r\ncategory: crossing\nmatch: \"boat to uk\"\n")
+	checkMatched(t, m, []matchCase{
+		{"＃ｂｏａｔｔｏｕｋ", true},
+		{"﹟boattouk", true},
+		{"price 1000＃boattouk", true},
+		{"ｂｏａｔｔｏｕｋ", false},
+	})
+}

@@ -793,6 +793,10 @@ func fold(r rune) (rune, rune, runeClass) {
 		return 0, 0, classDrop
 	case unicode.Is(unicode.So, r) && r >= 0x2190:
 		return r, 0, classEmoji
+	case r == '#':
+		// The full-width and small number signs (＃, ﹟) decompose to
+		// '#': they start a hashtag as '#' does.
+		return '#', 0, classSep
 	}
 	return 0, 0, classSep
 }

@@ -271,12 +271,17 @@ type glue struct {
 }
 
 // breaksGlue reports whether s, the text between two words, holds white
-// space or a '#' (a new hashtag starts a new run).
+// space or a number sign (a new hashtag starts a new run), of any width.
 func breaksGlue(s string) bool {
 	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ' ', '\t', '\n', '\r', '\f', '\v', '#':
+		switch c := s[i]; {
+		case c == ' ', c == '\t', c == '\n', c == '\r', c == '\f', c == '\v', c == '#':
 			return true
+		case c >= utf8.RuneSelf:
+			r, _ := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) || r == '＃' || r == '﹟' {
+				return true
+			}
 		}
 	}
 	return false
