@@ -128,9 +128,7 @@ func (s *catalogSync) run(ctx context.Context, pollEvery, fullEvery time.Duratio
 func (s *catalogSync) refresh(ctx context.Context, force bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	g, err := s.store.Generation(ctx)
+	g, err := bounded(ctx, s.store.Generation)
 	s.metrics.storeAnswered(err)
 	if err != nil {
 		return err
@@ -142,7 +140,7 @@ func (s *catalogSync) refresh(ctx context.Context, force bool) error {
 		return err
 	}
 	if s.tokens != nil {
-		if err := s.tokens.Refresh(ctx); err != nil {
+		if _, err := bounded(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, s.tokens.Refresh(ctx) }); err != nil {
 			return err
 		}
 	}
@@ -154,7 +152,7 @@ func (s *catalogSync) refresh(ctx context.Context, force bool) error {
 // earlier compilations: versions never change) and swaps the catalog in.
 // A version that no longer compiles is logged and left out.
 func (s *catalogSync) rebuild(ctx context.Context) error {
-	served, err := s.svc.Served(ctx)
+	served, err := bounded(ctx, s.svc.Served)
 	if err != nil {
 		return err
 	}
@@ -183,7 +181,7 @@ func (s *catalogSync) rebuild(ctx context.Context) error {
 		return err
 	}
 	if s.flood != nil {
-		if cat, err = s.flood.apply(ctx, cat); err != nil {
+		if cat, err = bounded(ctx, func(ctx context.Context) (*catalog.Catalog, error) { return s.flood.apply(ctx, cat) }); err != nil {
 			return err
 		}
 	}
@@ -209,13 +207,27 @@ func compileVersion(v store.CampaignVersion) (*messages.Campaign, error) {
 	return camp, nil
 }
 
+// refreshReadTimeout bounds each store read of a refresh. It does not
+// bound the whole refresh: compiling what was read is CPU time, seconds on
+// a loaded machine (or under the race detector) for the shipped rules,
+// and a deadline spent on compiling failed the next read, and with it
+// start-up.
+const refreshReadTimeout = 10 * time.Second
+
+// bounded calls read with ctx bounded by refreshReadTimeout.
+func bounded[T any](ctx context.Context, read func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, refreshReadTimeout)
+	defer cancel()
+	return read(ctx)
+}
+
 // rules returns the matcher of the live rule set versions, compiling it
 // only when they changed (compiling takes a good part of a second).
 func (s *catalogSync) rules(ctx context.Context) (*match.Matcher, error) {
 	if s.fixed != nil {
 		return s.fixed, nil
 	}
-	live, err := s.svc.ServedRules(ctx)
+	live, err := bounded(ctx, s.svc.ServedRules)
 	if err != nil {
 		return nil, err
 	}
