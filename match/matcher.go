@@ -1064,7 +1064,7 @@ func leetWritten(text string, lo, hi int) bool {
 		if r >= 0xFF01 && r <= 0xFF5E {
 			r -= 0xFEE0 // full-width ASCII
 		}
-		if '0' <= r && r <= '9' || r < utf8.RuneSelf && leetSymbol(r) != 0 || r >= utf8.RuneSelf && unicode.IsDigit(r) ||
+		if '0' <= r && r <= '9' || r < utf8.RuneSelf && leetSymbol(r) != 0 || r >= utf8.RuneSelf && unicode.IsDigit(r) || r == '€' ||
 			r == 'I' && leetI(text, lo+i) {
 			return true
 		}

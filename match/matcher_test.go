@@ -608,3 +608,15 @@ func TestFullWidthNumberSignStartsHashtag(t *testing.T) {
 		{"ｂｏａｔｔｏｕｋ", false},
 	})
 }
+
+// The euro sign between two letters is an e in leetspeak (pass€ur); next
+// to a digit it is a price and stays a separator.
+func TestEuroSignAsLeetE(t *testing.T) {
+	m := compileSource(t, "lang: fr\nrule: r\ncategory: smuggler\nmatch: passeur NEAR/3 calais\n")
+	checkMatched(t, m, []matchCase{
+		{"pass€ur calais", true},
+		{"PASS€UR CALAIS", true},
+		{"passeur calais 1500€", true},
+		{"pass 1500€ur calais", false},
+	})
+}

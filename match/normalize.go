@@ -191,6 +191,17 @@ func (v *view) normalize(text string) {
 		if r == '\u202e' {
 			v.rtlOverride = true // a signal: text hidden by reversal
 		}
+		if r == '€' && euroLetterAt(text, i, size) {
+			// The euro sign between letters is an e in leetspeak
+			// (pass€ur, b€at); the leet views read it so, while the
+			// canonical view keeps it a separator, as for a price.
+			v.maybeLeet = true
+			if v.mode != modeBase {
+				open, cur = v.emit('e', classWord, int32(i), int32(i+size), open, cur)
+				i += size
+				continue
+			}
+		}
 		if r < fastFoldLimit {
 			if e := &fastFold[r]; e.n == 1 && e.cls == classWord && e.r1 >= utf8.RuneSelf && (!open || cur == classWord) {
 				// Hot path: non-ASCII letters starting or continuing a
@@ -567,6 +578,15 @@ func leetLetterAt(text string, i int) bool {
 	}
 	return prev && (next || text[i] == '$')
 }
+
+// euroLetterAt reports whether the euro sign at text[i:i+size] sits
+// between two ASCII letters, where it stands for an e: a price has a digit
+// on one side (100€, €50).
+func euroLetterAt(text string, i, size int) bool {
+	return i > 0 && i+size < len(text) && isLetterASCII(text[i-1]) && isLetterASCII(text[i+size])
+}
+
+func isLetterASCII(b byte) bool { return 'a' <= b|0x20 && b|0x20 <= 'z' }
 
 func isAlnumASCII(b byte) bool { return b < utf8.RuneSelf && asciiFold[b].word }
 
