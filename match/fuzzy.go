@@ -363,7 +363,7 @@ func (fx *fuzzyIndex) correct(w []byte, prefer uint32) (c string, known bool) {
 		if utf8.RuneCountInString(cand) >= fuzzyMin2 {
 			allowed = 2
 		}
-		if d := editDistance(w, cand, allowed); d <= allowed && (d < bestD || d == bestD && fx.before(id, best, prefer)) {
+		if d := editDistance(w, cand, allowed); d <= allowed && (d < bestD || d == bestD && fx.before(id, best, prefer, n)) {
 			best, bestD = id, d
 		}
 	}
@@ -393,15 +393,20 @@ func (fx *fuzzyIndex) correct(w []byte, prefer uint32) (c string, known bool) {
 }
 
 // before reports whether vocabulary word a is a better correction than b
-// (or b is -1) at the same distance: a word of the preferred languages,
-// then byte order.
-func (fx *fuzzyIndex) before(a, b int32, prefer uint32) bool {
+// (or b is -1) at the same distance, for a word of n letters: a word of
+// the preferred languages, then one the word is missing letters of (a
+// dropped letter is the commonest typo: بەریتانا is بەریتانیا, Britain,
+// not بەریتانی, British), then byte order.
+func (fx *fuzzyIndex) before(a, b int32, prefer uint32, n int) bool {
 	if b < 0 {
 		return true
 	}
 	pa, pb := fx.langs[a]&prefer != 0, fx.langs[b]&prefer != 0
 	if pa != pb {
 		return pa
+	}
+	if la, lb := utf8.RuneCountInString(fx.words[a]) > n, utf8.RuneCountInString(fx.words[b]) > n; la != lb {
+		return la
 	}
 	return fx.words[a] < fx.words[b]
 }

@@ -620,3 +620,15 @@ func TestEuroSignAsLeetE(t *testing.T) {
 		{"pass 1500€ur calais", false},
 	})
 }
+
+// Of two corrections equally near, one the word is missing a letter of
+// wins over one with a letter changed: a dropped letter is the commonest
+// typo. britana is britania (Britain) misspelt, not britani (British),
+// which byte order put first.
+func TestTypoTiePrefersDroppedLetter(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: r\ncategory: crossing\nmatch: boat NEAR/2 britania\nrule: s\ncategory: crossing\nmatch: britani NEAR/2 passport\n")
+	checkMatched(t, m, []matchCase{
+		{"boat to britana", true},
+		{"boat to britania", true},
+	})
+}
