@@ -24,7 +24,14 @@ func (m *Matcher) exhaustive(q Query) []string {
 		startByte := h.end - m.patLen[h.pat] + 1
 		w := sort.Search(len(v.words), func(i int) bool { return v.words[i].start >= startByte })
 		for _, ref := range m.patRefs[h.pat] {
-			sc.addLeafSpan(ref.leaf, span{int32(w), int32(w) + int32(ref.words) - 1})
+			last := w + int(ref.words) - 1
+			// As in addHits: a term's leet reading counts only for
+			// text written in leetspeak (that is a rule of hits, not of
+			// the trigger filter this test checks).
+			if ref.leet && !leetWritten(q.Text, int(v.words[w].origS), int(v.words[last].origE)) {
+				continue
+			}
+			sc.addLeafSpan(ref.leaf, span{int32(w), int32(last)})
 		}
 	}
 	var out []string
