@@ -3,7 +3,6 @@ package match
 import (
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 )
@@ -16,24 +15,14 @@ func (m *Matcher) exhaustive(q Query) []string {
 	v := &sc.views[0]
 	v.normalize(q.Text)
 	sc.resetView()
-	hits := m.ac.scan(v.buf, nil)
+	// Hits are recorded as the matcher records them (addHits), positive
+	// and veto-only terms alike: what this test checks is the trigger
+	// filter, not the rules of hits.
+	sc.hits = m.ac.scan(v.buf, sc.hits[:0])
 	if m.acNeg != nil {
-		hits = m.acNeg.scan(v.buf, hits)
+		sc.hits = m.acNeg.scan(v.buf, sc.hits)
 	}
-	for _, h := range hits {
-		startByte := h.end - m.patLen[h.pat] + 1
-		w := sort.Search(len(v.words), func(i int) bool { return v.words[i].start >= startByte })
-		for _, ref := range m.patRefs[h.pat] {
-			last := w + int(ref.words) - 1
-			// As in addHits: a term's leet reading counts only for
-			// text written in leetspeak (that is a rule of hits, not of
-			// the trigger filter this test checks).
-			if ref.leet && !leetWritten(q.Text, int(v.words[w].origS), int(v.words[last].origE)) {
-				continue
-			}
-			sc.addLeafSpan(ref.leaf, span{int32(w), int32(last)})
-		}
-	}
+	m.addHits(sc, v, q.Text)
 	var out []string
 	for ri := range m.rules {
 		r := &m.rules[ri]
