@@ -510,7 +510,12 @@ func editDistance(a []byte, b string, limit int) int {
 // corrected either, nor one that is a veto-only prefix term's stem with a
 // short ending (vetoVocab; ligjshme for ligjshm*, see vetoStemMin):
 // exclusion hits are not scanned for unless a rule is a candidate, and a
-// benign word one letter away from a term stays what it is.
+// benign word one letter away from a term stays what it is. Nor is a word
+// that a positive prefix term's stem of fuzzyMin1 or more bytes covers in
+// the same way (permits, for permit*): it is a known word with an ending,
+// which the main view did not hit only because the phrase it ends was
+// misspelt ("resience permits"), and correcting it too, towards another
+// language's word (the French permis), would break the phrase again.
 func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, prefer uint32, sc *scratch) bool {
 	if cap(sc.covered) < len(src.words) {
 		sc.covered = make([]uint8, len(src.words))
@@ -563,7 +568,7 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 			if c == "" && squeezed {
 				proc, c = fx.correctSqueezed(word, src.mode, prefer, &sc.hashtag)
 			}
-			if c != "" && !hasStem(text, vetoVocab, vetoStemMin(len(text))) {
+			if c != "" && !stemmedWord(text, vocab, vetoVocab) {
 				fixes = append(fixes, fix{int32(i), proc, c, rest})
 			}
 		}
@@ -656,6 +661,14 @@ func hasRepeat(s string) bool {
 		last = r
 	}
 	return false
+}
+
+// stemmedWord reports whether w is a prefix term's stem with a short
+// ending (see correct and vetoStemMin): a veto-only term's, or a positive
+// term's of fuzzyMin1 bytes or more.
+func stemmedWord(w []byte, vocab, vetoVocab *hashIndex) bool {
+	n := vetoStemMin(len(w))
+	return hasStem(w, vetoVocab, n) || hasStem(w, vocab, max(n, fuzzyMin1))
 }
 
 // vetoStemMin is the shortest veto stem that keeps a word of n bytes from

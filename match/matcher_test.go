@@ -632,3 +632,16 @@ func TestTypoTiePrefersDroppedLetter(t *testing.T) {
 		{"boat to britania", true},
 	})
 }
+
+// A word that a positive prefix term's stem covers (permits, for
+// permit*) is a known word with an ending, not a typo: correcting it
+// towards another language's word one letter away (the French permis)
+// broke the phrase it belongs to once the typo beside it was corrected.
+func TestStemmedWordIsNotCorrected(t *testing.T) {
+	m := compileSource(t,
+		"lang: en\nrule: r\ncategory: documents\nmatch: forged NEAR/3 \"residence permit*\"\n",
+		"lang: fr\nrule: r\ncategory: documents\nmatch: faux NEAR/3 permis\n")
+	checkFuzzy(t, m, []fuzzyCase{
+		{"forged resience permits", "forged residence permits", []string{"en.r"}},
+	})
+}
