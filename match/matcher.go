@@ -866,12 +866,14 @@ func (m *Matcher) run(q Query, sc *scratch) {
 	}
 	m.evalView(q, sc, main, false)
 	if m.anyPositiveHit(sc) && len(sc.views[main].buf) <= fuzzyMaxText && m.correctable(sc, q.Text, main, viewFuzzy) &&
-		(len(sc.matched) > 0 || sc.explain || m.positiveCorrection(sc)) {
-		// With no match so far and every correction towards a word that
-		// can only veto (weather to leather), the corrected view has the
-		// main view's positive hits and more vetoes: it cannot match
-		// either, and is not evaluated. Explain evaluates it anyway, to
-		// report what its exclusions suppress.
+		(len(sc.matched) > 0 || sc.explain || sc.rejected || m.positiveCorrection(sc)) {
+		// With no match so far, no candidate rule rejected and every
+		// correction towards a word that can only veto (weather to
+		// leather), the corrected view has the main view's positive hits
+		// and more vetoes: it cannot match either, and is not evaluated.
+		// A rejected candidate may match there, if the word that vetoed
+		// it is corrected (a typo that starts like a veto stem). Explain
+		// evaluates it anyway, to report what its exclusions suppress.
 		sc.keepMainLeaves()
 		// The corrected view holds every exactly matched word of the
 		// main one, so it replaces the main view's result: exclusions
@@ -964,6 +966,7 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 		}
 		lo, hi := m.eval(r.root, sc)
 		if lo == hi {
+			sc.rejected = true
 			if sc.explain && r.root.op == OpNot {
 				if plo, phi := m.eval(r.root.kids[0], sc); plo != phi {
 					sc.suppressed = append(sc.suppressed, suppression{ri, int8(vi), false})
@@ -973,6 +976,7 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 		}
 		if ex := m.excludes[r.file]; ex != nil {
 			if elo, ehi := m.eval(ex, sc); elo != ehi {
+				sc.rejected = true
 				if sc.explain {
 					sc.suppressed = append(sc.suppressed, suppression{ri, int8(vi), true})
 				}

@@ -645,3 +645,21 @@ func TestStemmedWordIsNotCorrected(t *testing.T) {
 		{"forged resience permits", "forged residence permits", []string{"en.r"}},
 	})
 }
+
+// Match skips the corrected view when it cannot change the answer, and
+// must agree with Explain, which always builds it. A veto may carry its
+// own exception (a photo vetoes a passport seller, unless the buyer is
+// asked to send one): a typo in the exception (sedning) lets the veto
+// through in the main view, and its correction, towards a word no
+// positive term has, lifts it again in the corrected view.
+func TestCorrectionLiftingAVetoIsEvaluated(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: r\ncategory: documents\nmatch: passport NEAR/3 price NOT (photo NOT \"photo sending\")\n")
+	q := Query{Text: "passport price photo sedning", Kind: KindSearch}
+	ex := m.Explain(q)
+	if ex.Views["fuzzy"] != "pasport price photo sending" || !slices.Equal(ex.Rules, []string{"xx.r"}) {
+		t.Fatalf("Explain: fuzzy view %q, rules %v; want the typo corrected and xx.r", ex.Views["fuzzy"], ex.Rules)
+	}
+	if got := m.Match(q).Rules; !slices.Equal(got, ex.Rules) {
+		t.Errorf("Match: rules %v, Explain says %v", got, ex.Rules)
+	}
+}

@@ -51,6 +51,12 @@ type scratch struct {
 	// they are checked.
 	fixes []fix
 	probe []hit
+	// rejected says that a candidate rule of the view last evaluated did
+	// not match (an exclusion's hit, or terms too far apart). The
+	// corrected view may lift such a veto even with no correction towards
+	// a positive term: a typo in the veto's own exception (the buyer asked
+	// to send a photo) let the veto through.
+	rejected bool
 
 	// explain records suppressed rules too.
 	explain    bool
@@ -172,4 +178,5 @@ func (sc *scratch) resetView() {
 	sc.touched = sc.touched[:0]
 	sc.links = sc.links[:0]
 	sc.candidates = sc.candidates[:0]
+	sc.rejected = false
 }
