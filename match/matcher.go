@@ -576,7 +576,12 @@ func (c *compiler) buildNode(e *Expr, lang string) *node {
 func (c *compiler) leaf(e *Expr, lang string) int32 {
 	words := strings.Fields(Normalize(e.Term))
 	proclitics := lang == "ar" && isArabicScript(words[0])
-	key := fmt.Sprintf("%s|%v|%v", strings.Join(words, " "), e.Prefix, proclitics)
+	// Only Arabizi terms have an Arabizi reading: a digit in another
+	// language's term is no Arabic letter. Read as Arabizi, the Turkish
+	// insurance status "4a" was the word "a", and its veto struck every
+	// text with that word in it.
+	arabizi := strings.HasSuffix(lang, "-latn")
+	key := fmt.Sprintf("%s|%v|%v|%v", strings.Join(words, " "), e.Prefix, proclitics, arabizi)
 	if id, ok := c.leafKey[key]; ok {
 		c.leafLangs[id] |= c.langBit(lang)
 		return id
@@ -603,6 +608,9 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 	// most terms have none, and their readings are not computed.
 	for _, mode := range []viewMode{modeLeet, modeArabizi} {
 		if !strings.ContainsAny(e.Term, "0123456789@$!|I") {
+			break
+		}
+		if mode == modeArabizi && !arabizi {
 			break
 		}
 		if alt := strings.Fields(normalizeAs(e.Term, mode)); len(alt) > 0 && !slices.Equal(alt, words) {

@@ -663,3 +663,19 @@ func TestCorrectionLiftingAVetoIsEvaluated(t *testing.T) {
 		t.Errorf("Match: rules %v, Explain says %v", got, ex.Rules)
 	}
 }
+
+// A digit in an Arabizi term is an Arabic letter wherever the term is
+// met (ta7reeb is tahreeb); in another language's term it is not. Read
+// as Arabizi, the Turkish insurance status "4a" was the word "a", and as
+// an exclusion it vetoed every text with that word.
+func TestArabiziReadingOnlyForArabiziTerms(t *testing.T) {
+	m := compileSource(t,
+		"lang: tr\nrule: r\ncategory: crossing\nmatch: kacak NEAR/3 yunanistan NOT \"4a\"\n",
+		"lang: ar-latn\nrule: r\ncategory: crossing\nmatch: ta7reeb NEAR/2 italia\n")
+	checkMatched(t, m, []matchCase{
+		{"kacak yunanistan a gidis", true},
+		{"kacak yunanistan 4a", false}, // the term as written still vetoes
+		{"tahreeb italia", true},
+		{"ta7reeb italia", true},
+	})
+}
