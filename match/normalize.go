@@ -782,6 +782,11 @@ func fold(r rune) (rune, rune, runeClass) {
 		return '0' + r - 0x0660, 0, classWord
 	case r >= 0x06F0 && r <= 0x06F9: // Persian (extended Arabic-Indic) digits
 		return '0' + r - 0x06F0, 0, classWord
+	case r >= 0x1369 && r <= 0x1371:
+		// Ethiopic digits one to nine (፭ ሰው, five people), which Unicode
+		// does not class as decimal digits. The tens and hundreds (፲, ፻)
+		// have no digit of their own and stay separators.
+		return '1' + r - 0x1369, 0, classWord
 	case r >= 0x1210 && r <= 0x1217, r >= 0x1280 && r <= 0x1286:
 		// Ethiopic homophones: the ሐ and ኀ series are written for ሀ (and
 		// ሠ for ሰ, ዐ for አ, ፀ for ጸ, below) by Amharic writers

@@ -25,6 +25,7 @@ func TestNormalize(t *testing.T) {
 		{"ethiopic wordspace separates", "ብጃልባ፡ናብ", "ብጃልባ ናብ"},
 		{"ethiopic syllables are squeezed like letters", "ደላላ", "ደላ"},
 		{"ethiopic homophones", "ሐሠተኛ ኀይል ዐረብ ፀሐይ", "ሀሰተኛ ሀይል አረብ ጸሀይ"},
+		{"ethiopic digits one to nine; tens and hundreds separate", "፭ ሰው ፩፱ ፭፻ ዶላር", "5 ሰው 19 5 ዶላር"},
 		{"empty", "  ", ""},
 	}
 	for _, tt := range tests {
