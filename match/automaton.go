@@ -86,8 +86,14 @@ func buildAutomaton(patterns []string, ids []int32) *automaton {
 		sorted[i] = int32(i)
 	}
 	slices.SortStableFunc(sorted, func(x, y int32) int { return strings.Compare(patterns[x], patterns[y]) })
-	var edges []edge
-	var own []owned
+	// Each byte of a pattern adds at most one edge: sized once, the
+	// slice does not grow through a dozen copies of a few megabytes.
+	total := 0
+	for _, p := range patterns {
+		total += len(p)
+	}
+	edges := make([]edge, 0, total)
+	own := make([]owned, 0, len(patterns))
 	nStates := int32(1)
 	path := []int32{0} // path[d]: the state after d bytes of the previous pattern
 	prev := ""
