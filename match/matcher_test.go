@@ -609,6 +609,19 @@ func TestFullWidthNumberSignStartsHashtag(t *testing.T) {
 	})
 }
 
+// A one-letter word before an apostrophe is an elided article, not a
+// letter spelled out, whichever apostrophe is typed: full-width, "à
+// ｌ＇ｉｎｓｕ" read "al insu" and lost the phrase "à l'insu".
+func TestElisionWithAnyApostrophe(t *testing.T) {
+	m := compileSource(t, "lang: fr\nrule: r\ncategory: crossing\nmatch: camion NEAR/6 \"a l insu\"\n")
+	checkMatched(t, m, []matchCase{
+		{"camion à l'insu", true},
+		{"camion à l’insu", true},
+		{"camion à ｌ＇ｉｎｓｕ", true},
+		{"camion à l‘insu", true},
+	})
+}
+
 // The euro sign between two letters is an e in leetspeak (pass€ur); next
 // to a digit it is a price and stays a separator.
 func TestEuroSignAsLeetE(t *testing.T) {

@@ -720,10 +720,11 @@ func (v *view) addPiece(b []byte, origS, origE int32, unsqueezed bool) {
 
 // elided reports whether the one-letter word w is an elided article or
 // pronoun (l', d', qu'... before a word): "à l'arrivée" is not spaced
-// letters.
+// letters. The apostrophe may be typed full-width (＇) or as an opening
+// quote (‘).
 func elided(text string, w word) bool {
-	rest := text[w.origE:]
-	return strings.HasPrefix(rest, "'") || strings.HasPrefix(rest, "’")
+	r, _ := utf8.DecodeRuneInString(text[w.origE:])
+	return r == '\'' || r == '’' || r == '＇' || r == '‘'
 }
 
 // isSingleDigit reports whether w is one ASCII digit.
