@@ -888,9 +888,11 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		// correction towards a word that can only veto (weather to
 		// leather), the corrected view has the main view's positive hits
 		// and more vetoes: it cannot match either, and is not evaluated.
-		// A rejected candidate may match there, if the word that vetoed
-		// it is corrected (a typo that starts like a veto stem). Explain
-		// evaluates it anyway, to report what its exclusions suppress.
+		// A rejected candidate may match there: a typo in a veto's own
+		// exception (a photo vetoes a passport seller, unless the buyer
+		// is asked to send one) lets the veto through, and correcting it
+		// lifts the veto. Explain evaluates the view anyway, to report
+		// what its exclusions suppress.
 		sc.keepMainLeaves()
 		// The corrected view holds every exactly matched word of the
 		// main one, so it replaces the main view's result: exclusions
