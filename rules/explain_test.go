@@ -11,8 +11,8 @@ import (
 // obfuscated variant of it, that Match reports the rules Explain does.
 // Match skips views that cannot change its answer; Explain builds them
 // all, so a wrong shortcut shows as a disagreement (one did: a typo in a
-// veto's own exception). It runs without the race detector (.ci/run
-// runs this package a second time without it).
+// veto's own exception). It skips under the race detector; .ci/run runs
+// it in a second, non-race step.
 func TestMatchAgreesWithExplain(t *testing.T) {
 	if raceEnabled {
 		t.Skip("too slow under the race detector; .ci/run runs it without")
