@@ -8,8 +8,10 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -265,22 +267,43 @@ func LoadRules(fsys fs.FS, dir string) ([]*RuleFile, error) {
 	if len(names) == 0 {
 		return nil, fmt.Errorf("no *.rules files in %s", dir)
 	}
-	var files []*RuleFile
-	for _, name := range names {
-		data, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("read rule file: %w", err)
-		}
-		f, err := ParseRuleFile(name, data)
+	// Files are parsed in parallel: parsing is a tenth of what `signpost
+	// match` waits for before its first line. The first error in name
+	// order is reported, as a serial loop would.
+	files := make([]*RuleFile, len(names))
+	errs := make([]error, len(names))
+	next := make(chan int, len(names))
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Go(func() {
+			for i := range next {
+				files[i], errs[i] = loadRuleFile(fsys, names[i])
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, f)
 	}
 	if err := CheckUniqueIDs(files); err != nil {
 		return nil, err
 	}
 	return files, nil
+}
+
+// loadRuleFile reads and parses the rule file name of fsys.
+func loadRuleFile(fsys fs.FS, name string) (*RuleFile, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("read rule file: %w", err)
+	}
+	return ParseRuleFile(name, data)
 }
 
 // CheckUniqueIDs reports the first rule id defined twice across files,

@@ -85,6 +85,17 @@ func TestLoadRules(t *testing.T) {
 	if _, err := LoadRules(fstest.MapFS{}, "."); err == nil {
 		t.Error("no rule files: no error")
 	}
+	// Files are parsed in parallel; of several broken ones, the first in
+	// name order is reported, whichever finished first.
+	broken := fstest.MapFS{}
+	for _, name := range []string{"c", "a", "d", "b"} {
+		broken[name+".rules"] = &fstest.MapFile{Data: []byte("lang: en\nrule: " + name + "\ncategory: crossing\nmatch: (a\n")}
+	}
+	for range 20 {
+		if _, err := LoadRules(broken, "."); err == nil || !strings.HasPrefix(err.Error(), "a.rules:4") {
+			t.Fatalf("broken files: err = %v, want a.rules:4 first", err)
+		}
+	}
 }
 
 // TestSetsAcrossFiles: two files may use the same set name for different
