@@ -1,6 +1,7 @@
 package match
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -865,6 +866,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 	main := viewCanonical
 	if base.maybeLeet {
 		sc.views[viewLeet].normalize(q.Text)
+		m.readOnes(&sc.views[viewLeet], q.Text, sc)
 		main = viewLeet
 	}
 	arabiziFromSegments := false
@@ -902,6 +904,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 	}
 	if arz := &sc.views[viewArabizi]; base.maybeArabizi {
 		arz.normalize(q.Text)
+		m.readOnes(arz, q.Text, sc)
 		if arz.needsSegmenting() {
 			// Hashtags and letters spaced out are split and joined in
 			// the Arabizi reading too (#l7arkalitalia is l harka l
@@ -936,6 +939,54 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		sc.dropViewMatches(viewArabizi)
 		m.evalView(q, sc, viewArabiziFuzzy, true)
 	}
+}
+
+// readOnes rereads the words of v (the leet or Arabizi view of text)
+// that have the digit 1 with 1 as l, where that makes a word of the rules'
+// vocabulary and reading it as i does not, or makes a shorter word: i
+// next to i squeezes (da1i1 reads dai, a Vietnamese word, and dalil, a
+// guide). Leetspeak writes 1 for both letters: v1sa, but fa1se and
+// ca1ais. A text without a 1 costs a byte search; one with a 1 a second
+// normalisation.
+func (m *Matcher) readOnes(v *view, text string, sc *scratch) {
+	if strings.IndexByte(text, '1') < 0 && !strings.Contains(text, "１") {
+		return
+	}
+	alt, out := &sc.oneAsL, &sc.hashtag
+	alt.mode, alt.noSqueeze, alt.oneAsL = v.mode, false, true
+	alt.normalize(text)
+	alt.oneAsL = false
+	if len(alt.words) != len(v.words) {
+		return
+	}
+	out.reset()
+	changed := false
+	for i, w := range v.words {
+		a := alt.words[i]
+		asI, asL := v.buf[w.start:w.end], alt.buf[a.start:a.end]
+		if !bytes.Equal(asI, asL) && m.known(asL) && (!m.known(asI) || len(asL) > len(asI)) {
+			out.copyWord(alt, a)
+			changed = true
+		} else {
+			out.copyWord(v, w)
+		}
+	}
+	if !changed {
+		return
+	}
+	// The reading (and out, scratch space, may have been left reading
+	// hashtags unsqueezed) and the text-wide signs (hashtags, spaced
+	// letters) are v's.
+	out.mode, out.noSqueeze, out.oneAsL = v.mode, v.noSqueeze, v.oneAsL
+	out.maybeLeet, out.maybeArabizi, out.hasHashtag = v.maybeLeet, v.maybeArabizi, v.hasHashtag
+	out.rtlOverride, out.singleRun, out.innerSep = v.rtlOverride, v.singleRun, v.innerSep
+	*v, *out = *out, *v
+}
+
+// known reports whether w is a word of the rules' vocabulary or begins
+// with a prefix term's stem of four bytes or more.
+func (m *Matcher) known(w []byte) bool {
+	return isVocab(m.vocab, w) || hasStem(w, m.vocab, 4)
 }
 
 // evalView scans view vi and evaluates the rules it makes candidates,

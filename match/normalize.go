@@ -20,6 +20,9 @@ type view struct {
 	cur wordState
 	// noSqueeze keeps repeated letters (for re-reading hashtags).
 	noSqueeze bool
+	// oneAsL reads the digit 1 in a Latin word as l rather than i (see
+	// leetL).
+	oneAsL bool
 	// keyBuf is scratch space for squeezed lookup keys, leetBuf for the
 	// letters of spelled-out leetspeak being segmented.
 	keyBuf, leetBuf []byte
@@ -687,7 +690,7 @@ func (v *view) closeWord() {
 	w.origE = v.cur.origE
 	if v.mode != modeBase && !w.emoji {
 		n := len(v.buf)
-		v.buf = rewriteDigits(v.buf, int(w.start), v.mode, v.cur.letters && !v.cur.nonLatin, !v.noSqueeze)
+		v.buf = rewriteDigits(v.buf, int(w.start), v.mode, v.cur.letters && !v.cur.nonLatin, !v.noSqueeze, v.oneAsL)
 		if int32(len(v.buf)) == w.start {
 			v.words = v.words[:len(v.words)-1]
 			return
@@ -721,9 +724,10 @@ func (v *view) closeWord() {
 // Arabizi view: in a Latin word with real letters, digits (and, for leet,
 // symbols) become letters; in other words (a price, a year, Arabic
 // script) symbols are dropped and digits kept. Then repeated letters are
-// squeezed, unless squeeze is false (a hashtag re-read to be split). Only
-// ASCII bytes change, so the word never grows.
-func rewriteDigits(buf []byte, start int, mode viewMode, latinLetters, squeeze bool) []byte {
+// squeezed, unless squeeze is false (a hashtag re-read to be split). With
+// oneAsL, 1 is read as l rather than i. Only ASCII bytes change, so the
+// word never grows.
+func rewriteDigits(buf []byte, start int, mode viewMode, latinLetters, squeeze, oneAsL bool) []byte {
 	out := start
 	var last rune
 	for i := start; i < len(buf); {
@@ -743,6 +747,9 @@ func rewriteDigits(buf []byte, start int, mode viewMode, latinLetters, squeeze b
 				if a := arabiziDigit(r); a != 0 {
 					l = a
 				}
+			}
+			if l == 'i' && oneAsL {
+				l = 'l'
 			}
 			if l != 0 {
 				r = l

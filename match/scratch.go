@@ -11,7 +11,10 @@ type scratch struct {
 	// hashtag is scratch space for re-reading hashtags unsqueezed, and
 	// arabiziSeg for splitting the Arabizi view's (see Matcher.run).
 	hashtag, arabiziSeg view
-	hits                []hit
+	// oneAsL is the leet or Arabizi view read with 1 as l (see
+	// Matcher.readOnes).
+	oneAsL view
+	hits   []hit
 
 	// Spans found per leaf, as linked lists in links; leafFirst[l] is the
 	// head for leaf l or -1. touched lists the leaves to reset.

@@ -740,7 +740,7 @@ func (v *view) reread(src *view) {
 		start := len(v.buf)
 		v.buf = append(v.buf, src.buf[w.start:w.end]...)
 		if !w.emoji {
-			v.buf = rewriteDigits(v.buf, start, v.mode, latinLetters(v.buf[start:]), true)
+			v.buf = rewriteDigits(v.buf, start, v.mode, latinLetters(v.buf[start:]), true, false)
 		}
 		if len(v.buf) == start {
 			continue

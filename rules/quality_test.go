@@ -169,6 +169,7 @@ var evasions = []evasion{
 	{"zero-width", func(s string) string { return interleave(s, "\u200b") }},
 	{"soft-hyphen", func(s string) string { return interleave(s, "\u00ad") }},
 	{"leet", leet},
+	{"leet-l", leetL},
 	{"spaced", func(s string) string { return spaceLongest(s, " ") }},
 	{"dotted", func(s string) string { return spaceLongest(s, ".") }},
 	{"repeated", repeatLetters},
@@ -201,6 +202,18 @@ func leet(s string) string {
 	return mapWords(s, func(w string) string {
 		r := []rune(w)
 		if len(r) < 4 || !allLetters(r) || !isLatin(r) {
+			return w
+		}
+		return rep.Replace(w)
+	})
+}
+
+// leetL writes 1 for l, as leetspeak also does (fa1se, ca1ais).
+func leetL(s string) string {
+	rep := strings.NewReplacer("l", "1", "o", "0", "e", "3")
+	return mapWords(s, func(w string) string {
+		r := []rune(w)
+		if len(r) < 4 || !allLetters(r) || !isLatin(r) || !strings.Contains(w, "l") {
 			return w
 		}
 		return rep.Replace(w)

@@ -1,0 +1,63 @@
+package match
+
+import "testing"
+
+// TestLeetOneAsL: leetspeak writes 1 for l as well as i. The leet and
+// Arabizi views read i, and take l where that makes a word of the rules
+// that i does not, or a longer one (i next to i squeezes).
+func TestLeetOneAsL(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: doc\ncategory: documents\nmatch: (false OR fake) NEAR/2 passport\n"+
+		"rule: sale\ncategory: documents\nmatch: passport NEAR/3 sale\n"+
+		"rule: visa\ncategory: documents\nmatch: visa NEAR/2 guaranteed\n",
+		"lang: xx\nexclude: online\nrule: boat\ncategory: crossing\nmatch: boat NEAR/3 calais\n",
+		"lang: xx-latn\nrule: guide\ncategory: smuggler\nmatch: dalil NEAR/4 bulgaria\n",
+		"lang: yy\nrule: agent\ncategory: smuggler\nmatch: \"dai ly\" NEAR/3 visa\n")
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"fa1se passport for sa1e", []string{"xx.doc", "xx.sale"}},
+		{"boat to ca1ais", []string{"xx.boat"}},
+		{"v1sa guaranteed", []string{"xx.visa"}},                      // i where l makes no word
+		{"boat to ca1ais 0n1in3 booking", nil},                        // the exclusion is read too
+		{"da1i1 ya3rif el 7odod bu1garia", []string{"xx-latn.guide"}}, // dai is a word, dalil a longer one
+		{"fa1se passport", []string{"xx.doc"}},
+		{"fa1se 1500 passport", []string{"xx.doc"}}, // a number is no word
+		{"f1ase passport", nil},                     // flase is no word
+	} {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+		if !equalStrings(ex.Rules, tc.want) {
+			t.Errorf("%q: rules %v (views %v), want %v", tc.text, ex.Rules, ex.Views, tc.want)
+		}
+		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Matched; got != (len(tc.want) > 0) {
+			t.Errorf("%q: Match says %v, Explain %v", tc.text, got, tc.want)
+		}
+	}
+}
+
+// TestLeetOneAsLKeepsTheReading: the 1-as-l reading is built in scratch
+// space that also re-reads hashtags unsqueezed; the view it replaces
+// must go on squeezing repeated letters in the texts after it.
+func TestLeetOneAsLKeepsTheReading(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: boat\ncategory: crossing\nmatch: boat NEAR/3 calais\n"+
+		"rule: tag\ncategory: crossing\nmatch: smuggler NEAR/2 uk\n")
+	for range 3 {
+		for _, text := range []string{"#smuggleruk b0at", "b0at to ca1ais", "b00000at to caaaaalais"} {
+			if !m.Match(Query{Text: text, Kind: KindSearch}).Matched {
+				t.Errorf("%q: no match", text)
+			}
+		}
+	}
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
