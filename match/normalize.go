@@ -785,6 +785,10 @@ func fold(r rune) (rune, rune, runeClass) {
 		return m.r, m.extra, m.cls
 	}
 	switch {
+	case r >= 0x1F150 && r <= 0x1F169: // negative circled capitals (🅐)
+		return 'a' + r - 0x1F150, 0, classWord
+	case r >= 0x1F170 && r <= 0x1F189: // negative squared capitals (🅰)
+		return 'a' + r - 0x1F170, 0, classWord
 	case r >= 0x0660 && r <= 0x0669: // Arabic-Indic digits
 		return '0' + r - 0x0660, 0, classWord
 	case r >= 0x06F0 && r <= 0x06F9: // Persian (extended Arabic-Indic) digits
@@ -868,6 +872,18 @@ var foldTable = map[rune]folded{
 	'κ': {'k', 0, classWord}, 'ν': {'v', 0, classWord}, 'ρ': {'p', 0, classWord},
 	'υ': {'u', 0, classWord}, 'χ': {'x', 0, classWord}, 'τ': {'t', 0, classWord},
 	'ɡ': {'g', 0, classWord}, 'ı': {'i', 0, classWord},
+
+	// Small capitals, which "fancy text" generators use for whole words
+	// (ꜱᴍᴀʟʟ ʙᴏᴀᴛ) and which, unlike full-width or mathematical letters,
+	// have no compatibility decomposition.
+	'ᴀ': {'a', 0, classWord}, 'ʙ': {'b', 0, classWord}, 'ᴄ': {'c', 0, classWord},
+	'ᴅ': {'d', 0, classWord}, 'ᴇ': {'e', 0, classWord}, 'ꜰ': {'f', 0, classWord},
+	'ɢ': {'g', 0, classWord}, 'ʜ': {'h', 0, classWord}, 'ɪ': {'i', 0, classWord},
+	'ᴊ': {'j', 0, classWord}, 'ᴋ': {'k', 0, classWord}, 'ʟ': {'l', 0, classWord},
+	'ᴍ': {'m', 0, classWord}, 'ɴ': {'n', 0, classWord}, 'ᴏ': {'o', 0, classWord},
+	'ᴘ': {'p', 0, classWord}, 'ʀ': {'r', 0, classWord}, 'ꜱ': {'s', 0, classWord},
+	'ᴛ': {'t', 0, classWord}, 'ᴜ': {'u', 0, classWord}, 'ᴠ': {'v', 0, classWord},
+	'ᴡ': {'w', 0, classWord}, 'ʏ': {'y', 0, classWord}, 'ᴢ': {'z', 0, classWord},
 
 	'\u0640': {0, 0, classDrop},   // tatweel
 	'\u0671': {'ا', 0, classWord}, // alef wasla

@@ -12,6 +12,7 @@ func TestNormalize(t *testing.T) {
 		{"turkish dotted and dotless i", "İNGİLTERE'ye kaçak ılık", "ingiltere ye kacak ilik"},
 		{"vietnamese", "đường dây đưa người sang Anh", "duong day dua nguoi sang anh"},
 		{"full-width and mathematical letters", "ｂｏａｔ 𝐛𝐨𝐚𝐭", "boat boat"},
+		{"small capitals and negative circled or squared letters", "ꜱᴍᴀʟʟ ʙᴏᴀᴛ 🅑🅞🅐🅣 🅱🅾🅰🆃", "smal boat boat boat"},
 		{"zero-width and soft hyphen inside a word", "sm\u200bug\u00adg\u200dler", "smugler"},
 		{"bidi controls dropped", "\u202eboat\u202c", "boat"},
 		{"arabic harakat tatweel alef", "مُهَرِّب أنجلترا إلى بـــريطانيا", "مهرب انجلترا الي بريطانيا"},

@@ -175,6 +175,7 @@ var evasions = []evasion{
 	{"repeated", repeatLetters},
 	{"homoglyph", homoglyphs},
 	{"fullwidth", fullwidth},
+	{"smallcaps", smallCaps},
 	{"tatweel", tatweel},
 	{"keyboard", arabicKeyboard},
 	{"hashtag", hashtag},
@@ -265,6 +266,13 @@ func fullwidth(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// smallCaps writes Latin letters as small capitals, as "fancy text"
+// generators do (ꜱᴍᴀʟʟ ʙᴏᴀᴛ).
+func smallCaps(s string) string {
+	return strings.NewReplacer("a", "ᴀ", "b", "ʙ", "c", "ᴄ", "d", "ᴅ", "e", "ᴇ", "f", "ꜰ", "g", "ɢ", "h", "ʜ", "i", "ɪ", "l", "ʟ",
+		"m", "ᴍ", "n", "ɴ", "o", "ᴏ", "p", "ᴘ", "r", "ʀ", "s", "ꜱ", "t", "ᴛ", "u", "ᴜ", "w", "ᴡ", "y", "ʏ", "z", "ᴢ").Replace(s)
 }
 
 func tatweel(s string) string {
