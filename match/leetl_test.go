@@ -61,3 +61,31 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// TestLeetEdges: @ and ! stand for letters inside a word, @ also at its
+// end; at a word's start (and ! at its end) they are usually a mention
+// and punctuation, and are read as letters only where that makes a word
+// of the rules and the first reading does not.
+func TestLeetEdges(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: agent\ncategory: smuggler\nmatch: agent NEAR/3 (england OR angli)\n"+
+		"rule: box\ncategory: crossing\nmatch: container NEAR/3 uk\n"+
+		"rule: visa\ncategory: documents\nmatch: visa NEAR/2 guaranteed\n")
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"@gent for england", true}, // @ starting a word
+		{"agent per @ngl!", true},   // and ! ending one
+		{"con7@!ner to uk", true},   // two signs in a row inside a word
+		{"v!s@ guaranteed", true},   // @ ending a word
+		{"@smuggler agent to england", true},
+		{"agent to england!", true}, // england! is england
+		{"@gent for engl@nd!", true},
+		{"agent for @engl@nd", true}, // @engl@nd reads aengland: no word, so engl@nd
+	} {
+		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Matched; got != tc.want {
+			ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+			t.Errorf("%q: matched %v (views %v), want %v", tc.text, got, ex.Views, tc.want)
+		}
+	}
+}

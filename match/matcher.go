@@ -866,7 +866,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 	main := viewCanonical
 	if base.maybeLeet {
 		sc.views[viewLeet].normalize(q.Text)
-		m.readOnes(&sc.views[viewLeet], q.Text, sc)
+		m.readAmbiguous(&sc.views[viewLeet], q.Text, sc)
 		main = viewLeet
 	}
 	arabiziFromSegments := false
@@ -904,7 +904,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 	}
 	if arz := &sc.views[viewArabizi]; base.maybeArabizi {
 		arz.normalize(q.Text)
-		m.readOnes(arz, q.Text, sc)
+		m.readAmbiguous(arz, q.Text, sc)
 		if arz.needsSegmenting() {
 			// Hashtags and letters spaced out are split and joined in
 			// the Arabizi reading too (#l7arkalitalia is l harka l
@@ -941,21 +941,23 @@ func (m *Matcher) run(q Query, sc *scratch) {
 	}
 }
 
-// readOnes rereads the words of v (the leet or Arabizi view of text)
-// that have the digit 1 with 1 as l, where that makes a word of the rules'
-// vocabulary and reading it as i does not, or makes a shorter word: i
-// next to i squeezes (da1i1 reads dai, a Vietnamese word, and dalil, a
-// guide). Leetspeak writes 1 for both letters: v1sa, but fa1se and
-// ca1ais. A text without a 1 costs a byte search; one with a 1 a second
-// normalisation.
-func (m *Matcher) readOnes(v *view, text string, sc *scratch) {
-	if strings.IndexByte(text, '1') < 0 && !strings.Contains(text, "１") {
+// readAmbiguous rereads the words of v (the leet or Arabizi view of
+// text) with leetspeak's ambiguous signs read the other way (see
+// view.altLeet), and takes that reading of a word where it makes a word
+// of the rules' vocabulary and the first does not, or makes a longer one:
+// i next to i squeezes (da1i1 reads dai, a Vietnamese word, and dalil, a
+// guide). Leetspeak writes 1 for both letters (v1sa, but fa1se and
+// ca1ais), and @ and ! for letters at a word's edges too (@gent, ngl!),
+// where they are usually a mention and punctuation. A text without those
+// signs costs a byte search; one with them a second normalisation.
+func (m *Matcher) readAmbiguous(v *view, text string, sc *scratch) {
+	if strings.IndexAny(text, "1@!") < 0 && !strings.Contains(text, "１") {
 		return
 	}
-	alt, out := &sc.oneAsL, &sc.hashtag
-	alt.mode, alt.noSqueeze, alt.oneAsL = v.mode, false, true
+	alt, out := &sc.altLeet, &sc.hashtag
+	alt.mode, alt.noSqueeze, alt.altLeet = v.mode, false, true
 	alt.normalize(text)
-	alt.oneAsL = false
+	alt.altLeet = false
 	if len(alt.words) != len(v.words) {
 		return
 	}
@@ -963,8 +965,8 @@ func (m *Matcher) readOnes(v *view, text string, sc *scratch) {
 	changed := false
 	for i, w := range v.words {
 		a := alt.words[i]
-		asI, asL := v.buf[w.start:w.end], alt.buf[a.start:a.end]
-		if !bytes.Equal(asI, asL) && m.known(asL) && (!m.known(asI) || len(asL) > len(asI)) {
+		first, other := v.buf[w.start:w.end], alt.buf[a.start:a.end]
+		if !bytes.Equal(first, other) && m.known(other) && (!m.known(first) || len(other) > len(first)) {
 			out.copyWord(alt, a)
 			changed = true
 		} else {
@@ -977,7 +979,7 @@ func (m *Matcher) readOnes(v *view, text string, sc *scratch) {
 	// The reading (and out, scratch space, may have been left reading
 	// hashtags unsqueezed) and the text-wide signs (hashtags, spaced
 	// letters) are v's.
-	out.mode, out.noSqueeze, out.oneAsL = v.mode, v.noSqueeze, v.oneAsL
+	out.mode, out.noSqueeze, out.altLeet = v.mode, v.noSqueeze, v.altLeet
 	out.maybeLeet, out.maybeArabizi, out.hasHashtag = v.maybeLeet, v.maybeArabizi, v.hasHashtag
 	out.rtlOverride, out.singleRun, out.innerSep = v.rtlOverride, v.singleRun, v.innerSep
 	*v, *out = *out, *v

@@ -20,9 +20,11 @@ type view struct {
 	cur wordState
 	// noSqueeze keeps repeated letters (for re-reading hashtags).
 	noSqueeze bool
-	// oneAsL reads the digit 1 in a Latin word as l rather than i (see
-	// leetL).
-	oneAsL bool
+	// altLeet reads leetspeak's ambiguous signs the other way (see
+	// Matcher.readAmbiguous): the digit 1 in a Latin word as l rather than
+	// i, an @ or ! starting a word and a ! ending one as letters rather
+	// than a mention or punctuation.
+	altLeet bool
 	// keyBuf is scratch space for squeezed lookup keys, leetBuf for the
 	// letters of spelled-out leetspeak being segmented.
 	keyBuf, leetBuf []byte
@@ -174,11 +176,15 @@ func (v *view) normalize(text string) {
 			switch {
 			case ('a' <= r && r <= 'z') || ('0' <= r && r <= '9'):
 				cls = classWord
-			case leetSymbol(r) != 0 && leetLetterAt(text, i):
+			case leetSymbol(r) != 0 && leetLetterAt(text, i, v.altLeet):
 				v.maybeLeet = true
 				if v.mode != modeBase {
 					cls = classWord
 				}
+			case (r == '@' || r == '!') && i+1 < len(text) && isWordByte(text[i+1]) && leetLetterAt(text, i, true):
+				// Starting a word, the other reading of leetspeak's
+				// signs takes it for a letter (@gent, !llegal).
+				v.maybeLeet = true
 			}
 			open, cur = v.emit(r, cls, int32(i), int32(i+1), open, cur)
 			i++
@@ -562,13 +568,15 @@ func leetSymbol(r rune) rune {
 }
 
 // leetLetterAt reports whether the symbol at text[i] stands for a letter:
-// inside a word (sm@ll, h!gh), or $ starting or ending one ($mu99ler,
-// b04t$). A mention (@smuggler), an exclamation (UK!) or a price ($100)
-// is not.
-func leetLetterAt(text string, i int) bool {
+// inside a word (sm@ll, h!gh, c0n7@!ner), $ starting or ending one
+// ($mu99ler, b04t$), or @ ending one (v!s@). A mention (@smuggler), an
+// exclamation (UK!) or a price ($100) is not, unless edges is set: then
+// an @ or ! starting a word (@gent, !llegal) and a ! ending one (ngl!) are
+// letters too, the other reading of those signs.
+func leetLetterAt(text string, i int, edges bool) bool {
 	// Bytes outside ASCII count as letters here: k@ç@kçı is a word.
 	prev := i > 0 && (isAlnumASCII(text[i-1]) || leetSymbol(rune(text[i-1])) != 0 || text[i-1] >= utf8.RuneSelf)
-	next := i+1 < len(text) && (isAlnumASCII(text[i+1]) || text[i+1] >= utf8.RuneSelf)
+	next := i+1 < len(text) && (isWordByte(text[i+1]) || leetSymbol(rune(text[i+1])) != 0 && i+2 < len(text) && isWordByte(text[i+2]))
 	if text[i] == '$' && !prev {
 		// $ starting a word is a letter if a letter follows in the word
 		// ($mu99l3r, $4l3), a currency sign if only digits do ($100).
@@ -579,8 +587,15 @@ func leetLetterAt(text string, i int) bool {
 		}
 		return false
 	}
-	return prev && (next || text[i] == '$')
+	if edges && (!prev && next || prev && !next && text[i] == '!') {
+		return true
+	}
+	return prev && (next || text[i] == '$' || text[i] == '@')
 }
+
+// isWordByte reports whether b is an ASCII letter or digit or a byte of a
+// multi-byte rune.
+func isWordByte(b byte) bool { return isAlnumASCII(b) || b >= utf8.RuneSelf }
 
 // euroLetterAt reports whether the euro sign at text[i:i+size] sits
 // between two ASCII letters, where it stands for an e: a price has a digit
@@ -690,7 +705,7 @@ func (v *view) closeWord() {
 	w.origE = v.cur.origE
 	if v.mode != modeBase && !w.emoji {
 		n := len(v.buf)
-		v.buf = rewriteDigits(v.buf, int(w.start), v.mode, v.cur.letters && !v.cur.nonLatin, !v.noSqueeze, v.oneAsL)
+		v.buf = rewriteDigits(v.buf, int(w.start), v.mode, v.cur.letters && !v.cur.nonLatin, !v.noSqueeze, v.altLeet)
 		if int32(len(v.buf)) == w.start {
 			v.words = v.words[:len(v.words)-1]
 			return

@@ -11,10 +11,10 @@ type scratch struct {
 	// hashtag is scratch space for re-reading hashtags unsqueezed, and
 	// arabiziSeg for splitting the Arabizi view's (see Matcher.run).
 	hashtag, arabiziSeg view
-	// oneAsL is the leet or Arabizi view read with 1 as l (see
-	// Matcher.readOnes).
-	oneAsL view
-	hits   []hit
+	// altLeet is the leet or Arabizi view with leetspeak's ambiguous
+	// signs read the other way (see Matcher.readAmbiguous).
+	altLeet view
+	hits    []hit
 
 	// Spans found per leaf, as linked lists in links; leafFirst[l] is the
 	// head for leaf l or -1. touched lists the leaves to reset.

@@ -170,6 +170,7 @@ var evasions = []evasion{
 	{"soft-hyphen", func(s string) string { return interleave(s, "\u00ad") }},
 	{"leet", leet},
 	{"leet-l", leetL},
+	{"leet-other", leetOther},
 	{"spaced", func(s string) string { return spaceLongest(s, " ") }},
 	{"dotted", func(s string) string { return spaceLongest(s, ".") }},
 	{"repeated", repeatLetters},
@@ -215,6 +216,19 @@ func leetL(s string) string {
 	return mapWords(s, func(w string) string {
 		r := []rune(w)
 		if len(r) < 4 || !allLetters(r) || !isLatin(r) || !strings.Contains(w, "l") {
+			return w
+		}
+		return rep.Replace(w)
+	})
+}
+
+// leetOther writes the other common leet letters: 5 7 8 for s t b, and
+// @ and ! for a and i wherever they fall in a word (@ngl!, v!s@).
+func leetOther(s string) string {
+	rep := strings.NewReplacer("s", "5", "t", "7", "b", "8", "a", "@", "i", "!")
+	return mapWords(s, func(w string) string {
+		r := []rune(w)
+		if len(r) < 4 || !allLetters(r) || !isLatin(r) {
 			return w
 		}
 		return rep.Replace(w)
