@@ -89,3 +89,29 @@ func TestLeetEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestDecorativeEmoji: emoji that no term uses are dropped, so they do
+// not stand between a term's words; those a term uses stay words.
+func TestDecorativeEmoji(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: boat\ncategory: crossing\nmatch: \"small boat\" NEAR/1 (uk OR 🇬🇧)\n"+
+		"rule: emoji\ncategory: crossing\nmatch: 🚤 NEAR/1 🇬🇧\n")
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"small 👉 boat 🔥 uk", true},
+		{"small✅boat🔥🔥uk", true},
+		{"small boat 🇫🇷 🇬🇧", true}, // a flag no term uses is dropped too
+		{"🚤🔥🇬🇧", true},
+		{"🚤 🇬🇧", true},
+		{"🚤 🇮🇹 🇮🇹 🇬🇧", true},
+		{"small boat 🚤 🚤 uk", false}, // emoji of terms still count as words
+		{"🔥🔥🔥", false},
+		{"🔥 🇫🇷", false},
+	} {
+		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Matched; got != tc.want {
+			ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+			t.Errorf("%q: matched %v (normalised %q), want %v", tc.text, got, ex.Normalized, tc.want)
+		}
+	}
+}

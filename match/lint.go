@@ -155,9 +155,15 @@ func lintFile(f *RuleFile) []Finding {
 	return out
 }
 
+// isEmojiWord reports whether w, a word of normalised text, is an emoji
+// or a flag.
 func isEmojiWord(w string) bool {
 	r, _ := utf8.DecodeRuneInString(w)
-	return r >= 0x2190
+	if r < 0x2190 {
+		return false
+	}
+	_, _, cls := fold(r)
+	return cls == classEmoji || cls == classFlag
 }
 
 func isNumber(w string) bool {

@@ -37,7 +37,12 @@ type Matcher struct {
 	// misspelt ones.
 	vocab, vetoVocab *hashIndex
 	fuzzy            *fuzzyIndex
-	pool             sync.Pool
+	// emoji holds the emoji and flags that are words of terms (🚤, 🇬🇧):
+	// the only ones views keep as words. The others are decoration
+	// (🔥 👉 ✅), which would otherwise stand between a term's words and
+	// stretch their distance.
+	emoji map[string]bool
+	pool  sync.Pool
 }
 
 type leafRef struct {
@@ -240,7 +245,15 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	m.leaves = c.leaves
 	m.leafLangs = c.leafLangs
 	m.nNodes = len(c.nodes)
-	m.pool.New = func() any { return newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes) }
+	m.emoji = map[string]bool{}
+	for _, p := range c.patterns {
+		for _, w := range strings.Fields(p) {
+			if isEmojiWord(w) {
+				m.emoji[w] = true
+			}
+		}
+	}
+	m.pool.New = func() any { return newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes, m.emoji) }
 	return m, nil
 }
 

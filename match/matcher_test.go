@@ -184,7 +184,7 @@ func TestMatchManyRepeats(t *testing.T) {
 // scratch that lives for billions of calls; matching must not change.
 func TestGenerationWrap(t *testing.T) {
 	m := mustMatcher(t, "test.rules")
-	sc := newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes)
+	sc := newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes, m.emoji)
 	sc.gen = math.MaxUint32 - 1
 	for i := 0; i < 4; i++ {
 		m.run(Query{Text: "small boat to the UK", Kind: KindSearch}, sc)
@@ -217,7 +217,7 @@ func TestHashtagGluedDoubleLetters(t *testing.T) {
 // inventing two-letter words inside unknown ones.
 func TestHashtagSegmentation(t *testing.T) {
 	src := "lang: xx\n" +
-		"rule: r1\ncategory: crossing\nmatch: (boat OR smuggler OR kacak OR tahrib OR مهرب) NEAR/3 (uk OR ingiltere* OR ingiriis* OR انجلترا OR calais)\n" +
+		"rule: r1\ncategory: crossing\nmatch: (boat OR smuggler OR kacak OR tahrib OR مهرب) NEAR/3 (uk OR ingiltere* OR ingiriis* OR انجلترا OR calais OR 🇬🇧)\n" +
 		"rule: r2\ncategory: documents\nmatch: fake NEAR/1 passport\n" +
 		"rule: r3\ncategory: crossing\nmatch: ai NEAR/1 ne\n" +
 		"rule: r4\ncategory: crossing\nmatch: رقم NEAR/1 ton\n" +
@@ -234,7 +234,8 @@ func TestHashtagSegmentation(t *testing.T) {
 		{"#f.a.k.epassportuk", "fake pasport uk", true},       // partly dotted
 		{"#ingiltere'yekacak", "ingiltere ye kacak", true},    // an apostrophe inside
 		{"#tahriibIngiriiska", "tahrib ingiris ka", true},     // a capital I is a capital here, not a disguised l
-		{"#🇬🇧boatCalais", "🇬🇧 boat calais", true},             // emoji stay words
+		{"#🇬🇧boatCalais", "🇬🇧 boat calais", true},             // emoji of terms stay words
+		{"#🇫🇷boat🔥uk", "boat uk", true},                       // others are dropped
 		{"#رقممهربالىانجلترا", "رقم مهرب الي انجلترا", true},  // the doubled م belongs to both words
 		{"#ukraine boat trip", "ukraine boat trip", false},    // no "uk" invented inside a word
 		{"#pukhtoon boat", "pukh ton boat", false},            // nor inside this one

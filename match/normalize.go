@@ -34,6 +34,9 @@ type view struct {
 	seg   *segTable
 	// mode says how digits and symbols inside Latin words are read.
 	mode viewMode
+	// emoji, when not nil, is the set of emoji and flags kept as words
+	// (see Matcher.emoji); the others are dropped like separators.
+	emoji map[string]bool
 	// maybeLeet reports whether the text has anything the leet view would
 	// read differently; without it the leet view is skipped.
 	maybeLeet bool
@@ -504,6 +507,10 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 		if open {
 			v.closeWord()
 		}
+		var b [utf8.UTFMax]byte
+		if v.emoji != nil && !v.emoji[string(b[:utf8.EncodeRune(b[:], r)])] {
+			return false, classSep
+		}
 		v.openWord(start, true)
 		v.buf = utf8.AppendRune(v.buf, r)
 		v.cur.origE = end
@@ -703,6 +710,12 @@ func (v *view) openWord(origStart int32, emoji bool) {
 func (v *view) closeWord() {
 	w := &v.words[len(v.words)-1]
 	w.origE = v.cur.origE
+	if w.emoji && v.emoji != nil && !v.emoji[string(v.buf[w.start:])] {
+		// A flag no term uses (emoji are dropped as they are read).
+		v.buf = v.buf[:w.start]
+		v.words = v.words[:len(v.words)-1]
+		return
+	}
 	if v.mode != modeBase && !w.emoji {
 		n := len(v.buf)
 		v.buf = rewriteDigits(v.buf, int(w.start), v.mode, v.cur.letters && !v.cur.nonLatin, !v.noSqueeze, v.altLeet)

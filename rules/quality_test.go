@@ -185,6 +185,7 @@ var evasions = []evasion{
 	{"typo-change", typoChange},
 	{"typo-two", typoTwo},
 	{"emoji-vs", func(s string) string { return strings.NewReplacer("🚤", "🚤\ufe0f", "⛵", "⛵\ufe0f").Replace(s) }},
+	{"emoji-between", func(s string) string { return strings.Join(strings.Fields(s), " 🔥 ") }},
 }
 
 // interleave puts sep inside every word of 4+ letters, after its second
