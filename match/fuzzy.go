@@ -539,7 +539,9 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 	// then the view is not built at all. Word i of src is word i of the
 	// corrected view, so sc.fixes also says which words were corrected.
 	fixes := sc.fixes[:0]
-	for i, w := range src.words {
+	sc.fixBytes = sc.fixBytes[:0]
+	for i := 0; i < len(src.words); i++ {
+		w := src.words[i]
 		text := src.buf[w.start:w.end]
 		// Cheap tests first: most words near a hit are short, and a
 		// correction is rare, so the vocabulary is only consulted for one.
@@ -548,6 +550,16 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 		// before the dozen a correction costs.
 		if covered[i] != 2 || w.emoji {
 			continue
+		}
+		if i+1 < len(src.words) && covered[i+1] != 1 && !src.words[i+1].emoji {
+			// A word split in two by a space (smug gler, pass port) is
+			// read joined. Both halves take the joined word, so that word
+			// i is still word i of the corrected view.
+			if g := splitWord(src, i, vocab, sc); g != nil {
+				fixes = append(fixes, fix{word: int32(i), rest: g}, fix{word: int32(i + 1), rest: g})
+				i++
+				continue
+			}
 		}
 		// A word squeezed short (mellla reads mela) may still be a typo
 		// once its repeat is kept.
@@ -595,6 +607,29 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 		v.buf = append(v.buf, ' ')
 	}
 	return true
+}
+
+// splitWord returns the word that words i and i+1 of v make joined
+// (squeezed where they meet: smug gler is smugler), kept in
+// sc.fixBytes, when it is a word of vocab of six bytes or more and the
+// two are not both words of their own (boarding pass port stays apart),
+// or nil.
+func splitWord(v *view, i int, vocab *hashIndex, sc *scratch) []byte {
+	a, b := v.words[i], v.words[i+1]
+	if a.end-a.start < 2 || b.end-b.start < 2 || int(a.end-a.start+b.end-b.start) < fuzzyMin1 || int(a.end-a.start+b.end-b.start) > vocab.maxKey+1 {
+		return nil
+	}
+	at := len(sc.fixBytes)
+	g, last := appendSqueezed(sc.fixBytes, v.buf[a.start:a.end], 0)
+	g, _ = appendSqueezed(g, v.buf[b.start:b.end], last)
+	sc.fixBytes = g
+	joined := g[at:]
+	if pieceLimit(joined, 0, vocab, false) == len(joined) && isVocab(vocab, joined) &&
+		!(isVocab(vocab, v.buf[a.start:a.end]) && isVocab(vocab, v.buf[b.start:b.end])) {
+		return joined[:len(joined):len(joined)]
+	}
+	sc.fixBytes = sc.fixBytes[:at]
+	return nil
 }
 
 // correctSqueezed corrects a word that has no correction as the view

@@ -115,3 +115,31 @@ func TestDecorativeEmoji(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitWord: a word split in two by a space is read joined near a
+// term's hit, unless both halves are words of the rules themselves.
+func TestSplitWord(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: smuggler\ncategory: smuggler\nmatch: smuggler NEAR/3 uk\n"+
+		"rule: passport\ncategory: documents\nmatch: passport NEAR/3 sale\n"+
+		"rule: port\ncategory: crossing\nmatch: (pass OR port) NEAR/1 (uk OR dover)\n")
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"smug gler to uk", []string{"xx.smuggler"}},
+		{"smugg ler to uk", []string{"xx.smuggler"}},
+		{"passpo rt for sale", []string{"xx.passport"}},
+		{"pass port for sale", nil},  // two words of the rules stay two
+		{"smug gler", nil},           // no hit nearby: left alone
+		{"smug the gler to uk", nil}, // the halves must be neighbours
+		{"boarding pass port dover", []string{"xx.port"}},
+	} {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+		if !equalStrings(ex.Rules, tc.want) {
+			t.Errorf("%q: rules %v (views %v), want %v", tc.text, ex.Rules, ex.Views, tc.want)
+		}
+		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Matched; got != (len(tc.want) > 0) {
+			t.Errorf("%q: Match says %v, Explain %v", tc.text, got, ex.Rules)
+		}
+	}
+}

@@ -53,7 +53,10 @@ type scratch struct {
 	// words it corrected); probe holds that view's positive hits while
 	// they are checked.
 	fixes []fix
-	probe []hit
+	// fixBytes holds the words of fixes that join two words of the text
+	// (see splitWord).
+	fixBytes []byte
+	probe    []hit
 	// rejected says that a candidate rule of the view last evaluated did
 	// not match (an exclusion's hit, or terms too far apart). The
 	// corrected view may lift such a veto even with no correction towards

@@ -173,6 +173,7 @@ var evasions = []evasion{
 	{"leet-other", leetOther},
 	{"spaced", func(s string) string { return spaceLongest(s, " ") }},
 	{"dotted", func(s string) string { return spaceLongest(s, ".") }},
+	{"split-word", splitLongest},
 	{"repeated", repeatLetters},
 	{"homoglyph", homoglyphs},
 	{"fullwidth", fullwidth},
@@ -258,6 +259,15 @@ func spaceLongest(s, sep string) string {
 	}
 	words[best] = strings.Join(strings.Split(words[best], ""), sep)
 	return strings.Join(words, " ")
+}
+
+// splitLongest puts a space in the middle of the longest word of 6+
+// letters (smug gler).
+func splitLongest(s string) string {
+	return editLongest(s, 6, func(r []rune) []rune {
+		m := len(r) / 2
+		return append(append(append([]rune(nil), r[:m]...), ' '), r[m:]...)
+	})
 }
 
 func repeatLetters(s string) string {
