@@ -148,6 +148,12 @@ func (v *view) normalize(text string) {
 				}
 			}
 			e := asciiFold[c]
+			if open && cur == classWord && e.word && !e.digit && scriptOf(v.cur.lastRune) > scriptLatin {
+				// A Latin letter after Arabic or Ethiopic ones starts a
+				// word of its own (see scriptBreak).
+				v.closeWord()
+				open = false
+			}
 			if e.word && !open {
 				// A letter or digit starting a word.
 				v.openWord(int32(i), false)
@@ -218,6 +224,10 @@ func (v *view) normalize(text string) {
 			if e := &fastFold[r]; e.n == 1 && e.cls == classWord && e.r1 >= utf8.RuneSelf && (!open || cur == classWord) {
 				// Hot path: non-ASCII letters starting or continuing a
 				// word.
+				if open && scriptBreak(v.cur.lastRune, rune(e.r1)) {
+					v.closeWord()
+					open = false
+				}
 				if !open {
 					v.openWord(int32(i), false)
 					open, cur = true, classWord
@@ -519,7 +529,8 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 	}
 	// A flag is two regional indicators; consecutive flags (🇫🇷🇬🇧) are
 	// separate words.
-	if open && (cur != cls || (cls == classFlag && int(int32(len(v.buf))-v.words[len(v.words)-1].start) >= 2*utf8.RuneLen(r))) {
+	if open && (cur != cls || (cls == classFlag && int(int32(len(v.buf))-v.words[len(v.words)-1].start) >= 2*utf8.RuneLen(r)) ||
+		cls == classWord && scriptBreak(v.cur.lastRune, r)) {
 		v.closeWord()
 		open = false
 	}
@@ -556,6 +567,37 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 	w.lastRune = r
 	v.buf = utf8.AppendRune(v.buf, r)
 	return open, cur
+}
+
+// Scripts that a word does not mix (see scriptBreak).
+const (
+	scriptLatin = iota + 1
+	scriptArabic
+	scriptEthiopic
+)
+
+// scriptOf returns the script of a folded letter among those a word does
+// not mix, or 0 (digits, other scripts).
+func scriptOf(r rune) uint8 {
+	switch {
+	case 'a' <= r && r <= 'z':
+		return scriptLatin
+	case r >= 0x0600 && r <= 0x06FF, r >= 0x0750 && r <= 0x077F, r >= 0x08A0 && r <= 0x08FF:
+		return scriptArabic
+	case r >= 0x1200 && r <= 0x139F, r >= 0x2D80 && r <= 0x2DDF:
+		return scriptEthiopic
+	}
+	return 0
+}
+
+// scriptBreak reports whether letter r, written after prev in a word,
+// starts a word of its own: Latin after Arabic-script or Ethiopic letters,
+// or the reverse. Writers glue their language's article or preposition
+// to a borrowed word (الboat, بالvisa, ብlorry), which would otherwise be
+// one word matching neither.
+func scriptBreak(prev, r rune) bool {
+	a, b := scriptOf(prev), scriptOf(r)
+	return a != 0 && b != 0 && a != b
 }
 
 // leetSymbol returns the letter a symbol or digit stands for in leetspeak,

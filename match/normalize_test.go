@@ -24,6 +24,8 @@ func TestNormalize(t *testing.T) {
 		{"emoji are words, variation selectors dropped", "boat⛵️to🇬🇧", "boat ⛵ to 🇬🇧"},
 		{"consecutive flags are separate words", "🇫🇷🇬🇧🇬🇧", "🇫🇷 🇬🇧 🇬🇧"},
 		{"ethiopic wordspace separates", "ብጃልባ፡ናብ", "ብጃልባ ናብ"},
+		{"a proclitic glued to a Latin word is a word of its own", "الboat بالVisa ብlorry boatالى", "ال boat بال visa ብ lory boat الي"},
+		{"digits and other scripts do not split a word", "ta7reeb 3ala مهرب3 smugglжr", "ta7reb 3ala مهرب3 smuglжr"},
 		{"ethiopic syllables are squeezed like letters", "ደላላ", "ደላ"},
 		{"ethiopic homophones", "ሐሠተኛ ኀይል ዐረብ ፀሐይ", "ሀሰተኛ ሀይል አረብ ጸሀይ"},
 		{"ethiopic digits one to nine; tens and hundreds separate", "፭ ሰው ፩፱ ፭፻ ዶላር", "5 ሰው 19 5 ዶላር"},
