@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -147,6 +149,10 @@ type compiler struct {
 	// baseWord and procliticWord are the first words of patterns as
 	// written and with an Arabic proclitic attached.
 	baseWord, procliticWord map[string]bool
+	// prepared holds the terms compiled ahead (see prepare).
+	prepared map[exprKey]*termLeaf
+	// keyBuf is scratch space for node keys.
+	keyBuf []byte
 }
 
 // Compile builds a Matcher from parsed rule files.
@@ -164,6 +170,7 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		byExpr: make(map[exprKey]*node, 50*n), baseWord: make(map[string]bool, 20*n), procliticWord: make(map[string]bool, 30*n),
 		langBits: map[string]uint32{}}
 	m := &Matcher{}
+	c.prepare(files)
 	for fi, f := range files {
 		var excl *node
 		if f.Exclude != nil {
@@ -561,22 +568,29 @@ func (c *compiler) buildNode(e *Expr, lang string) *node {
 	// children's node ids, so identical subexpressions share a node
 	// whatever sets they were written with, and building a key costs the
 	// same at every depth.
-	var b strings.Builder
 	var kids []*node
-	if e.Op == OpTerm {
-		fmt.Fprintf(&b, "%s\x00t\x00%s\x00%v\x00%v", lang, e.Term, e.Prefix, e.Phrase)
-	} else {
-		fmt.Fprintf(&b, "%s\x00%d\x00%d", lang, e.Op, e.Dist)
+	if e.Op != OpTerm {
+		// Children first: compiling them reuses c.keyBuf.
 		kids = make([]*node, len(e.Kids))
 		for i, k := range e.Kids {
 			kids[i] = c.node(k, lang)
-			fmt.Fprintf(&b, "\x00%d", kids[i].id)
 		}
 	}
-	key := b.String()
-	if n, ok := c.nodes[key]; ok {
+	b := append(c.keyBuf[:0], lang...)
+	if e.Op == OpTerm {
+		b = append(append(append(b, "\x00t\x00"...), e.Term...), 0)
+		b = strconv.AppendBool(append(strconv.AppendBool(b, e.Prefix), 0), e.Phrase)
+	} else {
+		b = strconv.AppendInt(append(strconv.AppendInt(append(b, 0), int64(e.Op), 10), 0), int64(e.Dist), 10)
+		for _, k := range kids {
+			b = strconv.AppendInt(append(b, 0), int64(k.id), 10)
+		}
+	}
+	c.keyBuf = b
+	if n, ok := c.nodes[string(b)]; ok {
 		return n
 	}
+	key := string(b)
 	n := &node{op: e.Op, id: int32(len(c.nodes)), dist: int32(e.Dist), kids: kids}
 	c.nodes[key] = n
 	if e.Op == OpTerm {
@@ -597,6 +611,62 @@ func (c *compiler) buildNode(e *Expr, lang string) *node {
 // leaf returns the id of the leaf for term e, creating it and its
 // automaton patterns on first use.
 func (c *compiler) leaf(e *Expr, lang string) int32 {
+	t := c.prepared[exprKey{e, lang}]
+	if t == nil {
+		t = prepareLeaf(e, lang)
+	}
+	if id, ok := c.leafKey[t.key]; ok {
+		c.leafLangs[id] |= c.langBit(lang)
+		return id
+	}
+	id := int32(len(c.leaves))
+	c.leaves = append(c.leaves, leafInfo{})
+	c.leafLangs = append(c.leafLangs, c.langBit(lang))
+	c.leafKey[t.key] = id
+	c.leafWords = append(c.leafWords, t.words)
+	c.leafStem = append(c.leafStem, t.stem)
+	for _, p := range t.pats {
+		c.addPattern(p.pat, leafRef{leaf: id, words: p.words, leet: p.leet})
+		switch p.first {
+		case firstBase:
+			c.baseWord[p.word] = true
+		case firstProclitic:
+			c.procliticWord[p.word] = true
+		}
+	}
+	return id
+}
+
+// termLeaf is what a term compiles to before the compiler numbers it:
+// the key that leaves are shared by, the words typos are corrected
+// towards, and its automaton patterns. It depends only on the term and
+// its language, so the terms of all rules are prepared in parallel
+// (see compiler.prepare).
+type termLeaf struct {
+	key   string
+	words []string // the words typos are corrected towards
+	stem  string   // a prefix term's stem, which typos are corrected towards too
+	pats  []termPattern
+}
+
+// termPattern is one automaton pattern of a term, and what its first
+// word is.
+type termPattern struct {
+	pat   string
+	words int16
+	leet  bool  // a leet reading only (see leafRef)
+	first uint8 // firstBase, firstProclitic, or 0 for another vowel of a stem's end
+	word  string
+}
+
+// Kinds of a pattern's first word (see compiler.baseWord).
+const (
+	firstBase = iota + 1
+	firstProclitic
+)
+
+// prepareLeaf compiles term e of a rule of language lang.
+func prepareLeaf(e *Expr, lang string) *termLeaf {
 	words := strings.Fields(Normalize(e.Term))
 	proclitics := lang == "ar" && isArabicScript(words[0])
 	// Only Arabizi terms have an Arabizi reading: a digit in another
@@ -604,23 +674,13 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 	// insurance status "4a" was the word "a", and its veto struck every
 	// text with that word in it.
 	arabizi := strings.HasSuffix(lang, "-latn")
-	key := fmt.Sprintf("%s|%v|%v|%v", strings.Join(words, " "), e.Prefix, proclitics, arabizi)
-	if id, ok := c.leafKey[key]; ok {
-		c.leafLangs[id] |= c.langBit(lang)
-		return id
-	}
-	id := int32(len(c.leaves))
-	c.leaves = append(c.leaves, leafInfo{})
-	c.leafLangs = append(c.leafLangs, c.langBit(lang))
-	c.leafKey[key] = id
+	t := &termLeaf{key: strings.Join(words, " ") + "|" + strconv.FormatBool(e.Prefix) + "|" + strconv.FormatBool(proclitics) + "|" + strconv.FormatBool(arabizi)}
 	if !e.Prefix {
-		c.leafWords = append(c.leafWords, words)
-		c.leafStem = append(c.leafStem, "")
+		t.words = words
 	} else {
 		// The stem is no word to correct towards, but typos in the
 		// words it begins are corrected (see fuzzyIndex.correctStem).
-		c.leafWords = append(c.leafWords, words[:len(words)-1])
-		c.leafStem = append(c.leafStem, words[len(words)-1])
+		t.words, t.stem = words[:len(words)-1], words[len(words)-1]
 	}
 	// A term also matches its leet and Arabizi readings, so that views
 	// which replace the canonical one keep every term: "m20" is "mzo" in
@@ -655,7 +715,7 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 				if e.Prefix {
 					n--
 				}
-				c.leafWords[id] = append(slices.Clip(c.leafWords[id]), alt[:n]...)
+				t.words = append(slices.Clip(t.words), alt[:n]...)
 			}
 		}
 	}
@@ -671,21 +731,68 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 			if !e.Prefix {
 				pat += " "
 			}
-			ref := leafRef{leaf: id, words: int16(len(ws)), leet: fi == leetForm}
-			c.addPattern(pat, ref)
+			kind := uint8(firstBase)
+			if k > 0 {
+				kind = firstProclitic
+			}
+			tp := termPattern{pat: pat, words: int16(len(ws)), leet: fi == leetForm, first: kind, word: w}
+			t.pats = append(t.pats, tp)
 			if e.Prefix {
 				for _, v := range ethiopicVowels(pat) {
-					c.addPattern(v, ref)
+					tp.pat, tp.first = v, 0
+					t.pats = append(t.pats, tp)
 				}
-			}
-			if k == 0 {
-				c.baseWord[w] = true
-			} else {
-				c.procliticWord[w] = true
 			}
 		}
 	}
-	return id
+	return t
+}
+
+// prepare compiles the terms of every rule and exclusion of files, in
+// parallel, for leaf to number: turning terms into patterns (normalising
+// each, and each with every Arabic proclitic) was a third of building the
+// rules' tree, which is otherwise serial.
+func (c *compiler) prepare(files []*RuleFile) {
+	seen := map[exprKey]bool{}
+	var terms []exprKey
+	var walk func(e *Expr, lang string)
+	walk = func(e *Expr, lang string) {
+		k := exprKey{e, lang}
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		if e.Op == OpTerm && e.Set == "" {
+			terms = append(terms, k)
+			return
+		}
+		for _, kid := range e.Kids {
+			walk(kid, lang)
+		}
+	}
+	for _, f := range files {
+		if f.Exclude != nil {
+			walk(f.Exclude, f.Lang)
+		}
+		for _, r := range f.Rules {
+			walk(r.Expr, r.Lang)
+		}
+	}
+	leaves := make([]*termLeaf, len(terms))
+	workers := min(runtime.GOMAXPROCS(0), 1+len(terms)/256)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(terms); i += workers {
+				leaves[i] = prepareLeaf(terms[i].e, terms[i].lang)
+			}
+		})
+	}
+	wg.Wait()
+	c.prepared = make(map[exprKey]*termLeaf, len(terms))
+	for i, k := range terms {
+		c.prepared[k] = leaves[i]
+	}
 }
 
 // langBit returns the bit of language lang in leaf and vocabulary
