@@ -619,6 +619,11 @@ func splitWord(v *view, i int, vocab *hashIndex, sc *scratch) []byte {
 	if a.end-a.start < 2 || b.end-b.start < 2 || int(a.end-a.start+b.end-b.start) < fuzzyMin1 || int(a.end-a.start+b.end-b.start) > vocab.maxKey+1 {
 		return nil
 	}
+	// Most neighbours are dismissed by the beginning of the first alone:
+	// no term word begins like it.
+	if first := v.buf[a.start:a.end]; pieceLimit(first, 0, vocab, false) < len(first) {
+		return nil
+	}
 	at := len(sc.fixBytes)
 	g, last := appendSqueezed(sc.fixBytes, v.buf[a.start:a.end], 0)
 	g, _ = appendSqueezed(g, v.buf[b.start:b.end], last)
