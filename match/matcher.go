@@ -1071,7 +1071,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 // where they are usually a mention and punctuation. A text without those
 // signs costs a byte search; one with them a second normalisation.
 func (m *Matcher) readAmbiguous(v *view, text string, sc *scratch) {
-	if strings.IndexAny(text, "1@!") < 0 && !strings.Contains(text, "１") {
+	if !strings.ContainsAny(text, "1@!") && !strings.Contains(text, "１") {
 		return
 	}
 	alt, out := &sc.altLeet, &sc.hashtag
