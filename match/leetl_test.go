@@ -143,3 +143,16 @@ func TestSplitWord(t *testing.T) {
 		}
 	}
 }
+
+// TestHashtagTieTakesWholeWords: of two splits of a hashtag that tie on
+// every other count, the one with fewer pieces that are words only
+// inside other terms' phrases wins.
+func TestHashtagTieTakesWholeWords(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: game\ncategory: crossing\nmatch: game NEAR/2 uk\n"+
+		"rule: boat\ncategory: crossing\nmatch: \"boat to uk\"\n"+
+		"rule: inner\ncategory: crossing\nmatch: \"ga lorry\" OR \"meto truck\"\n")
+	ex := m.Explain(Query{Text: "#gametouk", Kind: KindSearch})
+	if ex.Views["segmented"] != "game to uk" || len(ex.Rules) != 1 || ex.Rules[0] != "xx.game" {
+		t.Errorf("#gametouk: segmented %q, rules %v; want \"game to uk\", [xx.game]", ex.Views["segmented"], ex.Rules)
+	}
+}

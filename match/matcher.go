@@ -287,8 +287,12 @@ func (c *compiler) leetOnly(pi int) bool {
 func vocabulary(patterns []string, proclitic func(string) bool, leetOnly func(pattern int) bool, starts bool) *hashIndex {
 	flags := make(map[string]int32, len(patterns))
 	plain := make(map[string]bool, len(patterns)) // words of a pattern that is not a leet reading only
+	alone := make(map[string]bool, len(patterns)) // words that are a whole term of one word
 	for pi, p := range patterns {
 		ws := strings.Fields(p)
+		if len(ws) == 1 {
+			alone[ws[0]] = true
+		}
 		leet := leetOnly != nil && leetOnly(pi)
 		for i, w := range ws {
 			if utf8.RuneCountInString(w) < 2 {
@@ -313,6 +317,9 @@ func vocabulary(patterns []string, proclitic func(string) bool, leetOnly func(pa
 		if leetOnly != nil && !plain[w] {
 			f |= vocabLeetOnly
 		}
+		if !alone[w] {
+			f |= vocabInner
+		}
 		set[w] = nil
 		if f != 0 {
 			set[w] = []int32{f}
@@ -333,6 +340,7 @@ const (
 	vocabPrefix    = 1
 	vocabProclitic = 2
 	vocabLeetOnly  = 4 // a word only of terms' leet readings (targa, of 7arga)
+	vocabInner     = 8 // a word only inside terms of several words (to, of "boat to uk")
 )
 
 // Bounds on the trigger analysis: groups per trigger (one bit each) and

@@ -382,7 +382,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 		// run of two-letter words.
 		for _, st := range [...]int8{segGap, segKnown} {
 			if p := dp[i-1][st]; p.ok {
-				dp[i][segGap].offer(segCell{ok: true, unknown: p.unknown + 1, ending: p.ending, pieces: p.pieces + 1, short: p.short, proclitic: p.proclitic, lead: p.lead, from: int8(i - 1), fromSt: st})
+				dp[i][segGap].offer(segCell{ok: true, unknown: p.unknown + 1, ending: p.ending, pieces: p.pieces + 1, short: p.short, proclitic: p.proclitic, lead: p.lead, inner: p.inner, from: int8(i - 1), fromSt: st})
 			}
 		}
 		for j := max(0, i-reach); j < i; j++ {
@@ -403,6 +403,10 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 			if unsqueezed && doubledAt(g, j) {
 				lead = 1
 			}
+			inner := int16(0)
+			if pc.inner[j]&bit != 0 {
+				inner = 1
+			}
 			for st := int8(0); st < segStates; st++ {
 				p := dp[j][st]
 				if !p.ok {
@@ -422,7 +426,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 				if short {
 					nshort++
 				}
-				dp[i][to].offer(segCell{ok: true, unknown: p.unknown, ending: p.ending + ending, pieces: p.pieces + 1, short: nshort, proclitic: p.proclitic + proclitic, lead: p.lead + lead, from: int8(j), fromSt: st, known: true})
+				dp[i][to].offer(segCell{ok: true, unknown: p.unknown, ending: p.ending + ending, pieces: p.pieces + 1, short: nshort, proclitic: p.proclitic + proclitic, lead: p.lead + lead, inner: p.inner + inner, from: int8(j), fromSt: st, known: true})
 			}
 		}
 	}
@@ -501,7 +505,7 @@ type segTable struct {
 // letters or fewer (two bytes of most scripts, two Ethiopic syllables),
 // of ending[j] when it is a prefix term's stem with an ending.
 type pieceSet struct {
-	known, proclitic, short, ending [maxGlued]uint64
+	known, proclitic, short, ending, inner [maxGlued]uint64
 }
 
 // endings returns the bits of the ends up to two bytes of letters after
@@ -559,6 +563,9 @@ func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings, leetWords b
 			ps.known[j] |= bit
 			if f&vocabProclitic != 0 {
 				ps.proclitic[j] |= bit
+			}
+			if f&vocabInner != 0 {
+				ps.inner[j] |= bit
 			}
 			if size <= 4 && runes <= 2 {
 				ps.short[j] |= bit
@@ -640,6 +647,7 @@ type segCell struct {
 	short           int16 // two-letter pieces
 	proclitic       int16 // pieces that are terms only with a proclitic
 	lead            int16 // pieces that start with a doubled letter
+	inner           int16 // pieces that are words only inside phrase terms
 	from, fromSt    int8
 	known, ok       bool
 }
@@ -655,7 +663,10 @@ type segCell struct {
 // fewer pieces that start with a doubled letter: where a doubled letter
 // meets two words read unsqueezed, it is likelier to end the first than
 // to start the second (#t7reebbritania is treeb britania, not tree
-// bbritania, which squeeze to tre britania).
+// bbritania, which squeeze to tre britania), then the one with fewer
+// pieces that are words only inside other terms' phrases: #gametouk is
+// game to uk, not ga meto uk, whose pieces are the insides of Somali and
+// Amharic phrases.
 func (c segCell) better(d segCell) bool {
 	if !c.ok || !d.ok {
 		return c.ok
@@ -669,7 +680,10 @@ func (c segCell) better(d segCell) bool {
 	if c.proclitic != d.proclitic {
 		return c.proclitic < d.proclitic
 	}
-	return c.lead < d.lead
+	if c.lead != d.lead {
+		return c.lead < d.lead
+	}
+	return c.inner < d.inner
 }
 
 func (c *segCell) offer(d segCell) {
