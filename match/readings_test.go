@@ -1,6 +1,9 @@
 package match
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // TestLeetOneAsL: leetspeak writes 1 for l as well as i. The leet and
 // Arabizi views read i, and take l where that makes a word of the rules
@@ -12,10 +15,7 @@ func TestLeetOneAsL(t *testing.T) {
 		"lang: xx\nexclude: online\nrule: boat\ncategory: crossing\nmatch: boat NEAR/3 calais\n",
 		"lang: xx-latn\nrule: guide\ncategory: smuggler\nmatch: dalil NEAR/4 bulgaria\n",
 		"lang: yy\nrule: agent\ncategory: smuggler\nmatch: \"dai ly\" NEAR/3 visa\n")
-	for _, tc := range []struct {
-		text string
-		want []string
-	}{
+	checkRules(t, m, []rulesCase{
 		{"fa1se passport for sa1e", []string{"xx.doc", "xx.sale"}},
 		{"boat to ca1ais", []string{"xx.boat"}},
 		{"v1sa guaranteed", []string{"xx.visa"}},                      // i where l makes no word
@@ -24,13 +24,26 @@ func TestLeetOneAsL(t *testing.T) {
 		{"fa1se passport", []string{"xx.doc"}},
 		{"fa1se 1500 passport", []string{"xx.doc"}}, // a number is no word
 		{"f1ase passport", nil},                     // flase is no word
-	} {
+	})
+}
+
+// rulesCase is a text and the rules Explain reports for it.
+type rulesCase struct {
+	text string
+	want []string
+}
+
+// checkRules explains each case's text with m as a search, compares the
+// rules, and checks that Match agrees on whether any matched.
+func checkRules(t *testing.T, m *Matcher, cases []rulesCase) {
+	t.Helper()
+	for _, tc := range cases {
 		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
-		if !equalStrings(ex.Rules, tc.want) {
+		if !slices.Equal(ex.Rules, tc.want) {
 			t.Errorf("%q: rules %v (views %v), want %v", tc.text, ex.Rules, ex.Views, tc.want)
 		}
 		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Matched; got != (len(tc.want) > 0) {
-			t.Errorf("%q: Match says %v, Explain %v", tc.text, got, tc.want)
+			t.Errorf("%q: Match says %v, Explain %v", tc.text, got, ex.Rules)
 		}
 	}
 }
@@ -48,18 +61,6 @@ func TestLeetOneAsLKeepsTheReading(t *testing.T) {
 			}
 		}
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestLeetEdges: @ and ! stand for letters inside a word, @ also at its
@@ -122,10 +123,7 @@ func TestSplitWord(t *testing.T) {
 	m := compileSource(t, "lang: xx\nrule: smuggler\ncategory: smuggler\nmatch: smuggler NEAR/3 uk\n"+
 		"rule: passport\ncategory: documents\nmatch: passport NEAR/3 sale\n"+
 		"rule: port\ncategory: crossing\nmatch: (pass OR port) NEAR/1 (uk OR dover)\n")
-	for _, tc := range []struct {
-		text string
-		want []string
-	}{
+	checkRules(t, m, []rulesCase{
 		{"smug gler to uk", []string{"xx.smuggler"}},
 		{"smugg ler to uk", []string{"xx.smuggler"}},
 		{"passpo rt for sale", []string{"xx.passport"}},
@@ -133,15 +131,7 @@ func TestSplitWord(t *testing.T) {
 		{"smug gler", nil},           // no hit nearby: left alone
 		{"smug the gler to uk", nil}, // the halves must be neighbours
 		{"boarding pass port dover", []string{"xx.port"}},
-	} {
-		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
-		if !equalStrings(ex.Rules, tc.want) {
-			t.Errorf("%q: rules %v (views %v), want %v", tc.text, ex.Rules, ex.Views, tc.want)
-		}
-		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Matched; got != (len(tc.want) > 0) {
-			t.Errorf("%q: Match says %v, Explain %v", tc.text, got, ex.Rules)
-		}
-	}
+	})
 }
 
 // TestHashtagTieTakesWholeWords: of two splits of a hashtag that tie on
