@@ -615,22 +615,21 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 // two are not both words of their own (boarding pass port stays apart),
 // or nil.
 func splitWord(v *view, i int, vocab *hashIndex, sc *scratch) []byte {
-	a, b := v.words[i], v.words[i+1]
-	if a.end-a.start < 2 || b.end-b.start < 2 || int(a.end-a.start+b.end-b.start) < fuzzyMin1 || int(a.end-a.start+b.end-b.start) > vocab.maxKey+1 {
+	first, second := v.buf[v.words[i].start:v.words[i].end], v.buf[v.words[i+1].start:v.words[i+1].end]
+	if n := len(first) + len(second); len(first) < 2 || len(second) < 2 || n < fuzzyMin1 || n > vocab.maxKey+1 {
 		return nil
 	}
 	// Most neighbours are dismissed by the beginning of the first alone:
 	// no term word begins like it.
-	if first := v.buf[a.start:a.end]; pieceLimit(first, 0, vocab, false) < len(first) {
+	if pieceLimit(first, 0, vocab, false) < len(first) {
 		return nil
 	}
 	at := len(sc.fixBytes)
-	g, last := appendSqueezed(sc.fixBytes, v.buf[a.start:a.end], 0)
-	g, _ = appendSqueezed(g, v.buf[b.start:b.end], last)
+	g, last := appendSqueezed(sc.fixBytes, first, 0)
+	g, _ = appendSqueezed(g, second, last)
 	sc.fixBytes = g
 	joined := g[at:]
-	if pieceLimit(joined, 0, vocab, false) == len(joined) && isVocab(vocab, joined) &&
-		!(isVocab(vocab, v.buf[a.start:a.end]) && isVocab(vocab, v.buf[b.start:b.end])) {
+	if isVocab(vocab, joined) && !(isVocab(vocab, first) && isVocab(vocab, second)) {
 		return joined[:len(joined):len(joined)]
 	}
 	sc.fixBytes = sc.fixBytes[:at]

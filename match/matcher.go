@@ -1104,13 +1104,11 @@ func (m *Matcher) readAmbiguous(v *view, text string, sc *scratch) {
 	if !changed {
 		return
 	}
-	// The reading (and out, scratch space, may have been left reading
-	// hashtags unsqueezed) and the text-wide signs (hashtags, spaced
-	// letters) are v's.
-	out.mode, out.noSqueeze, out.altLeet = v.mode, v.noSqueeze, v.altLeet
-	out.maybeLeet, out.maybeArabizi, out.hasHashtag = v.maybeLeet, v.maybeArabizi, v.hasHashtag
-	out.rtlOverride, out.singleRun, out.innerSep = v.rtlOverride, v.singleRun, v.innerSep
-	*v, *out = *out, *v
+	// Only the words change hands: v keeps its reading and the
+	// text-wide signs (hashtags, spaced letters), and out, scratch space,
+	// its own settings.
+	v.buf, out.buf = out.buf, v.buf
+	v.words, out.words = out.words, v.words
 }
 
 // known reports whether w is a word of the rules' vocabulary or begins

@@ -61,13 +61,16 @@ type matchCase struct {
 }
 
 // checkMatched explains each case's text with m and compares, reporting
-// the views on a difference.
+// the views on a difference, and checks that Match says the same.
 func checkMatched(t *testing.T, m *Matcher, cases []matchCase) {
 	t.Helper()
 	for _, tc := range cases {
 		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
 		if got := len(ex.Rules) > 0; got != tc.match {
 			t.Errorf("%q: rules %v (views %v), want a match: %v", tc.text, ex.Rules, ex.Views, tc.match)
+		}
+		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Matched; got != tc.match {
+			t.Errorf("%q: Match says %v, want %v", tc.text, got, tc.match)
 		}
 	}
 }

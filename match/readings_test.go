@@ -71,10 +71,7 @@ func TestLeetEdges(t *testing.T) {
 	m := compileSource(t, "lang: xx\nrule: agent\ncategory: smuggler\nmatch: agent NEAR/3 (england OR angli)\n"+
 		"rule: box\ncategory: crossing\nmatch: container NEAR/3 uk\n"+
 		"rule: visa\ncategory: documents\nmatch: visa NEAR/2 guaranteed\n")
-	for _, tc := range []struct {
-		text string
-		want bool
-	}{
+	checkMatched(t, m, []matchCase{
 		{"@gent for england", true}, // @ starting a word
 		{"agent per @ngl!", true},   // and ! ending one
 		{"con7@!ner to uk", true},   // two signs in a row inside a word
@@ -83,12 +80,7 @@ func TestLeetEdges(t *testing.T) {
 		{"agent to england!", true}, // england! is england
 		{"@gent for engl@nd!", true},
 		{"agent for @engl@nd", true}, // @engl@nd reads aengland: no word, so engl@nd
-	} {
-		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Matched; got != tc.want {
-			ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
-			t.Errorf("%q: matched %v (views %v), want %v", tc.text, got, ex.Views, tc.want)
-		}
-	}
+	})
 }
 
 // TestDecorativeEmoji: emoji that no term uses are dropped, so they do
@@ -96,10 +88,7 @@ func TestLeetEdges(t *testing.T) {
 func TestDecorativeEmoji(t *testing.T) {
 	m := compileSource(t, "lang: xx\nrule: boat\ncategory: crossing\nmatch: \"small boat\" NEAR/1 (uk OR 🇬🇧)\n"+
 		"rule: emoji\ncategory: crossing\nmatch: 🚤 NEAR/1 🇬🇧\n")
-	for _, tc := range []struct {
-		text string
-		want bool
-	}{
+	checkMatched(t, m, []matchCase{
 		{"small 👉 boat 🔥 uk", true},
 		{"small✅boat🔥🔥uk", true},
 		{"small boat 🇫🇷 🇬🇧", true}, // a flag no term uses is dropped too
@@ -109,12 +98,7 @@ func TestDecorativeEmoji(t *testing.T) {
 		{"small boat 🚤 🚤 uk", false}, // emoji of terms still count as words
 		{"🔥🔥🔥", false},
 		{"🔥 🇫🇷", false},
-	} {
-		if got := m.Match(Query{Text: tc.text, Kind: KindSearch}).Matched; got != tc.want {
-			ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
-			t.Errorf("%q: matched %v (normalised %q), want %v", tc.text, got, ex.Normalized, tc.want)
-		}
-	}
+	})
 }
 
 // TestSplitWord: a word split in two by a space is read joined near a

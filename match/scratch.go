@@ -101,9 +101,10 @@ type spanLink struct {
 func newScratch(nLeaves, nRules, nGroups, nNodes int, emoji map[string]bool) *scratch {
 	sc := &scratch{leafFirst: make([]int32, nLeaves), hitBits: make([]uint64, (nLeaves+63)/64), groupState: make([]groupState, nGroups), isCand: make([]bool, nRules), isMatched: make([]bool, nRules), memo: make([]memo, nNodes)}
 	sc.views[viewLeet].mode, sc.views[viewArabizi].mode, sc.arabiziSeg.mode = modeLeet, modeArabizi, modeArabizi
-	for _, v := range []*view{&sc.views[0], &sc.views[1], &sc.views[2], &sc.views[3], &sc.views[4], &sc.views[5], &sc.hashtag, &sc.arabiziSeg, &sc.altLeet} {
-		v.emoji = emoji
+	for i := range sc.views {
+		sc.views[i].emoji = emoji
 	}
+	sc.hashtag.emoji, sc.arabiziSeg.emoji, sc.altLeet.emoji = emoji, emoji, emoji
 	for i := range sc.leafFirst {
 		sc.leafFirst[i] = -1
 	}

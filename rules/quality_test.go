@@ -201,41 +201,29 @@ func interleave(s, sep string) string {
 	})
 }
 
-func leet(s string) string {
-	rep := strings.NewReplacer("a", "4", "o", "0", "e", "3", "s", "$", "i", "1", "g", "9")
-	return mapWords(s, func(w string) string {
-		r := []rune(w)
-		if len(r) < 4 || !allLetters(r) || !isLatin(r) {
-			return w
-		}
-		return rep.Replace(w)
-	})
+// leetWith returns an evasion that rewrites, by the pairs of old and new
+// strings, every Latin word of four letters or more that contains need.
+func leetWith(need string, pairs ...string) func(string) string {
+	rep := strings.NewReplacer(pairs...)
+	return func(s string) string {
+		return mapWords(s, func(w string) string {
+			r := []rune(w)
+			if len(r) < 4 || !allLetters(r) || !isLatin(r) || !strings.Contains(w, need) {
+				return w
+			}
+			return rep.Replace(w)
+		})
+	}
 }
 
-// leetL writes 1 for l, as leetspeak also does (fa1se, ca1ais).
-func leetL(s string) string {
-	rep := strings.NewReplacer("l", "1", "o", "0", "e", "3")
-	return mapWords(s, func(w string) string {
-		r := []rune(w)
-		if len(r) < 4 || !allLetters(r) || !isLatin(r) || !strings.Contains(w, "l") {
-			return w
-		}
-		return rep.Replace(w)
-	})
-}
-
-// leetOther writes the other common leet letters: 5 7 8 for s t b, and
+// The leet evasions: the usual letters; 1 for l, as leetspeak also
+// writes (fa1se, ca1ais); and the other common ones, 5 7 8 for s t b and
 // @ and ! for a and i wherever they fall in a word (@ngl!, v!s@).
-func leetOther(s string) string {
-	rep := strings.NewReplacer("s", "5", "t", "7", "b", "8", "a", "@", "i", "!")
-	return mapWords(s, func(w string) string {
-		r := []rune(w)
-		if len(r) < 4 || !allLetters(r) || !isLatin(r) {
-			return w
-		}
-		return rep.Replace(w)
-	})
-}
+var (
+	leet      = leetWith("", "a", "4", "o", "0", "e", "3", "s", "$", "i", "1", "g", "9")
+	leetL     = leetWith("l", "l", "1", "o", "0", "e", "3")
+	leetOther = leetWith("", "s", "5", "t", "7", "b", "8", "a", "@", "i", "!")
+)
 
 // longestWord returns the index of the longest all-letter word of at
 // least min letters, or -1.
