@@ -3,6 +3,7 @@ package match
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"runtime"
@@ -119,14 +120,38 @@ type span struct{ s, e int32 }
 // that Arabic writes as part of the following word.
 var arabicProclitics = []string{"و", "ف", "ب", "ل", "ك", "ال", "وال", "فال", "بال", "كال", "لل", "ول", "وب", "فب", "فل", "ولل", "فلل", "وبال", "فبال", "وك", "وكال"}
 
+// nodeMemo holds a value per node id, for the compiler's memoised walks.
+// Node ids are dense from 0, so a slice does what a map would, faster:
+// these walks run for every rule, serially.
+type nodeMemo[T any] struct {
+	vals []T
+	done []bool
+}
+
+func (m *nodeMemo[T]) get(id int32) (T, bool) {
+	if int(id) < len(m.done) && m.done[id] {
+		return m.vals[id], true
+	}
+	var zero T
+	return zero, false
+}
+
+func (m *nodeMemo[T]) put(id int32, v T) {
+	if n := int(id) + 1; n > len(m.done) {
+		m.vals = slices.Grow(m.vals, n-len(m.vals))[:n]
+		m.done = slices.Grow(m.done, n-len(m.done))[:n]
+	}
+	m.vals[id], m.done[id] = v, true
+}
+
 // compiler turns rule expressions into nodes and automaton patterns,
 // sharing leaves between rules that use the same term.
 type compiler struct {
 	nodes map[string]*node // by structure, to share identical subexpressions
 	// Memoised per node id: see alternatives.
-	altMemo  map[int32][][][]int32
-	conjMemo map[int32][][]int32
-	leafMemo map[int32][]int32
+	altMemo  nodeMemo[[][][]int32]
+	conjMemo nodeMemo[[][]int32]
+	leafMemo nodeMemo[[]int32]
 	byExpr   map[exprKey]*node
 	// leafWords are each leaf's words as written (canonical view, no
 	// proclitics), the words typos are corrected towards; positive marks
@@ -151,7 +176,7 @@ type compiler struct {
 	baseWord, procliticWord map[string]bool
 	// prepared holds the terms compiled ahead (see prepare).
 	prepared map[exprKey]*termLeaf
-	// keyBuf is scratch space for node keys.
+	// keyBuf is scratch space for node and group keys.
 	keyBuf []byte
 }
 
@@ -166,8 +191,8 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		n += len(f.Rules)
 	}
 	c := &compiler{nodes: make(map[string]*node, 45*n), groupIDs: map[string]int32{}, patIndex: make(map[string]int32, 65*n),
-		leafKey: make(map[string]int32, 25*n), altMemo: map[int32][][][]int32{}, conjMemo: map[int32][][]int32{}, leafMemo: map[int32][]int32{},
-		byExpr: make(map[exprKey]*node, 50*n), baseWord: make(map[string]bool, 20*n), procliticWord: make(map[string]bool, 30*n),
+		leafKey: make(map[string]int32, 25*n),
+		byExpr:  make(map[exprKey]*node, 50*n), baseWord: make(map[string]bool, 20*n), procliticWord: make(map[string]bool, 30*n),
 		langBits: map[string]uint32{}}
 	m := &Matcher{}
 	c.prepare(files)
@@ -254,6 +279,9 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	m.nNodes = len(c.nodes)
 	m.emoji = map[string]bool{}
 	for _, p := range c.patterns {
+		if !mayHoldEmoji(p) {
+			continue
+		}
 		for _, w := range strings.Fields(p) {
 			if isEmojiWord(w) {
 				m.emoji[w] = true
@@ -262,6 +290,18 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	}
 	m.pool.New = func() any { return newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes, m.emoji) }
 	return m, nil
+}
+
+// mayHoldEmoji reports whether s has a byte that starts the UTF-8 of a
+// rune from U+2000 up, where emoji and flags are: splitting every pattern
+// into words to find the few emoji was a twentieth of compiling.
+func mayHoldEmoji(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0xE2 {
+			return true
+		}
+	}
+	return false
 }
 
 // onlyProclitic reports whether w occurs only as a term's first word with
@@ -285,48 +325,69 @@ func (c *compiler) leetOnly(pi int) bool {
 // patterns leetOnly reports only. With starts, it also indexes the
 // beginnings of its words, which splitting glued words needs.
 func vocabulary(patterns []string, proclitic func(string) bool, leetOnly func(pattern int) bool, starts bool) *hashIndex {
-	flags := make(map[string]int32, len(patterns))
-	plain := make(map[string]bool, len(patterns)) // words of a pattern that is not a leet reading only
-	alone := make(map[string]bool, len(patterns)) // words that are a whole term of one word
+	// One map entry per distinct word holds everything the loop learns
+	// about it: the patterns repeat their words (an Arabic term's 22
+	// forms share all but the first), and three maps looked up per
+	// occurrence were most of this function, itself on the critical path
+	// of compiling.
+	type wordInfo struct {
+		flags int32
+		plain bool // in a pattern that is not a leet reading only
+		alone bool // a whole term of one word
+	}
+	info := make(map[string]*wordInfo, len(patterns))
 	for pi, p := range patterns {
-		ws := strings.Fields(p)
-		if len(ws) == 1 {
-			alone[ws[0]] = true
-		}
 		leet := leetOnly != nil && leetOnly(pi)
-		for i, w := range ws {
+		prefix := !strings.HasSuffix(p, " ")
+		// Patterns are normalised: words separated by single spaces,
+		// with one before the first.
+		rest := strings.TrimSpace(p)
+		alone := strings.IndexByte(rest, ' ') < 0
+		for rest != "" {
+			w := rest
+			if i := strings.IndexByte(rest, ' '); i >= 0 {
+				w, rest = rest[:i], rest[i+1:]
+			} else {
+				rest = ""
+			}
 			if utf8.RuneCountInString(w) < 2 {
 				continue
 			}
-			if !leet {
-				plain[w] = true
+			wi := info[w]
+			if wi == nil {
+				wi = &wordInfo{}
+				info[w] = wi
 			}
-			f := flags[w]
-			if i == len(ws)-1 && !strings.HasSuffix(p, " ") {
-				f |= vocabPrefix
+			wi.plain = wi.plain || !leet
+			wi.alone = wi.alone || alone
+			if rest == "" && prefix {
+				wi.flags |= vocabPrefix
 			}
-			if proclitic != nil && proclitic(w) {
-				f |= vocabProclitic
-			}
-			flags[w] = f
 		}
 	}
-	set := make(map[string][]int32, len(flags))
-	words := make([]string, 0, len(flags))
-	for w, f := range flags {
-		if leetOnly != nil && !plain[w] {
+	pairs := make([]hashedID, 0, len(info))
+	words := make([]string, 0, len(info))
+	h := newSeededIndex()
+	for w, wi := range info {
+		f := wi.flags
+		if proclitic != nil && proclitic(w) {
+			f |= vocabProclitic
+		}
+		if leetOnly != nil && !wi.plain {
 			f |= vocabLeetOnly
 		}
-		if !alone[w] {
+		if !wi.alone {
 			f |= vocabInner
 		}
-		set[w] = nil
+		h.maxKey = max(h.maxKey, len(w))
+		id := int32(noID)
 		if f != 0 {
-			set[w] = []int32{f}
+			id = f
 		}
+		pairs = append(pairs, hashedID{h.hash([]byte(w)), id})
 		words = append(words, w)
 	}
-	h := newHashIndex(set)
+	h.fill(pairs)
 	if starts {
 		h.indexStarts(words)
 	}
@@ -381,12 +442,15 @@ func (c *compiler) group(leaves []int32) int32 {
 	sorted := slices.Clone(leaves)
 	slices.Sort(sorted)
 	sorted = slices.Compact(sorted)
-	key := fmt.Sprint(sorted)
-	if id, ok := c.groupIDs[key]; ok {
+	c.keyBuf = c.keyBuf[:0]
+	for _, l := range sorted {
+		c.keyBuf = binary.LittleEndian.AppendUint32(c.keyBuf, uint32(l))
+	}
+	if id, ok := c.groupIDs[string(c.keyBuf)]; ok {
 		return id
 	}
 	id := int32(len(c.groupIDs))
-	c.groupIDs[key] = id
+	c.groupIDs[string(c.keyBuf)] = id
 	c.groupLeaves = append(c.groupLeaves, sorted)
 	for _, l := range sorted {
 		c.leaves[l].groups = append(c.leaves[l].groups, id)
@@ -432,7 +496,7 @@ func (c *compiler) anchor(m *Matcher) {
 // times over, even sets built from sets doubling at each line, cost time
 // in proportion to the rule's distinct nodes.
 func (c *compiler) alternatives(n *node) [][][]int32 {
-	if a, ok := c.altMemo[n.id]; ok {
+	if a, ok := c.altMemo.get(n.id); ok {
 		return a
 	}
 	a := c.computeAlternatives(n)
@@ -441,7 +505,7 @@ func (c *compiler) alternatives(n *node) [][][]int32 {
 			a[i] = alt[:maxGroups]
 		}
 	}
-	c.altMemo[n.id] = a
+	c.altMemo.put(n.id, a)
 	return a
 }
 
@@ -500,7 +564,7 @@ func (c *compiler) computeAlternatives(n *node) [][][]int32 {
 // treating every OR as one group: a single, weaker alternative (at most
 // maxGroups groups).
 func (c *compiler) conjunction(n *node) [][]int32 {
-	if g, ok := c.conjMemo[n.id]; ok {
+	if g, ok := c.conjMemo.get(n.id); ok {
 		return g
 	}
 	var out [][]int32
@@ -522,14 +586,14 @@ func (c *compiler) conjunction(n *node) [][]int32 {
 			out = out[:maxGroups]
 		}
 	}
-	c.conjMemo[n.id] = out
+	c.conjMemo.put(n.id, out)
 	return out
 }
 
 // leavesOf returns the positive leaves under n (not those under the right
 // side of a NOT), sorted and without repeats.
 func (c *compiler) leavesOf(n *node) []int32 {
-	if l, ok := c.leafMemo[n.id]; ok {
+	if l, ok := c.leafMemo.get(n.id); ok {
 		return l
 	}
 	var out []int32
@@ -545,7 +609,7 @@ func (c *compiler) leavesOf(n *node) []int32 {
 		slices.Sort(out)
 		out = slices.Compact(out)
 	}
-	c.leafMemo[n.id] = out
+	c.leafMemo.put(n.id, out)
 	return out
 }
 
