@@ -85,7 +85,8 @@ func buildAutomaton(patterns []string, ids []int32) *automaton {
 	for i := range sorted {
 		sorted[i] = int32(i)
 	}
-	slices.SortStableFunc(sorted, func(x, y int32) int { return strings.Compare(patterns[x], patterns[y]) })
+	// Patterns are distinct, so an unstable sort orders them the same.
+	slices.SortFunc(sorted, func(x, y int32) int { return strings.Compare(patterns[x], patterns[y]) })
 	// Each byte of a pattern adds at most one edge: sized once, the
 	// slice does not grow through a dozen copies of a few megabytes.
 	total := 0
@@ -114,21 +115,28 @@ func buildAutomaton(patterns []string, ids []int32) *automaton {
 		own = append(own, owned{s, ids[pi]})
 		prev = p
 	}
-	slices.SortFunc(edges, func(x, y edge) int {
-		if x.from != y.from {
-			return int(x.from - y.from)
-		}
-		return int(x.c) - int(y.c)
-	})
+	// Group the edges by their source state, each state's by class: a
+	// count per state places them (a sort of the few million edges was a
+	// sixth of building the automaton), and a state's edges, few but for
+	// the shallowest states', are then put in class order in place.
 	a.edgeStart = make([]int32, nStates+1)
-	a.edgeClass = make([]uint16, len(edges))
-	a.edgeNext = make([]int32, len(edges))
-	for i, e := range edges {
+	for _, e := range edges {
 		a.edgeStart[e.from+1]++
-		a.edgeClass[i], a.edgeNext[i] = e.c, e.to
 	}
 	for s := int32(1); s <= nStates; s++ {
 		a.edgeStart[s] += a.edgeStart[s-1]
+	}
+	a.edgeClass = make([]uint16, len(edges))
+	a.edgeNext = make([]int32, len(edges))
+	fill := slices.Clone(a.edgeStart[:nStates])
+	for _, e := range edges {
+		i := fill[e.from]
+		fill[e.from]++
+		// Insert in class order among the state's edges so far.
+		for ; i > a.edgeStart[e.from] && a.edgeClass[i-1] > e.c; i-- {
+			a.edgeClass[i], a.edgeNext[i] = a.edgeClass[i-1], a.edgeNext[i-1]
+		}
+		a.edgeClass[i], a.edgeNext[i] = e.c, e.to
 	}
 	edges = nil
 

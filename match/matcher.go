@@ -171,9 +171,11 @@ type compiler struct {
 	// leafStem is each prefix leaf's stem ("" for others), which typos
 	// are corrected towards too.
 	leafStem []string
-	// baseWord and procliticWord are the first words of patterns as
-	// written and with an Arabic proclitic attached.
-	baseWord, procliticWord map[string]bool
+	// patFirst holds, per pattern, a bit for each kind its first word
+	// was added as (1<<firstBase: a term's word as written;
+	// 1<<firstProclitic: with an Arabic proclitic attached), for the
+	// vocabulary's vocabProclitic flag.
+	patFirst []uint8
 	// prepared holds the terms compiled ahead (see prepare).
 	prepared map[exprKey]*termLeaf
 	// keyBuf is scratch space for node and group keys.
@@ -191,8 +193,8 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		n += len(f.Rules)
 	}
 	c := &compiler{nodes: make(map[string]*node, 45*n), groupIDs: map[string]int32{}, patIndex: make(map[string]int32, 65*n),
-		leafKey: make(map[string]int32, 25*n),
-		byExpr:  make(map[exprKey]*node, 50*n), baseWord: make(map[string]bool, 20*n), procliticWord: make(map[string]bool, 30*n),
+		leafKey:  make(map[string]int32, 25*n),
+		byExpr:   make(map[exprKey]*node, 50*n),
 		langBits: map[string]uint32{}}
 	m := &Matcher{}
 	c.prepare(files)
@@ -263,7 +265,7 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		// The vocabulary for splitting glued words: every word of every
 		// pattern. Typo correction leaves alone the words of veto-only
 		// terms.
-		m.vocab = vocabulary(c.patterns, c.onlyProclitic, c.leetOnly, true)
+		m.vocab = vocabulary(c.patterns, c.patFirst, c.leetOnly, true)
 		m.vetoVocab = vocabulary(neg, nil, nil, false)
 	})
 	wg.Go(func() { m.fuzzy = newFuzzyIndex(fuzzyVocab, fuzzyStems) })
@@ -304,11 +306,6 @@ func mayHoldEmoji(s string) bool {
 	return false
 }
 
-// onlyProclitic reports whether w occurs only as a term's first word with
-// an Arabic proclitic attached: splitting glued words prefers other words
-// (مهربالى is مهرب + الى, not مهر + بالى).
-func (c *compiler) onlyProclitic(w string) bool { return c.procliticWord[w] && !c.baseWord[w] }
-
 // leetOnly reports whether pattern pi is only ever a term's leet reading.
 func (c *compiler) leetOnly(pi int) bool {
 	for _, ref := range c.patRefs[pi] {
@@ -321,10 +318,13 @@ func (c *compiler) leetOnly(pi int) bool {
 
 // vocabulary indexes the words of patterns (of two letters or more), with
 // flags as id: vocabPrefix on the last word of a prefix term,
-// vocabProclitic on words proclitic reports, vocabLeetOnly on words of
-// patterns leetOnly reports only. With starts, it also indexes the
+// vocabProclitic on words that occur only as a term's first word with an
+// Arabic proclitic attached, by firstKinds (see compiler.patFirst; nil for
+// none): splitting glued words prefers other words (مهربالى is مهرب + الى,
+// not مهر + بالى). vocabLeetOnly marks words of patterns leetOnly reports
+// only. With starts, it also indexes the
 // beginnings of its words, which splitting glued words needs.
-func vocabulary(patterns []string, proclitic func(string) bool, leetOnly func(pattern int) bool, starts bool) *hashIndex {
+func vocabulary(patterns []string, firstKinds []uint8, leetOnly func(pattern int) bool, starts bool) *hashIndex {
 	// One map entry per distinct word holds everything the loop learns
 	// about it: the patterns repeat their words (an Arabic term's 22
 	// forms share all but the first), and three maps looked up per
@@ -334,6 +334,8 @@ func vocabulary(patterns []string, proclitic func(string) bool, leetOnly func(pa
 		flags int32
 		plain bool // in a pattern that is not a leet reading only
 		alone bool // a whole term of one word
+		base  bool // a term's first word as written
+		procl bool // a term's first word with a proclitic attached
 	}
 	info := make(map[string]*wordInfo, len(patterns))
 	for pi, p := range patterns {
@@ -343,7 +345,11 @@ func vocabulary(patterns []string, proclitic func(string) bool, leetOnly func(pa
 		// with one before the first.
 		rest := strings.TrimSpace(p)
 		alone := strings.IndexByte(rest, ' ') < 0
-		for rest != "" {
+		var kinds uint8
+		if firstKinds != nil {
+			kinds = firstKinds[pi]
+		}
+		for first := true; rest != ""; first = false {
 			w := rest
 			if i := strings.IndexByte(rest, ' '); i >= 0 {
 				w, rest = rest[:i], rest[i+1:]
@@ -360,6 +366,10 @@ func vocabulary(patterns []string, proclitic func(string) bool, leetOnly func(pa
 			}
 			wi.plain = wi.plain || !leet
 			wi.alone = wi.alone || alone
+			if first {
+				wi.base = wi.base || kinds&(1<<firstBase) != 0
+				wi.procl = wi.procl || kinds&(1<<firstProclitic) != 0
+			}
 			if rest == "" && prefix {
 				wi.flags |= vocabPrefix
 			}
@@ -370,7 +380,7 @@ func vocabulary(patterns []string, proclitic func(string) bool, leetOnly func(pa
 	h := newSeededIndex()
 	for w, wi := range info {
 		f := wi.flags
-		if proclitic != nil && proclitic(w) {
+		if wi.procl && !wi.base {
 			f |= vocabProclitic
 		}
 		if leetOnly != nil && !wi.plain {
@@ -698,13 +708,7 @@ func (c *compiler) leaf(e *Expr, lang string) int32 {
 	c.leafWords = append(c.leafWords, t.words)
 	c.leafStem = append(c.leafStem, t.stem)
 	for _, p := range t.pats {
-		c.addPattern(p.pat, leafRef{leaf: id, words: p.words, leet: p.leet})
-		switch p.first {
-		case firstBase:
-			c.baseWord[p.word] = true
-		case firstProclitic:
-			c.procliticWord[p.word] = true
-		}
+		c.addPattern(p.pat, leafRef{leaf: id, words: p.words, leet: p.leet}, p.first)
 	}
 	return id
 }
@@ -728,10 +732,9 @@ type termPattern struct {
 	words int16
 	leet  bool  // a leet reading only (see leafRef)
 	first uint8 // firstBase, firstProclitic, or 0 for another vowel of a stem's end
-	word  string
 }
 
-// Kinds of a pattern's first word (see compiler.baseWord).
+// Kinds of a pattern's first word (see compiler.patFirst).
 const (
 	firstBase = iota + 1
 	firstProclitic
@@ -807,7 +810,7 @@ func prepareLeaf(e *Expr, lang string) *termLeaf {
 			if k > 0 {
 				kind = firstProclitic
 			}
-			tp := termPattern{pat: pat, words: int16(len(ws)), leet: fi == leetForm, first: kind, word: w}
+			tp := termPattern{pat: pat, words: int16(len(ws)), leet: fi == leetForm, first: kind}
 			t.pats = append(t.pats, tp)
 			if e.Prefix {
 				for _, v := range ethiopicVowels(pat) {
@@ -879,13 +882,17 @@ func (c *compiler) langBit(lang string) uint32 {
 	return b
 }
 
-func (c *compiler) addPattern(pat string, ref leafRef) {
+func (c *compiler) addPattern(pat string, ref leafRef, first uint8) {
 	pi, ok := c.patIndex[pat]
 	if !ok {
 		pi = int32(len(c.patterns))
 		c.patIndex[pat] = pi
 		c.patterns = append(c.patterns, pat)
 		c.patRefs = append(c.patRefs, nil)
+		c.patFirst = append(c.patFirst, 0)
+	}
+	if first != 0 {
+		c.patFirst[pi] |= 1 << first
 	}
 	if !slices.Contains(c.patRefs[pi], ref) {
 		c.patRefs[pi] = append(c.patRefs[pi], ref)
