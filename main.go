@@ -16,7 +16,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -149,35 +148,7 @@ func matchCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	out := bufio.NewWriterSize(stdout, 64<<10)
-	defer out.Flush()
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	sc := bufio.NewScanner(stdin)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	version := m.Version()
-	var line []byte
-	for sc.Scan() {
-		q := match.Query{Text: sc.Text(), Kind: kind}
-		if *explain {
-			ex := m.Explain(q)
-			if ex.Categories == nil {
-				ex.Categories, ex.Rules = []string{}, []string{}
-			}
-			if err := enc.Encode(explainLine{Explanation: ex, RulesVersion: version}); err != nil {
-				return fmt.Errorf("write: %w", err)
-			}
-			continue
-		}
-		line = appendResult(line[:0], m.Match(q), version)
-		if _, err := out.Write(line); err != nil {
-			return fmt.Errorf("write: %w", err)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read stdin: %w", err)
-	}
-	return nil
+	return matchStream(m, stdin, stdout, kind, *explain)
 }
 
 // appendResult appends r as one JSON line. Rule ids, categories and the
