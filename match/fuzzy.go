@@ -520,7 +520,8 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 	if cap(sc.covered) < len(src.words) {
 		sc.covered = make([]uint8, len(src.words))
 	}
-	// covered: 1 for words a term matched (never corrected), 2 for words
+	// covered: 1 for words of a phrase a term matched and 3 for a
+	// one-word term's hit (never corrected; see joinable), 2 for words
 	// near one (corrected when misspelt), 0 for the rest (left alone:
 	// rules look for words near each other, and correcting every word of
 	// a long post would cost more than the rest of matching).
@@ -528,9 +529,14 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 	clear(covered)
 	for _, l := range sc.links {
 		for w := max(l.sp.s-fuzzyReach, 0); w <= l.sp.e+fuzzyReach && int(w) < len(covered); w++ {
-			if w >= l.sp.s && w <= l.sp.e {
+			switch {
+			case w >= l.sp.s && w <= l.sp.e && l.sp.s < l.sp.e:
 				covered[w] = 1
-			} else if covered[w] == 0 {
+			case w >= l.sp.s && w <= l.sp.e:
+				if covered[w] != 1 {
+					covered[w] = 3
+				}
+			case covered[w] == 0:
 				covered[w] = 2
 			}
 		}
@@ -548,10 +554,10 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 		// A word of a term (often an exclusion's, which the main view
 		// does not scan for) is never corrected: one lookup settles it,
 		// before the dozen a correction costs.
-		if covered[i] != 2 || w.emoji {
+		if covered[i] == 0 || w.emoji {
 			continue
 		}
-		if i+1 < len(src.words) && covered[i+1] != 1 && !src.words[i+1].emoji {
+		if i+1 < len(src.words) && !src.words[i+1].emoji && joinable(src, i, covered, vocab) {
 			// A word split in two by a space (smug gler, pass port) is
 			// read joined. Both halves take the joined word, so that word
 			// i is still word i of the corrected view.
@@ -560,6 +566,9 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 				i++
 				continue
 			}
+		}
+		if covered[i] != 2 {
+			continue
 		}
 		// A word squeezed short (mellla reads mela) may still be a typo
 		// once its repeat is kept.
@@ -607,6 +616,30 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 		v.buf = append(v.buf, ' ')
 	}
 	return true
+}
+
+// joinable reports whether words i and i+1 of v may be read as one split
+// word, by what covered says of them (see correct): neither a term's hit,
+// or one of them a term's hit on its own and the other no word of the
+// rules at all, of two letters or more. Half a split word is often a word
+// of some term by itself (cros, of cross, in cros sing; cal in cal ais;
+// pas in pas seur), and the other half, no word, says the space is a
+// typo; two words of the rules (ger many, boarding pass port) stay apart,
+// and so does a word of a phrase's hit.
+func joinable(v *view, i int, covered []uint8, vocab *hashIndex) bool {
+	unknown := func(j int) bool {
+		w := v.buf[v.words[j].start:v.words[j].end]
+		return utf8.RuneCount(w) >= 2 && !isVocab(vocab, w)
+	}
+	switch a, b := covered[i], covered[i+1]; {
+	case a == 2 && (b == 0 || b == 2):
+		return true
+	case a == 3 && b == 2:
+		return unknown(i + 1)
+	case a == 2 && b == 3:
+		return unknown(i)
+	}
+	return false
 }
 
 // splitWord returns the word that words i and i+1 of v make joined

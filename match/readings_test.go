@@ -118,6 +118,27 @@ func TestSplitWord(t *testing.T) {
 	})
 }
 
+// TestSplitWordWithATermForAHalf: half a split word is often a one-word
+// term by itself (cros, of cross, in cros sing); it is still read joined
+// with a neighbour that is no word of the rules, but not a word of a
+// phrase's hit, nor with a neighbour that is a word of the rules.
+func TestSplitWordWithATermForAHalf(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: crossing\ncategory: crossing\nmatch: crossing NEAR/3 uk\n"+
+		"rule: cross\ncategory: crossing\nmatch: cross NEAR/3 dover\n"+
+		"rule: tracker\ncategory: crossing\nmatch: tracker NEAR/3 uk\n"+
+		"rule: fast\ncategory: documents\nmatch: \"fast track\" NEAR/3 visa\n"+
+		"rule: many\ncategory: crossing\nmatch: germany NEAR/3 lorry\n"+
+		"rule: ger\ncategory: crossing\nmatch: ger NEAR/3 many\n")
+	checkRules(t, m, []rulesCase{
+		{"cros sing to uk", []string{"xx.crossing"}},
+		{"cross ing to uk", []string{"xx.crossing"}},
+		{"to uk cro ssing", []string{"xx.crossing"}},
+		{"cross to dover", []string{"xx.cross"}},
+		{"fast track er visa uk", []string{"xx.fast"}}, // track is a phrase's word
+		{"ger many lorry", []string{"xx.ger"}},         // two words of the rules
+	})
+}
+
 // TestHashtagTieTakesWholeWords: of two splits of a hashtag that tie on
 // every other count, the one with fewer pieces that are words only
 // inside other terms' phrases wins.
