@@ -557,14 +557,16 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 		if covered[i] == 0 || w.emoji {
 			continue
 		}
-		if i+1 < len(src.words) && !src.words[i+1].emoji && joinable(src, i, covered, vocab) {
+		if i+1 < len(src.words) && !src.words[i+1].emoji {
 			// A word split in two by a space (smug gler, pass port) is
 			// read joined. Both halves take the joined word, so that word
 			// i is still word i of the corrected view.
-			if g := splitWord(src, i, vocab, sc); g != nil {
-				fixes = append(fixes, fix{word: int32(i), rest: g}, fix{word: int32(i + 1), rest: g})
-				i++
-				continue
+			if hit, ok := joinable(covered[i], covered[i+1]); ok {
+				if g := splitWord(src, i, hit, vocab, sc); g != nil {
+					fixes = append(fixes, fix{word: int32(i), rest: g}, fix{word: int32(i + 1), rest: g})
+					i++
+					continue
+				}
 			}
 		}
 		if covered[i] != 2 {
@@ -618,36 +620,33 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 	return true
 }
 
-// joinable reports whether words i and i+1 of v may be read as one split
-// word, by what covered says of them (see correct): neither a term's hit,
-// or one of them a term's hit on its own and the other no word of the
-// rules at all, of two letters or more. Half a split word is often a word
-// of some term by itself (cros, of cross, in cros sing; cal in cal ais;
-// pas in pas seur), and the other half, no word, says the space is a
-// typo; two words of the rules (ger many, boarding pass port) stay apart,
-// and so does a word of a phrase's hit.
-func joinable(v *view, i int, covered []uint8, vocab *hashIndex) bool {
-	unknown := func(j int) bool {
-		w := v.buf[v.words[j].start:v.words[j].end]
-		return utf8.RuneCount(w) >= 2 && !isVocab(vocab, w)
-	}
-	switch a, b := covered[i], covered[i+1]; {
+// joinable reports, from what covered says of two neighbouring words
+// (see correct), whether they may be read as one split word: neither a
+// term's hit, or one of them a term's hit on its own, which hit then
+// says (1 the first, 2 the second; splitWord then wants the other to be
+// no word of the rules at all). Half a split word is often a word of
+// some term by itself (cros, of cross, in cros sing; cal in cal ais; pas
+// in pas seur), and the other half, no word, says the space is a typo;
+// a word of a phrase's hit is never joined.
+func joinable(a, b uint8) (hit int, ok bool) {
+	switch {
 	case a == 2 && (b == 0 || b == 2):
-		return true
+		return 0, true
 	case a == 3 && b == 2:
-		return unknown(i + 1)
+		return 1, true
 	case a == 2 && b == 3:
-		return unknown(i)
+		return 2, true
 	}
-	return false
+	return 0, false
 }
 
 // splitWord returns the word that words i and i+1 of v make joined
 // (squeezed where they meet: smug gler is smugler), kept in
 // sc.fixBytes, when it is a word of vocab of six bytes or more and the
 // two are not both words of their own (boarding pass port stays apart),
-// or nil.
-func splitWord(v *view, i int, vocab *hashIndex, sc *scratch) []byte {
+// or nil. When one half is a term's hit (hit, see joinable), the other
+// must be no word of the rules at all, of two letters or more.
+func splitWord(v *view, i, hit int, vocab *hashIndex, sc *scratch) []byte {
 	first, second := v.buf[v.words[i].start:v.words[i].end], v.buf[v.words[i+1].start:v.words[i+1].end]
 	if n := len(first) + len(second); len(first) < 2 || len(second) < 2 || n < fuzzyMin1 || n > vocab.maxKey+1 {
 		return nil
@@ -662,8 +661,19 @@ func splitWord(v *view, i int, vocab *hashIndex, sc *scratch) []byte {
 	g, _ = appendSqueezed(g, second, last)
 	sc.fixBytes = g
 	joined := g[at:]
-	if isVocab(vocab, joined) && !(isVocab(vocab, first) && isVocab(vocab, second)) {
-		return joined[:len(joined):len(joined)]
+	if isVocab(vocab, joined) {
+		var apart bool
+		switch hit {
+		case 0:
+			apart = isVocab(vocab, first) && isVocab(vocab, second)
+		case 1:
+			apart = utf8.RuneCount(second) < 2 || isVocab(vocab, second)
+		case 2:
+			apart = utf8.RuneCount(first) < 2 || isVocab(vocab, first)
+		}
+		if !apart {
+			return joined[:len(joined):len(joined)]
+		}
 	}
 	sc.fixBytes = sc.fixBytes[:at]
 	return nil
