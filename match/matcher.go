@@ -185,15 +185,15 @@ type compiler struct {
 // Compile builds a Matcher from parsed rule files.
 func Compile(files []*RuleFile) (*Matcher, error) {
 	// The maps are sized from the rule count, at the shipped rules'
-	// ratios (about 25 leaves, 65 patterns and 45 nodes a rule): growing
-	// them one doubling at a time was a sixth of compiling, which is what
+	// ratios (about 45 nodes a rule; the leaves' and patterns' maps are
+	// sized from the prepared terms, see prepare): growing them one
+	// doubling at a time was a sixth of compiling, which is what
 	// `signpost match` waits for before its first line.
 	n := 0
 	for _, f := range files {
 		n += len(f.Rules)
 	}
-	c := &compiler{nodes: make(map[string]*node, 45*n), groupIDs: map[string]int32{}, patIndex: make(map[string]int32, 65*n),
-		leafKey:  make(map[string]int32, 25*n),
+	c := &compiler{nodes: make(map[string]*node, 45*n), groupIDs: map[string]int32{},
 		byExpr:   make(map[exprKey]*node, 50*n),
 		langBits: map[string]uint32{}}
 	m := &Matcher{}
@@ -871,9 +871,19 @@ func (c *compiler) prepare(files []*RuleFile) {
 	}
 	wg.Wait()
 	c.prepared = make(map[exprKey]*termLeaf, len(terms))
+	pats := 0
 	for i, k := range terms {
 		c.prepared[k] = leaves[i]
+		pats += len(leaves[i].pats)
 	}
+	// The terms bound the leaves and patterns to come: sized once, the
+	// maps and lists the serial part of compiling fills do not grow
+	// through copies.
+	c.leafKey = make(map[string]int32, len(terms))
+	c.patIndex = make(map[string]int32, pats)
+	c.patterns = make([]string, 0, pats)
+	c.patRefs = make([][]leafRef, 0, pats)
+	c.patFirst = make([]uint8, 0, pats)
 }
 
 // langBit returns the bit of language lang in leaf and vocabulary
