@@ -52,9 +52,13 @@ type view struct {
 	// singleRun reports two one-letter words in a row (letters spaced out
 	// to dodge filters); prevSingle tracks the last word for it.
 	singleRun, prevSingle bool
-	// innerSep reports a dot, hyphen or underscore between two letters
-	// (ka.çak.çı, smug-gler): fragments that may join into a term.
+	// innerSep reports glue between two letters: a dot, hyphen or
+	// underscore (ka.çak.çı, smug-gler), another symbol (smug*gler,
+	// pass/port) or an emoji dropped as decoration (smug🔥gler):
+	// fragments that may join into a term (see innerGlue, glueGap).
 	innerSep bool
+	// text is the text being normalised, for looking ahead past symbols.
+	text string
 }
 
 // viewMode is how a view reads digits and symbols inside Latin words.
@@ -132,6 +136,7 @@ const (
 // the pieces; it allocates only when v's buffers must grow.
 func (v *view) normalize(text string) {
 	v.reset()
+	v.text = text
 	open := false     // a word is open in v.buf
 	var cur runeClass // class of the open word
 	for i := 0; i < len(text); {
@@ -166,7 +171,7 @@ func (v *view) normalize(text string) {
 					open = false
 				}
 				v.pendingHash = c == '#'
-				if (c == '.' || c == '-' || c == '_') && wasOpen && i+1 < len(text) && isLetterByte(text[i+1]) {
+				if innerGlue(c) && wasOpen && i+1 < len(text) && isLetterByte(text[i+1]) {
 					v.innerSep = true
 				}
 				i++
@@ -261,6 +266,7 @@ func (v *view) normalize(text string) {
 	if open {
 		v.closeWord()
 	}
+	v.text = "" // not kept: the view is pooled
 }
 
 // asciiRun writes the ASCII letters and digits of the open word from
@@ -510,6 +516,9 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 	case classSep:
 		if open {
 			v.closeWord()
+			if r >= utf8.RuneSelf && unicode.IsSymbol(r) && v.letterAfterGlue(int(end)) {
+				v.innerSep = true
+			}
 		}
 		v.pendingHash = r == '#'
 		return false, classSep
@@ -519,6 +528,9 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 		}
 		var b [utf8.UTFMax]byte
 		if v.emoji != nil && !v.emoji[string(b[:utf8.EncodeRune(b[:], r)])] {
+			if open && v.letterAfterGlue(int(end)) {
+				v.innerSep = true
+			}
 			return false, classSep
 		}
 		v.openWord(start, true)
@@ -661,6 +673,56 @@ func isDigitByte(b byte) bool { return '0' <= b && b <= '9' }
 
 // isLetterByte reports whether b starts a letter: an ASCII letter or any
 // byte of a multi-byte rune.
+// letterAfterGlue reports whether the text from byte i, past any symbols
+// and emoji (with their variation selectors and joiners), goes on with
+// a letter: whether a symbol just read sits inside a word (smug🔥gler).
+func (v *view) letterAfterGlue(i int) bool {
+	for i < len(v.text) {
+		r, n := utf8.DecodeRuneInString(v.text[i:])
+		if !glueRune(r) {
+			return unicode.IsLetter(r)
+		}
+		i += n
+	}
+	return false
+}
+
+// glueGap reports whether gap, the text between two words, is glue that
+// may join them into one (see innerGlue): no white space, only glue
+// bytes, symbols and emoji.
+func glueGap(gap string) bool {
+	for _, r := range gap {
+		if !glueRune(r) {
+			return false
+		}
+	}
+	return gap != ""
+}
+
+// glueRune reports whether r may be glue inside a word: an ASCII glue
+// byte, or a symbol or emoji with its variation selectors, joiners and
+// skin tones (not white space, quotes, apostrophes or dashes).
+func glueRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return innerGlue(byte(r))
+	}
+	return unicode.IsSymbol(r) || r == '\u200d' || (r >= 0xfe00 && r <= 0xfe0f)
+}
+
+// innerGlue reports whether c, between two fragments of letters with no
+// space, may be glue inside one word: dots, hyphens and underscores
+// (ka.çak.çı, smug-gler), and the symbols people put inside a word to
+// break it for a filter (smug*gler, pass/port, smug,gler, pa+sa+port,
+// smug~gler). Fragments are joined only into a whole word of the rules
+// (see view.segment). An apostrophe is not glue: l'italie is two words.
+func innerGlue(c byte) bool {
+	switch c {
+	case '.', '-', '_', '*', '/', '+', '~', ',':
+		return true
+	}
+	return false
+}
+
 func isLetterByte(b byte) bool { return b >= utf8.RuneSelf || ('a' <= b|0x20 && b|0x20 <= 'z') }
 
 // camelCase reports whether the word around text[i] has a capital letter

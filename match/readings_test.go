@@ -139,6 +139,32 @@ func TestSplitWordWithATermForAHalf(t *testing.T) {
 	})
 }
 
+// TestGlueInsideAWord: a symbol or a decorative emoji put inside a word
+// to break it (smug*gler, smug🔥gler) is glue, as a dot or hyphen is:
+// the fragments are read joined when they make a word of the rules, or a
+// prefix term's stem with an ending that no fragment is a word of by
+// itself. An apostrophe is not glue, and an emoji a term uses stays a
+// word.
+func TestGlueInsideAWord(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: smuggler\ncategory: smuggler\nmatch: smuggler\n"+
+		"rule: izmir\ncategory: crossing\nmatch: izmir* NEAR/3 boat\n"+
+		"rule: speedboat\ncategory: crossing\nmatch: 🚤 NEAR/3 uk\n")
+	checkRules(t, m, []rulesCase{
+		{"smug*gler", []string{"xx.smuggler"}},
+		{"smug/gler", []string{"xx.smuggler"}},
+		{"smug,gler", []string{"xx.smuggler"}},
+		{"smug+gler", []string{"xx.smuggler"}},
+		{"smug~gler", []string{"xx.smuggler"}},
+		{"smug🔥gler", []string{"xx.smuggler"}},
+		{"smug🔥\ufe0fgler", []string{"xx.smuggler"}},
+		{"sm©ug★gler", []string{"xx.smuggler"}},
+		{"izm*irden boat", []string{"xx.izmir"}}, // a stem with an ending
+		{"smug'gler", nil},                       // not across an apostrophe
+		{"smug🔥 gler", nil},                      // a space is no glue
+		{"b🚤at uk", []string{"xx.speedboat"}},    // the term's emoji stays a word
+	})
+}
+
 // TestHashtagTieTakesWholeWords: of two splits of a hashtag that tie on
 // every other count, the one with fewer pieces that are words only
 // inside other terms' phrases wins.

@@ -67,8 +67,14 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 		// Fragments glued by dots, hyphens or underscores that join into
 		// a term's word: ka.çak.çı, smug-gler, pa_sa_port.
 		if j := dottedEnd(ws, i, text); j-i >= 2 {
-			// Only into a whole word: boat-trip is not boat* + rip.
-			if g := v.joinWords(src, ws[i:j]); isVocab(vocab, g) {
+			// Only into a whole word (boat-trip is not boat* + rip), or
+			// into a prefix term's stem with an ending, when the stem
+			// reaches past the first fragment and no fragment is a word
+			// of the rules itself (ئیزم*یرەوە, from Izmir, is ئیزمیر* +
+			// ەوە).
+			first := src.words[i]
+			if g := v.joinWords(src, ws[i:j]); isVocab(vocab, g) ||
+				longestStem(g, vocab, 4) > int(first.end-first.start) && !anyVocab(src, ws[i:j], vocab) {
 				v.addWord(g, ws[i].origS, ws[j-1].origE)
 				i = j
 				continue
@@ -186,19 +192,27 @@ func gluedEnd(ws []word, i int, text string) int {
 }
 
 // dottedEnd returns the end of the run of words from ws[i] joined only by
-// dots, hyphens or underscores in text (not apostrophes: l'italie is two
-// words).
+// glue in text: dots, hyphens, underscores, other symbols and dropped
+// emoji (see glueGap; not apostrophes: l'italie is two words).
 func dottedEnd(ws []word, i int, text string) int {
 	j := i + 1
-	for ; j < len(ws) && ws[j].origS > ws[j-1].origE; j++ {
-		if ws[j].origS-ws[j-1].origE != 1 {
-			break
-		}
-		if c := text[ws[j-1].origE]; c != '.' && c != '-' && c != '_' {
+	for ; j < len(ws) && ws[j].origS > ws[j-1].origE && !ws[j].emoji && !ws[j-1].emoji; j++ {
+		if !glueGap(text[ws[j-1].origE:ws[j].origS]) {
 			break
 		}
 	}
 	return j
+}
+
+// anyVocab reports whether one of the words ws of src is a word of the
+// rules.
+func anyVocab(src *view, ws []word, vocab *hashIndex) bool {
+	for _, w := range ws {
+		if isVocab(vocab, src.buf[w.start:w.end]) {
+			return true
+		}
+	}
+	return false
 }
 
 // joinWords returns the words ws of src glued and squeezed, in v's key

@@ -174,6 +174,7 @@ var evasions = []evasion{
 	{"spaced", func(s string) string { return spaceLongest(s, " ") }},
 	{"dotted", func(s string) string { return spaceLongest(s, ".") }},
 	{"split-word", splitLongest},
+	{"glue-inside", glueInside},
 	{"repeated", repeatLetters},
 	{"homoglyph", homoglyphs},
 	{"fullwidth", fullwidth},
@@ -247,6 +248,17 @@ func spaceLongest(s, sep string) string {
 	}
 	words[best] = strings.Join(strings.Split(words[best], ""), sep)
 	return strings.Join(words, " ")
+}
+
+// glueInside puts a symbol or a decorative emoji in the middle of the
+// longest word of 5+ letters (smug*gler, pass/port, smug🔥gler), the
+// symbol chosen by the text's length.
+func glueInside(s string) string {
+	glue := []string{"*", "/", "🔥", ",", "+", "✅"}[len(s)%6]
+	return editLongest(s, 5, func(r []rune) []rune {
+		m := len(r) / 2
+		return append(append(append([]rune(nil), r[:m]...), []rune(glue)...), r[m:]...)
+	})
 }
 
 // splitLongest puts a space in the middle of the longest word of 6+
