@@ -661,6 +661,12 @@ func splitWord(v *view, i, hit int, vocab *hashIndex, sc *scratch) []byte {
 	g, _ = appendSqueezed(g, second, last)
 	sc.fixBytes = g
 	joined := g[at:]
+	if !isVocab(vocab, joined) && hit == 0 && longestStem(joined, vocab, 4) > len(first) &&
+		!isVocab(vocab, first) && !isVocab(vocab, second) {
+		// A prefix term's stem with an ending, split where neither half
+		// is a word (ئیزم یرەوە, from Izmir, is ئیزمیر* + ەوە).
+		return joined[:len(joined):len(joined)]
+	}
 	if isVocab(vocab, joined) {
 		var apart bool
 		switch hit {

@@ -106,7 +106,8 @@ func TestDecorativeEmoji(t *testing.T) {
 func TestSplitWord(t *testing.T) {
 	m := compileSource(t, "lang: xx\nrule: smuggler\ncategory: smuggler\nmatch: smuggler NEAR/3 uk\n"+
 		"rule: passport\ncategory: documents\nmatch: passport NEAR/3 sale\n"+
-		"rule: port\ncategory: crossing\nmatch: (pass OR port) NEAR/1 (uk OR dover)\n")
+		"rule: port\ncategory: crossing\nmatch: (pass OR port) NEAR/1 (uk OR dover)\n"+
+		"rule: izmir\ncategory: crossing\nmatch: izmir* NEAR/3 boat\n")
 	checkRules(t, m, []rulesCase{
 		{"smug gler to uk", []string{"xx.smuggler"}},
 		{"smugg ler to uk", []string{"xx.smuggler"}},
@@ -115,6 +116,7 @@ func TestSplitWord(t *testing.T) {
 		{"smug gler", nil},           // no hit nearby: left alone
 		{"smug the gler to uk", nil}, // the halves must be neighbours
 		{"boarding pass port dover", []string{"xx.port"}},
+		{"izm irden boat", []string{"xx.izmir"}}, // a stem with an ending
 	})
 }
 
