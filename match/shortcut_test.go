@@ -1,6 +1,7 @@
 package match
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,4 +90,78 @@ match: ferry NOT boatyard
 	if got := m.Match(q); !slices.Equal(got.Rules, ex.Rules) {
 		t.Fatalf("Match(%q) = %v, Explain says %v", q.Text, got.Rules, ex.Rules)
 	}
+}
+
+// TestScratchCarriesNothingBetweenTexts: the pooled scratch space must
+// not carry anything from one text to the next. Every labelled, benign
+// and benchmark text, as written and glued into a hashtag, is matched
+// twice through one scratch each, once in file order and once in reverse
+// order, so that each follows a different text; the rules and the views
+// built must agree. (A hashtag split's table once kept a previous
+// hashtag's flags and split #îqameyaîtalî... differently after it.)
+func TestScratchCarriesNothingBetweenTexts(t *testing.T) {
+	m, _ := shippedMatcher(t)
+	var texts []string
+	for _, pat := range []string{"../rules/testdata/*.tsv", "../rules/testdata/*/*.tsv", "../rules/testdata/benign/*.txt", "testdata/bench-*.txt"} {
+		paths, err := filepath.Glob(pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range paths {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(string(data), "\n") {
+				if line == "" || strings.HasPrefix(line, "#") {
+					continue
+				}
+				text := line[strings.LastIndexByte(line, '\t')+1:]
+				texts = append(texts, text, "#"+strings.Join(strings.Fields(text), ""))
+			}
+		}
+	}
+	if len(texts) < 2000 {
+		t.Fatalf("only %d texts: testdata moved?", len(texts))
+	}
+	outcome := func(sc *scratch, text string) string {
+		m.run(Query{Text: text, Kind: KindView}, sc)
+		var b strings.Builder
+		ids := slices.Clone(sc.matched)
+		slices.Sort(ids)
+		fmt.Fprint(&b, ids)
+		for vi := range sc.views {
+			if sc.built[vi] {
+				fmt.Fprintf(&b, "|%d:%s", vi, sc.views[vi].buf)
+			}
+		}
+		return b.String()
+	}
+	forward := make([]string, len(texts))
+	sc := m.pool.Get().(*scratch)
+	for i, text := range texts {
+		forward[i] = outcome(sc, text)
+	}
+	sc2 := m.pool.Get().(*scratch)
+	bad := 0
+	for i := len(texts) - 1; i >= 0; i-- {
+		if got := outcome(sc2, texts[i]); got != forward[i] {
+			bad++
+			if bad <= 5 {
+				t.Errorf("%q: after %q: %s; after %q: %s", texts[i], prevText(texts, i, -1), forward[i], prevText(texts, i, +1), got)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d texts came out differently after another text", bad, len(texts))
+	}
+}
+
+// prevText returns the text before texts[i] in the order of step (-1:
+// file order, +1: reverse), or "".
+func prevText(texts []string, i, step int) string {
+	if j := i + step; j >= 0 && j < len(texts) {
+		return texts[j]
+	}
+	return ""
 }

@@ -546,7 +546,7 @@ func endings(g []byte, k, end int) uint64 {
 func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings, leetWords bool, reach int, ps *pieceSet) {
 	n := len(g)
 	for j := 0; j < n; {
-		ps.known[j], ps.proclitic[j], ps.short[j], ps.ending[j] = 0, 0, 0, 0
+		ps.known[j], ps.proclitic[j], ps.short[j], ps.ending[j], ps.inner[j] = 0, 0, 0, 0, 0
 		_, first := utf8.DecodeRune(g[j:])
 		end := min(pieceLimit(g, j, vocab, unsqueezed), n, j+reach)
 		var p, ends uint64
@@ -595,7 +595,7 @@ func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings, leetWords b
 		ps.known[j] |= ends
 		// Pieces cannot start inside a rune.
 		for k := j + 1; k < j+first; k++ {
-			ps.known[k], ps.proclitic[k], ps.short[k], ps.ending[k] = 0, 0, 0, 0
+			ps.known[k], ps.proclitic[k], ps.short[k], ps.ending[k], ps.inner[k] = 0, 0, 0, 0, 0
 		}
 		j += first
 	}
