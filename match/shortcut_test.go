@@ -19,39 +19,47 @@ import (
 // towards a word that can only veto a rule.
 func TestMatchAgreesWithExplain(t *testing.T) {
 	m, _ := shippedMatcher(t)
-	var paths []string
+	for _, c := range corpusTexts(t) {
+		for _, kind := range []Kind{KindSearch, KindView} {
+			q := Query{Text: c.text, Kind: kind}
+			got, want := m.Match(q), m.Explain(q)
+			if !slices.Equal(got.Rules, want.Rules) {
+				t.Errorf("%s: Match(%q) = %v, Explain says %v", c.file, c.text, got.Rules, want.Rules)
+			}
+		}
+	}
+}
+
+// corpusText is a text of corpusTexts and the file it came from.
+type corpusText struct{ file, text string }
+
+// corpusTexts returns every labelled, holdout, benign and benchmark text
+// in the repository: a TSV line's last column, or a whole line.
+func corpusTexts(t *testing.T) []corpusText {
+	t.Helper()
+	var out []corpusText
 	for _, pat := range []string{"../rules/testdata/*.tsv", "../rules/testdata/*/*.tsv", "../rules/testdata/benign/*.txt", "testdata/bench-*.txt"} {
-		ps, err := filepath.Glob(pat)
+		paths, err := filepath.Glob(pat)
 		if err != nil {
 			t.Fatal(err)
 		}
-		paths = append(paths, ps...)
-	}
-	texts := 0
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(string(data), "\n") {
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
+		for _, p := range paths {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
 			}
-			// The text is a TSV line's last column, or a whole line.
-			text := line[strings.LastIndexByte(line, '\t')+1:]
-			for _, kind := range []Kind{KindSearch, KindView} {
-				q := Query{Text: text, Kind: kind}
-				got, want := m.Match(q), m.Explain(q)
-				if !slices.Equal(got.Rules, want.Rules) {
-					t.Errorf("%s: Match(%q) = %v, Explain says %v", filepath.Base(p), text, got.Rules, want.Rules)
+			for _, line := range strings.Split(string(data), "\n") {
+				if line == "" || strings.HasPrefix(line, "#") {
+					continue
 				}
+				out = append(out, corpusText{filepath.Base(p), line[strings.LastIndexByte(line, '\t')+1:]})
 			}
-			texts++
 		}
 	}
-	if texts < 1000 {
-		t.Fatalf("only %d texts read from %d files: testdata moved?", texts, len(paths))
+	if len(out) < 1000 {
+		t.Fatalf("only %d texts read: testdata moved?", len(out))
 	}
+	return out
 }
 
 // shippedMatcher compiles the rules signpost ships.
@@ -102,27 +110,8 @@ match: ferry NOT boatyard
 func TestScratchCarriesNothingBetweenTexts(t *testing.T) {
 	m, _ := shippedMatcher(t)
 	var texts []string
-	for _, pat := range []string{"../rules/testdata/*.tsv", "../rules/testdata/*/*.tsv", "../rules/testdata/benign/*.txt", "testdata/bench-*.txt"} {
-		paths, err := filepath.Glob(pat)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range paths {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, line := range strings.Split(string(data), "\n") {
-				if line == "" || strings.HasPrefix(line, "#") {
-					continue
-				}
-				text := line[strings.LastIndexByte(line, '\t')+1:]
-				texts = append(texts, text, "#"+strings.Join(strings.Fields(text), ""))
-			}
-		}
-	}
-	if len(texts) < 2000 {
-		t.Fatalf("only %d texts: testdata moved?", len(texts))
+	for _, c := range corpusTexts(t) {
+		texts = append(texts, c.text, "#"+strings.Join(strings.Fields(c.text), ""))
 	}
 	outcome := func(sc *scratch, text string) string {
 		m.run(Query{Text: text, Kind: KindView}, sc)
