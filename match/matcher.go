@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -177,7 +178,7 @@ type compiler struct {
 	// vocabulary's vocabProclitic flag.
 	patFirst []uint8
 	// prepared holds the terms compiled ahead (see prepare).
-	prepared map[exprKey]*termLeaf
+	prepared preparedTerms
 	// keyBuf is scratch space for node and group keys.
 	keyBuf []byte
 }
@@ -693,7 +694,7 @@ func (c *compiler) buildNode(e *Expr, lang string) *node {
 // leaf returns the id of the leaf for term e, creating it and its
 // automaton patterns on first use.
 func (c *compiler) leaf(e *Expr, lang string) int32 {
-	t := c.prepared[exprKey{e, lang}]
+	t := c.prepared.get(exprKey{e, lang})
 	if t == nil {
 		t = prepareLeaf(e, lang)
 	}
@@ -829,10 +830,10 @@ func prepareLeaf(e *Expr, lang string) *termLeaf {
 	return t
 }
 
-// prepare compiles the terms of every rule and exclusion of files, in
-// parallel, for leaf to number: turning terms into patterns (normalising
-// each, and each with every Arabic proclitic) was a third of building the
-// rules' tree, which is otherwise serial.
+// prepare starts compiling the terms of every rule and exclusion of
+// files, in parallel and alongside the serial walk that numbers them
+// (leaf): turning terms into patterns (normalising each, and each with
+// every Arabic proclitic) was a third of building the rules' tree.
 func (c *compiler) prepare(files []*RuleFile) {
 	seen := map[exprKey]bool{}
 	var terms []exprKey
@@ -859,22 +860,40 @@ func (c *compiler) prepare(files []*RuleFile) {
 			walk(r.Expr, r.Lang)
 		}
 	}
-	leaves := make([]*termLeaf, len(terms))
-	workers := min(runtime.GOMAXPROCS(0), 1+len(terms)/256)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(terms); i += workers {
-				leaves[i] = prepareLeaf(terms[i].e, terms[i].lang)
-			}
-		})
-	}
-	wg.Wait()
-	c.prepared = make(map[exprKey]*termLeaf, len(terms))
+	// The terms are prepared in chunks, in the order the serial walk over
+	// the rules will ask for them, while it runs: it waits only for a
+	// chunk not done yet (see preparedTerms.get).
+	p := &c.prepared
+	p.index = make(map[exprKey]int32, len(terms))
 	pats := 0
 	for i, k := range terms {
-		c.prepared[k] = leaves[i]
-		pats += len(leaves[i].pats)
+		p.index[k] = int32(i)
+		// Patterns to come, for sizing: a term, and each Arabic one with
+		// every proclitic.
+		pats++
+		if k.lang == "ar" && isArabicScript(k.e.Term) {
+			pats += len(arabicProclitics)
+		}
+	}
+	p.leaves = make([]*termLeaf, len(terms))
+	p.done = make([]chan struct{}, (len(terms)+prepChunk-1)/prepChunk)
+	for i := range p.done {
+		p.done[i] = make(chan struct{})
+	}
+	var next atomic.Int32
+	for range min(runtime.GOMAXPROCS(0), len(p.done)) {
+		go func() {
+			for {
+				ch := int(next.Add(1)) - 1
+				if ch >= len(p.done) {
+					return
+				}
+				for i := ch * prepChunk; i < min((ch+1)*prepChunk, len(terms)); i++ {
+					p.leaves[i] = prepareLeaf(terms[i].e, terms[i].lang)
+				}
+				close(p.done[ch])
+			}
+		}()
 	}
 	// The terms bound the leaves and patterns to come: sized once, the
 	// maps and lists the serial part of compiling fills do not grow
@@ -884,6 +903,28 @@ func (c *compiler) prepare(files []*RuleFile) {
 	c.patterns = make([]string, 0, pats)
 	c.patRefs = make([][]leafRef, 0, pats)
 	c.patFirst = make([]uint8, 0, pats)
+}
+
+// prepChunk is how many terms a worker prepares at a time.
+const prepChunk = 128
+
+// preparedTerms are the terms of the rules compiled ahead, by workers,
+// while the serial walk over the rules numbers their leaves.
+type preparedTerms struct {
+	index  map[exprKey]int32
+	leaves []*termLeaf
+	done   []chan struct{} // closed when chunk i's leaves are written
+}
+
+// get returns term k compiled, waiting for its chunk if need be, or nil
+// for a term prepare did not see.
+func (p *preparedTerms) get(k exprKey) *termLeaf {
+	i, ok := p.index[k]
+	if !ok {
+		return nil
+	}
+	<-p.done[int(i)/prepChunk]
+	return p.leaves[i]
 }
 
 // langBit returns the bit of language lang in leaf and vocabulary

@@ -108,6 +108,9 @@ match: ferry NOT boatyard
 // built must agree. (A hashtag split's table once kept a previous
 // hashtag's flags and split #îqameyaîtalî... differently after it.)
 func TestScratchCarriesNothingBetweenTexts(t *testing.T) {
+	if raceEnabled {
+		t.Skip("ten times slower under the race detector; CI runs ./match/ without it too")
+	}
 	m, _ := shippedMatcher(t)
 	var texts []string
 	for _, c := range corpusTexts(t) {
