@@ -171,7 +171,7 @@ func (v *view) normalize(text string) {
 					open = false
 				}
 				v.pendingHash = c == '#'
-				if innerGlue(c) && wasOpen && i+1 < len(text) && isLetterByte(text[i+1]) {
+				if wasOpen && i+1 < len(text) && (innerGlue(c) && isLetterByte(text[i+1]) || c == '\'' && v.apostropheInside(text, i+1)) {
 					v.innerSep = true
 				}
 				i++
@@ -516,7 +516,9 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 	case classSep:
 		if open {
 			v.closeWord()
-			if r >= utf8.RuneSelf && unicode.IsSymbol(r) && v.letterAfterGlue(int(end)) {
+			// r is folded: a typographic apostrophe (’) is one in the
+			// text.
+			if r >= utf8.RuneSelf && unicode.IsSymbol(r) && v.letterAfterGlue(int(end)) || int(start) < len(v.text) && isApostrophe(firstRune(v.text[start:])) && v.apostropheInside(v.text, int(end)) {
 				v.innerSep = true
 			}
 		}
@@ -673,6 +675,39 @@ func isDigitByte(b byte) bool { return '0' <= b && b <= '9' }
 
 // isLetterByte reports whether b starts a letter: an ASCII letter or any
 // byte of a multi-byte rune.
+// apostropheInside reports whether an apostrophe just read, ending the
+// view's last word, sits inside a word split by it (smug'gler): at least
+// three letters on either side. Elision (l'italie, qu'il) and endings
+// (it's, don't, ingiltere'ye) have fewer on one side, and are not read
+// as one word.
+func (v *view) apostropheInside(text string, i int) bool {
+	if len(v.words) == 0 {
+		return false
+	}
+	last := v.words[len(v.words)-1]
+	if utf8.RuneCount(v.buf[last.start:last.end]) < 3 {
+		return false
+	}
+	n := 0
+	for _, r := range text[i:] {
+		if !unicode.IsLetter(r) {
+			break
+		}
+		if n++; n == 3 {
+			return true
+		}
+	}
+	return false
+}
+
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}
+
+// isApostrophe reports whether r is an apostrophe, typed or typographic.
+func isApostrophe(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' || r == '＇' }
+
 // letterAfterGlue reports whether the text from byte i, past any symbols
 // and emoji (with their variation selectors and joiners), goes on with
 // a letter: whether a symbol just read sits inside a word (smug🔥gler).

@@ -145,8 +145,8 @@ func TestSplitWordWithATermForAHalf(t *testing.T) {
 // to break it (smug*gler, smug🔥gler) is glue, as a dot or hyphen is:
 // the fragments are read joined when they make a word of the rules, or a
 // prefix term's stem with an ending that no fragment is a word of by
-// itself. An apostrophe is not glue, and an emoji a term uses stays a
-// word.
+// itself. An apostrophe is glue only between three letters or more
+// either side, and an emoji a term uses stays a word.
 func TestGlueInsideAWord(t *testing.T) {
 	m := compileSource(t, "lang: xx\nrule: smuggler\ncategory: smuggler\nmatch: smuggler\n"+
 		"rule: izmir\ncategory: crossing\nmatch: izmir* NEAR/3 boat\n"+
@@ -161,9 +161,11 @@ func TestGlueInsideAWord(t *testing.T) {
 		{"smug🔥\ufe0fgler", []string{"xx.smuggler"}},
 		{"sm©ug★gler", []string{"xx.smuggler"}},
 		{"izm*irden boat", []string{"xx.izmir"}}, // a stem with an ending
-		{"smug'gler", nil},                       // not across an apostrophe
-		{"smug🔥 gler", nil},                      // a space is no glue
-		{"b🚤at uk", []string{"xx.speedboat"}},    // the term's emoji stays a word
+		{"smug'gler", []string{"xx.smuggler"}},   // an apostrophe between 3+ letters
+		{"smug’gler", []string{"xx.smuggler"}},
+		{"sm'uggler", nil},                    // not with fewer (l'italie, it's)
+		{"smug🔥 gler", nil},                   // a space is no glue
+		{"b🚤at uk", []string{"xx.speedboat"}}, // the term's emoji stays a word
 	})
 }
 

@@ -193,11 +193,20 @@ func gluedEnd(ws []word, i int, text string) int {
 
 // dottedEnd returns the end of the run of words from ws[i] joined only by
 // glue in text: dots, hyphens, underscores, other symbols and dropped
-// emoji (see glueGap; not apostrophes: l'italie is two words).
+// emoji (see glueGap), and apostrophes between three letters or more
+// either side (smug'gler; l'italie is two words).
 func dottedEnd(ws []word, i int, text string) int {
 	j := i + 1
 	for ; j < len(ws) && ws[j].origS > ws[j-1].origE && !ws[j].emoji && !ws[j-1].emoji; j++ {
-		if !glueGap(text[ws[j-1].origE:ws[j].origS]) {
+		gap := text[ws[j-1].origE:ws[j].origS]
+		if glueGap(gap) {
+			continue
+		}
+		// An apostrophe with three letters or more either side
+		// (smug'gler; not l'italie, it's or ingiltere'ye).
+		r, n := utf8.DecodeRuneInString(gap)
+		if n != len(gap) || !isApostrophe(r) || utf8.RuneCountInString(text[ws[j-1].origS:ws[j-1].origE]) < 3 ||
+			utf8.RuneCountInString(text[ws[j].origS:ws[j].origE]) < 3 {
 			break
 		}
 	}
