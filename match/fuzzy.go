@@ -568,6 +568,14 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 					continue
 				}
 			}
+			if i+2 < len(src.words) && covered[i] == 2 && covered[i+1] == 2 && covered[i+2] != 1 && covered[i+2] != 3 && !src.words[i+2].emoji {
+				// A word split in three (smu ggl er).
+				if g := splitThree(src, i, vocab, sc); g != nil {
+					fixes = append(fixes, fix{word: int32(i), rest: g}, fix{word: int32(i + 1), rest: g}, fix{word: int32(i + 2), rest: g})
+					i += 2
+					continue
+				}
+			}
 		}
 		if covered[i] != 2 {
 			continue
@@ -680,6 +688,37 @@ func splitWord(v *view, i, hit int, vocab *hashIndex, sc *scratch) []byte {
 		if !apart {
 			return joined[:len(joined):len(joined)]
 		}
+	}
+	sc.fixBytes = sc.fixBytes[:at]
+	return nil
+}
+
+// splitThree returns the word that words i, i+1 and i+2 of v make
+// joined, kept in sc.fixBytes, when it is a word of vocab of seven bytes
+// or more and none of the three is a word of the rules itself, or nil.
+func splitThree(v *view, i int, vocab *hashIndex, sc *scratch) []byte {
+	var parts [3][]byte
+	n := 0
+	for k := range parts {
+		w := v.words[i+k]
+		parts[k] = v.buf[w.start:w.end]
+		if len(parts[k]) < 2 {
+			return nil
+		}
+		n += len(parts[k])
+	}
+	if n < fuzzyMin1+1 || n > vocab.maxKey+2 || pieceLimit(parts[0], 0, vocab, false) < len(parts[0]) {
+		return nil
+	}
+	at := len(sc.fixBytes)
+	g, last := sc.fixBytes, rune(0)
+	for _, p := range parts {
+		g, last = appendSqueezed(g, p, last)
+	}
+	sc.fixBytes = g
+	joined := g[at:]
+	if isVocab(vocab, joined) && !isVocab(vocab, parts[0]) && !isVocab(vocab, parts[1]) && !isVocab(vocab, parts[2]) {
+		return joined[:len(joined):len(joined)]
 	}
 	sc.fixBytes = sc.fixBytes[:at]
 	return nil

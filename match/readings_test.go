@@ -116,7 +116,8 @@ func TestSplitWord(t *testing.T) {
 		{"smug gler", nil},           // no hit nearby: left alone
 		{"smug the gler to uk", nil}, // the halves must be neighbours
 		{"boarding pass port dover", []string{"xx.port"}},
-		{"izm irden boat", []string{"xx.izmir"}}, // a stem with an ending
+		{"izm irden boat", []string{"xx.izmir"}},      // a stem with an ending
+		{"sm ugg ler to uk", []string{"xx.smuggler"}}, // three pieces
 	})
 }
 
