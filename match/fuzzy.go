@@ -520,24 +520,23 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 	if cap(sc.covered) < len(src.words) {
 		sc.covered = make([]uint8, len(src.words))
 	}
-	// covered: 1 for words of a phrase a term matched and 3 for a
-	// one-word term's hit (never corrected; see joinable), 2 for words
-	// near one (corrected when misspelt), 0 for the rest (left alone:
-	// rules look for words near each other, and correcting every word of
-	// a long post would cost more than the rest of matching).
+	// covered says what each word is to the hits (see the cover
+	// constants): words far from every hit are left alone (rules look
+	// for words near each other, and correcting every word of a long
+	// post would cost more than the rest of matching).
 	covered := sc.covered[:len(src.words)]
 	clear(covered)
 	for _, l := range sc.links {
 		for w := max(l.sp.s-fuzzyReach, 0); w <= l.sp.e+fuzzyReach && int(w) < len(covered); w++ {
 			switch {
 			case w >= l.sp.s && w <= l.sp.e && l.sp.s < l.sp.e:
-				covered[w] = 1
+				covered[w] = coverPhrase
 			case w >= l.sp.s && w <= l.sp.e:
-				if covered[w] != 1 {
-					covered[w] = 3
+				if covered[w] != coverPhrase {
+					covered[w] = coverWord
 				}
-			case covered[w] == 0:
-				covered[w] = 2
+			case covered[w] == coverFar:
+				covered[w] = coverNear
 			}
 		}
 	}
@@ -554,30 +553,20 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 		// A word of a term (often an exclusion's, which the main view
 		// does not scan for) is never corrected: one lookup settles it,
 		// before the dozen a correction costs.
-		if covered[i] == 0 || w.emoji {
+		if covered[i] == coverFar || w.emoji {
 			continue
 		}
-		if i+1 < len(src.words) && !src.words[i+1].emoji {
-			// A word split in two by a space (smug gler, pass port) is
-			// read joined. Both halves take the joined word, so that word
-			// i is still word i of the corrected view.
-			if hit, ok := joinable(covered[i], covered[i+1]); ok {
-				if g := splitWord(src, i, hit, vocab, sc); g != nil {
-					fixes = append(fixes, fix{word: int32(i), rest: g}, fix{word: int32(i + 1), rest: g})
-					i++
-					continue
-				}
+		// A word split in two or three by spaces (smug gler, pass port,
+		// smu ggl er) is read joined. Every piece takes the joined word,
+		// so that word i is still word i of the corrected view.
+		if n, g := splitJoin(src, i, covered, vocab, sc); g != nil {
+			for k := range n {
+				fixes = append(fixes, fix{word: int32(i + k), rest: g})
 			}
-			if i+2 < len(src.words) && covered[i] == 2 && covered[i+1] == 2 && covered[i+2] != 1 && covered[i+2] != 3 && !src.words[i+2].emoji {
-				// A word split in three (smu ggl er).
-				if g := splitThree(src, i, vocab, sc); g != nil {
-					fixes = append(fixes, fix{word: int32(i), rest: g}, fix{word: int32(i + 1), rest: g}, fix{word: int32(i + 2), rest: g})
-					i += 2
-					continue
-				}
-			}
+			i += n - 1
+			continue
 		}
-		if covered[i] != 2 {
+		if covered[i] != coverNear {
 			continue
 		}
 		// A word squeezed short (mellla reads mela) may still be a typo
@@ -628,100 +617,120 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 	return true
 }
 
-// joinable reports, from what covered says of two neighbouring words
-// (see correct), whether they may be read as one split word: neither a
-// term's hit, or one of them a term's hit on its own, which hit then
-// says (1 the first, 2 the second; splitWord then wants the other to be
-// no word of the rules at all). Half a split word is often a word of
-// some term by itself (cros, of cross, in cros sing; cal in cal ais; pas
-// in pas seur), and the other half, no word, says the space is a typo;
-// a word of a phrase's hit is never joined.
-func joinable(a, b uint8) (hit int, ok bool) {
-	switch {
-	case a == 2 && (b == 0 || b == 2):
-		return 0, true
-	case a == 3 && b == 2:
-		return 1, true
-	case a == 2 && b == 3:
-		return 2, true
+// What a word is to the hits of the view being corrected (see correct).
+const (
+	coverFar    = iota // far from every hit: left alone
+	coverPhrase        // a word of a phrase a term matched: never corrected
+	coverNear          // near a hit: corrected when misspelt
+	coverWord          // a one-word term's hit: never corrected, but may be half a split word
+)
+
+// splitJoin returns the word that words i, i+1 (and i+2) of v make
+// joined (squeezed where they meet: smug gler is smugler), kept in
+// sc.fixBytes, and how many words it took, or 0 and nil. covered says
+// what the words are to the hits (see correct). The joined word must be
+// a word of vocab:
+//   - two words near a hit, not both words of the rules themselves
+//     (boarding pass port stays apart); or joined into a prefix term's
+//     stem with an ending, neither a word (ئیزم یرەوە, from Izmir, is
+//     ئیزمیر* + ەوە; see joinsStem);
+//   - two words, one of them a one-word term's hit and the other no word
+//     of the rules at all, of two letters or more: half a split word is
+//     often a word of some term by itself (cros, of cross, in cros sing;
+//     cal in cal ais; pas in pas seur); a word of a phrase's hit is never
+//     joined;
+//   - three words near a hit, none a word of the rules, into a word of
+//     seven bytes or more (smu ggl er).
+func splitJoin(v *view, i int, covered []uint8, vocab *hashIndex, sc *scratch) (int, []byte) {
+	ws := v.words
+	if i+1 >= len(ws) || ws[i+1].emoji {
+		return 0, nil
 	}
-	return 0, false
+	a, b := covered[i], covered[i+1]
+	hit := -1 // the piece that is a term's hit, if any
+	switch {
+	case a == coverNear && (b == coverFar || b == coverNear):
+	case a == coverWord && b == coverNear:
+		hit = 0
+	case a == coverNear && b == coverWord:
+		hit = 1
+	default:
+		return 0, nil
+	}
+	if g := joinPieces(v, i, 2, hit, vocab, sc); g != nil {
+		return 2, g
+	}
+	if hit < 0 && b == coverNear && i+2 < len(ws) && !ws[i+2].emoji && (covered[i+2] == coverFar || covered[i+2] == coverNear) {
+		if g := joinPieces(v, i, 3, -1, vocab, sc); g != nil {
+			return 3, g
+		}
+	}
+	return 0, nil
 }
 
-// splitWord returns the word that words i and i+1 of v make joined
-// (squeezed where they meet: smug gler is smugler), kept in
-// sc.fixBytes, when it is a word of vocab of six bytes or more and the
-// two are not both words of their own (boarding pass port stays apart),
-// or nil. When one half is a term's hit (hit, see joinable), the other
-// must be no word of the rules at all, of two letters or more.
-func splitWord(v *view, i, hit int, vocab *hashIndex, sc *scratch) []byte {
-	first, second := v.buf[v.words[i].start:v.words[i].end], v.buf[v.words[i+1].start:v.words[i+1].end]
-	if n := len(first) + len(second); len(first) < 2 || len(second) < 2 || n < fuzzyMin1 || n > vocab.maxKey+1 {
+// joinPieces is splitJoin for n words from i, hit being the index among
+// them of a term's hit or -1.
+func joinPieces(v *view, i, n, hit int, vocab *hashIndex, sc *scratch) []byte {
+	var parts [3][]byte
+	size := 0
+	for k := range n {
+		w := v.words[i+k]
+		if parts[k] = v.buf[w.start:w.end]; len(parts[k]) < 2 {
+			return nil
+		}
+		size += len(parts[k])
+	}
+	// A word split in three must be longer than one split in two.
+	if size < fuzzyMin1+n-2 || size > vocab.maxKey+n-1 {
 		return nil
 	}
 	// Most neighbours are dismissed by the beginning of the first alone:
 	// no term word begins like it.
-	if pieceLimit(first, 0, vocab, false) < len(first) {
+	if pieceLimit(parts[0], 0, vocab, false) < len(parts[0]) {
 		return nil
 	}
 	at := len(sc.fixBytes)
-	g, last := appendSqueezed(sc.fixBytes, first, 0)
-	g, _ = appendSqueezed(g, second, last)
+	g, last := sc.fixBytes, rune(0)
+	for _, p := range parts[:n] {
+		g, last = appendSqueezed(g, p, last)
+	}
 	sc.fixBytes = g
 	joined := g[at:]
-	if !isVocab(vocab, joined) && hit == 0 && longestStem(joined, vocab, 4) > len(first) &&
-		!isVocab(vocab, first) && !isVocab(vocab, second) {
-		// A prefix term's stem with an ending, split where neither half
-		// is a word (ئیزم یرەوە, from Izmir, is ئیزمیر* + ەوە).
-		return joined[:len(joined):len(joined)]
+	// The pieces are looked up last, and only when the joined word
+	// could stand: most joins fail on it.
+	vocabParts := func() int {
+		c := 0
+		for _, p := range parts[:n] {
+			if isVocab(vocab, p) {
+				c++
+			}
+		}
+		return c
 	}
-	if isVocab(vocab, joined) {
-		var apart bool
-		switch hit {
-		case 0:
-			apart = isVocab(vocab, first) && isVocab(vocab, second)
-		case 1:
-			apart = utf8.RuneCount(second) < 2 || isVocab(vocab, second)
-		case 2:
-			apart = utf8.RuneCount(first) < 2 || isVocab(vocab, first)
-		}
-		if !apart {
-			return joined[:len(joined):len(joined)]
-		}
+	var ok bool
+	switch known := isVocab(vocab, joined); {
+	case hit >= 0:
+		other := parts[1-hit]
+		ok = known && utf8.RuneCount(other) >= 2 && !isVocab(vocab, other)
+	case n == 3:
+		ok = known && vocabParts() == 0
+	case known:
+		ok = vocabParts() < n
+	default:
+		ok = joinsStem(joined, len(parts[0]), vocab) && vocabParts() == 0
+	}
+	if ok {
+		return joined[:len(joined):len(joined)]
 	}
 	sc.fixBytes = sc.fixBytes[:at]
 	return nil
 }
 
-// splitThree returns the word that words i, i+1 and i+2 of v make
-// joined, kept in sc.fixBytes, when it is a word of vocab of seven bytes
-// or more and none of the three is a word of the rules itself, or nil.
-func splitThree(v *view, i int, vocab *hashIndex, sc *scratch) []byte {
-	var parts [3][]byte
-	n := 0
-	for k := range parts {
-		w := v.words[i+k]
-		parts[k] = v.buf[w.start:w.end]
-		if len(parts[k]) < 2 {
-			return nil
-		}
-		n += len(parts[k])
-	}
-	if n < fuzzyMin1+1 || n > vocab.maxKey+2 || pieceLimit(parts[0], 0, vocab, false) < len(parts[0]) {
-		return nil
-	}
-	at := len(sc.fixBytes)
-	g, last := sc.fixBytes, rune(0)
-	for _, p := range parts {
-		g, last = appendSqueezed(g, p, last)
-	}
-	sc.fixBytes = g
-	joined := g[at:]
-	if isVocab(vocab, joined) && !isVocab(vocab, parts[0]) && !isVocab(vocab, parts[1]) && !isVocab(vocab, parts[2]) {
-		return joined[:len(joined):len(joined)]
-	}
-	sc.fixBytes = sc.fixBytes[:at]
-	return nil
+// joinsStem reports whether g, fragments of a word joined, begins with a
+// prefix term's stem (of four bytes or more) that reaches past its first
+// fragment, of first bytes: a stem with an ending, split inside the stem.
+func joinsStem(g []byte, first int, vocab *hashIndex) bool {
+	return longestStem(g, vocab, 4) > first
 }
 
 // correctSqueezed corrects a word that has no correction as the view

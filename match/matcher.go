@@ -332,11 +332,11 @@ func vocabulary(patterns []string, firstKinds []uint8, leetOnly func(pattern int
 	// occurrence were most of this function, itself on the critical path
 	// of compiling.
 	type wordInfo struct {
-		flags int32
-		plain bool // in a pattern that is not a leet reading only
-		alone bool // a whole term of one word
-		base  bool // a term's first word as written
-		procl bool // a term's first word with a proclitic attached
+		prefix bool // the last word of a prefix term
+		plain  bool // in a pattern that is not a leet reading only
+		alone  bool // a whole term of one word
+		base   bool // a term's first word as written
+		procl  bool // a term's first word with a proclitic attached
 	}
 	info := make(map[string]*wordInfo, len(patterns))
 	for pi, p := range patterns {
@@ -371,16 +371,17 @@ func vocabulary(patterns []string, firstKinds []uint8, leetOnly func(pattern int
 				wi.base = wi.base || kinds&(1<<firstBase) != 0
 				wi.procl = wi.procl || kinds&(1<<firstProclitic) != 0
 			}
-			if rest == "" && prefix {
-				wi.flags |= vocabPrefix
-			}
+			wi.prefix = wi.prefix || rest == "" && prefix
 		}
 	}
 	pairs := make([]hashedID, 0, len(info))
 	words := make([]string, 0, len(info))
 	h := newSeededIndex()
 	for w, wi := range info {
-		f := wi.flags
+		var f int32
+		if wi.prefix {
+			f |= vocabPrefix
+		}
 		if wi.procl && !wi.base {
 			f |= vocabProclitic
 		}

@@ -171,7 +171,7 @@ func (v *view) normalize(text string) {
 					open = false
 				}
 				v.pendingHash = c == '#'
-				if wasOpen && i+1 < len(text) && (innerGlue(c) && isLetterByte(text[i+1]) || c == '\'' && v.apostropheInside(text, i+1)) {
+				if wasOpen && v.gluesWord(rune(c), i+1) {
 					v.innerSep = true
 				}
 				i++
@@ -516,9 +516,8 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 	case classSep:
 		if open {
 			v.closeWord()
-			// r is folded: a typographic apostrophe (’) is one in the
-			// text.
-			if r >= utf8.RuneSelf && unicode.IsSymbol(r) && v.letterAfterGlue(int(end)) || int(start) < len(v.text) && isApostrophe(firstRune(v.text[start:])) && v.apostropheInside(v.text, int(end)) {
+			// r is folded: the text has the separator as written.
+			if int(start) < len(v.text) && v.gluesWord(firstRune(v.text[start:]), int(end)) {
 				v.innerSep = true
 			}
 		}
@@ -530,7 +529,7 @@ func (v *view) emit(r rune, cls runeClass, start, end int32, open bool, cur rune
 		}
 		var b [utf8.UTFMax]byte
 		if v.emoji != nil && !v.emoji[string(b[:utf8.EncodeRune(b[:], r)])] {
-			if open && v.letterAfterGlue(int(end)) {
+			if open && int(start) < len(v.text) && v.gluesWord(firstRune(v.text[start:]), int(end)) {
 				v.innerSep = true
 			}
 			return false, classSep
@@ -673,11 +672,13 @@ func isAlnumASCII(b byte) bool { return b < utf8.RuneSelf && asciiFold[b].word }
 
 func isDigitByte(b byte) bool { return '0' <= b && b <= '9' }
 
-// isLetterByte reports whether b starts a letter: an ASCII letter or any
-// byte of a multi-byte rune.
+// apostropheMin is how many letters an apostrophe needs either side to
+// be read inside a word (see apostropheInside).
+const apostropheMin = 3
+
 // apostropheInside reports whether an apostrophe just read, ending the
 // view's last word, sits inside a word split by it (smug'gler): at least
-// three letters on either side. Elision (l'italie, qu'il) and endings
+// apostropheMin letters on either side. Elision (l'italie, qu'il) and endings
 // (it's, don't, ingiltere'ye) have fewer on one side, and are not read
 // as one word.
 func (v *view) apostropheInside(text string, i int) bool {
@@ -685,7 +686,7 @@ func (v *view) apostropheInside(text string, i int) bool {
 		return false
 	}
 	last := v.words[len(v.words)-1]
-	if utf8.RuneCount(v.buf[last.start:last.end]) < 3 {
+	if utf8.RuneCount(v.buf[last.start:last.end]) < apostropheMin {
 		return false
 	}
 	n := 0
@@ -693,20 +694,38 @@ func (v *view) apostropheInside(text string, i int) bool {
 		if !unicode.IsLetter(r) {
 			break
 		}
-		if n++; n == 3 {
+		if n++; n == apostropheMin {
 			return true
 		}
 	}
 	return false
 }
 
+// firstRune returns the first rune of s (utf8.RuneError for none).
 func firstRune(s string) rune {
 	r, _ := utf8.DecodeRuneInString(s)
 	return r
 }
 
-// isApostrophe reports whether r is an apostrophe, typed or typographic.
-func isApostrophe(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' || r == '＇' }
+// isApostrophe reports whether r is an apostrophe: typed, typographic
+// (’, ʼ), full-width (＇) or as an opening quote (‘).
+func isApostrophe(r rune) bool {
+	return r == '\'' || r == '’' || r == 'ʼ' || r == '＇' || r == '‘'
+}
+
+// gluesWord reports whether separator r, read right after a word and
+// ending at byte end of the text, is glue inside a word (see innerSep):
+// glue (see glueRune) followed by a letter, past any more glue, or an
+// apostrophe inside a word (see apostropheInside).
+func (v *view) gluesWord(r rune, end int) bool {
+	switch {
+	case isApostrophe(r):
+		return v.apostropheInside(v.text, end)
+	case glueRune(r):
+		return v.letterAfterGlue(end)
+	}
+	return false
+}
 
 // letterAfterGlue reports whether the text from byte i, past any symbols
 // and emoji (with their variation selectors and joiners), goes on with
@@ -748,8 +767,9 @@ func glueRune(r rune) bool {
 // space, may be glue inside one word: dots, hyphens and underscores
 // (ka.çak.çı, smug-gler), and the symbols people put inside a word to
 // break it for a filter (smug*gler, pass/port, smug,gler, pa+sa+port,
-// smug~gler). Fragments are joined only into a whole word of the rules
-// (see view.segment). An apostrophe is not glue: l'italie is two words.
+// smug~gler). Fragments are joined only into a word of the rules, or a
+// stem with an ending (see view.segment). An apostrophe is glue only
+// inside a word (see apostropheInside): l'italie is two words.
 func innerGlue(c byte) bool {
 	switch c {
 	case '.', '-', '_', '*', '/', '+', '~', ',':
@@ -758,17 +778,15 @@ func innerGlue(c byte) bool {
 	return false
 }
 
-func isLetterByte(b byte) bool { return b >= utf8.RuneSelf || ('a' <= b|0x20 && b|0x20 <= 'z') }
-
-// camelCase reports whether the word around text[i] has a capital letter
-// before i (LinkedIn, #BoatToIreland): its capital I is a capital, not an
-// l in disguise.
 // leetI reports whether the capital I at text[i] sits between lower-case
 // letters outside a camel-case word, where the leet view reads it as l.
 func leetI(text string, i int) bool {
 	return i > 0 && i+1 < len(text) && isLowerASCII(text[i-1]) && isLowerASCII(text[i+1]) && !camelCase(text, i)
 }
 
+// camelCase reports whether the word around text[i] has a capital letter
+// before i (LinkedIn, #BoatToIreland): its capital I is a capital, not an
+// l in disguise.
 func camelCase(text string, i int) bool {
 	for j := i - 1; j >= 0 && isAlnumASCII(text[j]); j-- {
 		if 'A' <= text[j] && text[j] <= 'Z' {

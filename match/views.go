@@ -74,7 +74,7 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 			// ەوە).
 			first := src.words[i]
 			if g := v.joinWords(src, ws[i:j]); isVocab(vocab, g) ||
-				longestStem(g, vocab, 4) > int(first.end-first.start) && !anyVocab(src, ws[i:j], vocab) {
+				joinsStem(g, int(first.end-first.start), vocab) && !anyVocab(src, ws[i:j], vocab) {
 				v.addWord(g, ws[i].origS, ws[j-1].origE)
 				i = j
 				continue
@@ -202,11 +202,11 @@ func dottedEnd(ws []word, i int, text string) int {
 		if glueGap(gap) {
 			continue
 		}
-		// An apostrophe with three letters or more either side
+		// An apostrophe with apostropheMin letters or more either side
 		// (smug'gler; not l'italie, it's or ingiltere'ye).
 		r, n := utf8.DecodeRuneInString(gap)
-		if n != len(gap) || !isApostrophe(r) || utf8.RuneCountInString(text[ws[j-1].origS:ws[j-1].origE]) < 3 ||
-			utf8.RuneCountInString(text[ws[j].origS:ws[j].origE]) < 3 {
+		if n != len(gap) || !isApostrophe(r) || utf8.RuneCountInString(text[ws[j-1].origS:ws[j-1].origE]) < apostropheMin ||
+			utf8.RuneCountInString(text[ws[j].origS:ws[j].origE]) < apostropheMin {
 			break
 		}
 	}
@@ -410,16 +410,16 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 		}
 		for j := max(0, i-reach); j < i; j++ {
 			bit := uint64(1) << (i - j - 1)
-			if pc.known[j]&bit == 0 {
+			if pc[j].known&bit == 0 {
 				continue
 			}
 			proclitic := int16(0)
-			if pc.proclitic[j]&bit != 0 {
+			if pc[j].proclitic&bit != 0 {
 				proclitic = 1
 			}
-			short := pc.short[j]&bit != 0
+			short := pc[j].short&bit != 0
 			ending := int16(0)
-			if pc.ending[j]&bit != 0 {
+			if pc[j].ending&bit != 0 {
 				ending = 1
 			}
 			lead := int16(0)
@@ -427,7 +427,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 				lead = 1
 			}
 			inner := int16(0)
-			if pc.inner[j]&bit != 0 {
+			if pc[j].inner&bit != 0 {
 				inner = 1
 			}
 			for st := int8(0); st < segStates; st++ {
@@ -522,13 +522,21 @@ type segTable struct {
 	pieces pieceSet
 }
 
-// pieceSet says which pieces of a glued word are vocabulary words: bit
-// i-j-1 of known[j] is set when g[j:i] is one, of proclitic[j] when it is
-// a term only with an Arabic proclitic, of short[j] when it is two
-// letters or fewer (two bytes of most scripts, two Ethiopic syllables),
-// of ending[j] when it is a prefix term's stem with an ending.
-type pieceSet struct {
-	known, proclitic, short, ending, inner [maxGlued]uint64
+// pieceSet says which pieces of a glued word are vocabulary words, by
+// where they start (see pieceFlags).
+type pieceSet [maxGlued]pieceFlags
+
+// pieceFlags are the pieces g[j:i] starting at one place j of a glued
+// word g: bit i-j-1 of known is set when the piece is a vocabulary word,
+// of proclitic when it is a term only with an Arabic proclitic, of short
+// when it is two letters or fewer (two bytes of most scripts, two
+// Ethiopic syllables), of ending when it is a prefix term's stem with an
+// ending, of inner when it is a word only inside phrase terms. One
+// struct, so that clearing a place clears every flag: the set lives in
+// the pooled view, and a flag left from the previous text once steered
+// the next text's split.
+type pieceFlags struct {
+	known, proclitic, short, ending, inner uint64
 }
 
 // endings returns the bits of the ends up to two bytes of letters after
@@ -555,7 +563,7 @@ func endings(g []byte, k, end int) uint64 {
 func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings, leetWords bool, reach int, ps *pieceSet) {
 	n := len(g)
 	for j := 0; j < n; {
-		ps.known[j], ps.proclitic[j], ps.short[j], ps.ending[j], ps.inner[j] = 0, 0, 0, 0, 0
+		ps[j] = pieceFlags{}
 		_, first := utf8.DecodeRune(g[j:])
 		end := min(pieceLimit(g, j, vocab, unsqueezed), n, j+reach)
 		var p, ends uint64
@@ -583,15 +591,15 @@ func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings, leetWords b
 				continue
 			}
 			bit := uint64(1) << (k - j - 1)
-			ps.known[j] |= bit
+			ps[j].known |= bit
 			if f&vocabProclitic != 0 {
-				ps.proclitic[j] |= bit
+				ps[j].proclitic |= bit
 			}
 			if f&vocabInner != 0 {
-				ps.inner[j] |= bit
+				ps[j].inner |= bit
 			}
 			if size <= 4 && runes <= 2 {
-				ps.short[j] |= bit
+				ps[j].short |= bit
 			}
 			if withEndings && f&vocabPrefix != 0 && size >= 4 {
 				// A prefix term's stem with an ending of up to two
@@ -600,11 +608,11 @@ func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings, leetWords b
 				ends |= endings(g, k, end) << (k - j)
 			}
 		}
-		ps.ending[j] = ends &^ ps.known[j]
-		ps.known[j] |= ends
+		ps[j].ending = ends &^ ps[j].known
+		ps[j].known |= ends
 		// Pieces cannot start inside a rune.
 		for k := j + 1; k < j+first; k++ {
-			ps.known[k], ps.proclitic[k], ps.short[k], ps.ending[k], ps.inner[k] = 0, 0, 0, 0, 0
+			ps[k] = pieceFlags{}
 		}
 		j += first
 	}
@@ -757,11 +765,9 @@ func (v *view) addPiece(b []byte, origS, origE int32, unsqueezed bool) {
 
 // elided reports whether the one-letter word w is an elided article or
 // pronoun (l', d', qu'... before a word): "à l'arrivée" is not spaced
-// letters. The apostrophe may be typed full-width (＇) or as an opening
-// quote (‘).
+// letters.
 func elided(text string, w word) bool {
-	r, _ := utf8.DecodeRuneInString(text[w.origE:])
-	return r == '\'' || r == '’' || r == '＇' || r == '‘'
+	return isApostrophe(firstRune(text[w.origE:]))
 }
 
 // isSingleDigit reports whether w is one ASCII digit.
