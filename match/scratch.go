@@ -53,8 +53,8 @@ type scratch struct {
 	// words it corrected); probe holds that view's positive hits while
 	// they are checked.
 	fixes []fix
-	// fixBytes holds the words of fixes that join two words of the text
-	// (see splitWord).
+	// fixBytes holds the words of fixes that join words of the text
+	// (see joinPieces).
 	fixBytes []byte
 	probe    []hit
 	// rejected says that a candidate rule of the view last evaluated did
