@@ -696,6 +696,12 @@ func joinPieces(v *view, i, n, hit int, vocab *hashIndex, sc *scratch) []byte {
 	}
 	sc.fixBytes = g
 	joined := g[at:]
+	// Both a word and a stem with an ending (see below) reach past the
+	// first piece: the bytes to the first of the second must begin a key.
+	if !vocab.isPrefix(vocab.hash(joined[:min(len(parts[0])+1, len(joined))])) {
+		sc.fixBytes = sc.fixBytes[:at]
+		return nil
+	}
 	// The pieces are looked up last, and only when the joined word
 	// could stand: most joins fail on it.
 	vocabParts := func() int {

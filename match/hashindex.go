@@ -40,6 +40,13 @@ type hashIndex struct {
 	// segmentation stops extending a piece as soon as no key begins
 	// like it, instead of hashing every substring of a glued word.
 	starts u64set
+	// prefixes holds the hash (see hash, with the low bit set) of every
+	// non-empty byte prefix of every key, built with starts: a piece
+	// extended a byte at a time stops at the first byte no key
+	// continues with, whatever its length, and a word joined from two
+	// is dismissed by one lookup of the bytes around the join. A filter:
+	// a collision only costs the lookups it would have saved.
+	prefixes u64set
 }
 
 // startBytes is how many leading bytes of a key starts records.
@@ -62,10 +69,15 @@ func packStart(v uint32, n int, r []byte) (uint32, int, bool) {
 	return v, n + len(r), true
 }
 
-// indexStarts fills h.starts from keys.
+// indexStarts fills h.starts and h.prefixes from keys.
 func (h *hashIndex) indexStarts(keys []string) {
-	var ks []uint64
+	var ks, ps []uint64
 	for _, k := range keys {
+		var p uint64
+		for i := 0; i < len(k); i++ {
+			p = p*h.base + uint64(k[i])
+			ps = append(ps, h.mix(p, i+1)|1)
+		}
 		var v uint32
 		n := 0
 		for i, r := range k {
@@ -80,6 +92,15 @@ func (h *hashIndex) indexStarts(keys []string) {
 	// fraction of the size.
 	slices.Sort(ks)
 	h.starts = newU64Set(slices.Compact(ks))
+	slices.Sort(ps)
+	h.prefixes = newU64Set(slices.Compact(ps))
+}
+
+// isPrefix reports whether the bytes whose hash (see hash) is hv begin
+// some key. Without a prefix set (an index built without starts) every
+// string might.
+func (h *hashIndex) isPrefix(hv uint64) bool {
+	return h.prefixes.keys == nil || h.prefixes.has(hv|1)
 }
 
 const noID = -1 << 31

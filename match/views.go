@@ -586,7 +586,11 @@ func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings, leetWords b
 			if size > vocab.maxKey {
 				break
 			}
-			f, ok := vocab.flagsHash(vocab.mix(p, size))
+			hv := vocab.mix(p, size)
+			if !vocab.isPrefix(hv) {
+				break
+			}
+			f, ok := vocab.flagsHash(hv)
 			if !ok || f&vocabLeetOnly != 0 && !leetWords {
 				continue
 			}
@@ -647,12 +651,31 @@ func pieceLimit(g []byte, j int, vocab *hashIndex, unsqueezed bool) int {
 // longestStem returns the length of the longest stem of a prefix term,
 // at least minLen bytes, that g starts with, or 0.
 func longestStem(g []byte, vocab *hashIndex, minLen int) int {
-	for l := min(len(g), vocab.maxKey); l >= minLen; l-- {
-		if f, _ := vocab.flags(g[:l]); f&vocabPrefix != 0 {
-			return l
+	if vocab.prefixes.keys == nil {
+		for l := min(len(g), vocab.maxKey); l >= minLen; l-- {
+			if f, _ := vocab.flags(g[:l]); f&vocabPrefix != 0 {
+				return l
+			}
+		}
+		return 0
+	}
+	// Extend the hash a byte at a time, up to the first byte no key
+	// continues with: most words leave the keys after a few bytes.
+	best := 0
+	var p uint64
+	for l := 1; l <= min(len(g), vocab.maxKey); l++ {
+		p = p*vocab.base + uint64(g[l-1])
+		hv := vocab.mix(p, l)
+		if !vocab.isPrefix(hv) {
+			break
+		}
+		if l >= minLen {
+			if f, _ := vocab.flagsHash(hv); f&vocabPrefix != 0 {
+				best = l
+			}
 		}
 	}
-	return 0
+	return best
 }
 
 // hasStem reports whether g starts with the stem of a prefix term at
