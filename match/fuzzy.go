@@ -417,6 +417,17 @@ func isVocab(vocab *hashIndex, w []byte) bool {
 	return ok
 }
 
+// isWordAlone reports whether w is a word of vocab that some term has
+// as a whole word of its own, or a short one (two letters or fewer) that
+// only phrases have: a longer word a phrase needs beside other words
+// (what, of "what s the rate") is no word of the rules when it stands
+// for half of one (what sapp), but the short ones are the prepositions
+// and particles of phrases (في, از, کا, ካብ), words in their own right.
+func isWordAlone(vocab *hashIndex, w []byte) bool {
+	f, ok := vocab.flags(w)
+	return ok && (f&vocabInner == 0 || utf8.RuneCount(w) <= 2)
+}
+
 // correctWithProclitic is correct, and for an Arabic word that has no
 // correction of its own, the correction of the word after a proclitic
 // (لايطليا is ل + ايطاليا misspelt), returned as the proclitic and the
@@ -707,7 +718,7 @@ func joinPieces(v *view, i, n, hit int, vocab *hashIndex, sc *scratch) []byte {
 	vocabParts := func() int {
 		c := 0
 		for _, p := range parts[:n] {
-			if isVocab(vocab, p) {
+			if isWordAlone(vocab, p) {
 				c++
 			}
 		}

@@ -121,6 +121,19 @@ func TestSplitWord(t *testing.T) {
 	})
 }
 
+// TestSplitWordWithAPhraseWordForAHalf: half a split word that is a word
+// of the rules only inside phrases (what, of "what s the rate") does not
+// keep the halves apart. (One of two letters or fewer still does: those
+// are the prepositions of phrases, في or از, words in their own right.)
+func TestSplitWordWithAPhraseWordForAHalf(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: contact\ncategory: smuggler\nmatch: whatsapp NEAR/3 dinghy\n"+
+		"rule: rate\ncategory: crossing\nmatch: \"what s the rate\" OR \"sapp valley\"\n")
+	checkRules(t, m, []rulesCase{
+		{"dinghy whats app", []string{"xx.contact"}},
+		{"dinghy what sapp", []string{"xx.contact"}}, // both halves are phrase words
+	})
+}
+
 // TestSplitWordWithATermForAHalf: half a split word is often a one-word
 // term by itself (cros, of cross, in cros sing); it is still read joined
 // with a neighbour that is no word of the rules, but not a word of a
