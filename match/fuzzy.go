@@ -828,10 +828,11 @@ func stemmedWord(w []byte, vocab, vetoVocab *hashIndex) bool {
 // being corrected: one that covers it but for four bytes (ligjshme for
 // ligjshm*, randevusu for randevu*, which would otherwise become the
 // randevusuz, without an appointment, of a visa seller's pitch), and more
-// than half of it. A shorter stem says little about the word: Kurmanji
-// tûr* (tour) kept every language's 'turkei' from being read as 'turkey'.
+// than half of it, and four bytes at least. A shorter stem says little
+// about the word: Kurmanji tûr* (tour) kept every language's 'turkei'
+// and 'turey' from being read as 'turkey'.
 func vetoStemMin(n int) int {
-	return max(n/2+1, n-4)
+	return max(n/2+1, n-4, 4)
 }
 
 // fix is a correction the fuzzy view makes: word becomes proc+to+rest.
