@@ -65,6 +65,9 @@ type fuzzyIndex struct {
 	// stemKeys holds the keys of byStart and byBody: most words have
 	// none, and a probe here is cheaper than a map lookup.
 	stemKeys u64set
+	// inflect finds a word of the rules with an inflectional ending
+	// (see inflections); nil without suffixing languages.
+	inflect *inflectionIndex
 }
 
 // Kinds of filter keys, mixed into their hash.
@@ -601,6 +604,12 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 			}
 			if c != "" && !stemmedWord(text, vocab, vetoVocab) {
 				fixes = append(fixes, fix{int32(i), proc, c, rest})
+			} else if c == "" && long {
+				// No typo: perhaps a word of the rules with an ending
+				// of its language glued on (bodrumdan), read as the word.
+				if l := fx.inflect.stem(text); l > 0 && !stemmedWord(text, vocab, vetoVocab) {
+					fixes = append(fixes, fix{word: int32(i), rest: text[:l]})
+				}
 			}
 		}
 	}

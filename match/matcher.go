@@ -269,7 +269,10 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		m.vocab = vocabulary(c.patterns, c.patFirst, c.leetOnly, true)
 		m.vetoVocab = vocabulary(neg, nil, nil, false)
 	})
-	wg.Go(func() { m.fuzzy = newFuzzyIndex(fuzzyVocab, fuzzyStems) })
+	wg.Go(func() {
+		m.fuzzy = newFuzzyIndex(fuzzyVocab, fuzzyStems)
+		m.fuzzy.inflect = newInflectionIndex(fuzzyVocab, c.langBits)
+	})
 	wg.Wait()
 	m.version = rulesVersion(files)
 	c.anchor(m)

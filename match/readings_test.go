@@ -195,3 +195,22 @@ func TestHashtagTieTakesWholeWords(t *testing.T) {
 		t.Errorf("#gametouk: segmented %q, rules %v; want \"game to uk\", [xx.game]", ex.Views["segmented"], ex.Rules)
 	}
 }
+
+// TestInflectedWord: near another hit, a word of a suffixing language's
+// rules with an ending of that language glued on (kamyonlarda, in the
+// lorries; basaborka, the passport) reads as the word; another
+// language's ending, or a word of another language's rules, does not.
+func TestInflectedWord(t *testing.T) {
+	m := compileSource(t,
+		"lang: tr\nrule: r\ncategory: crossing\nmatch: kamyon NEAR/3 ingiltere\n",
+		"lang: so\nrule: r\ncategory: documents\nmatch: baasaboor NEAR/3 iib\n",
+		"lang: en\nrule: r\ncategory: crossing\nmatch: lorry NEAR/3 dover\n")
+	checkRules(t, m, []rulesCase{
+		{"kamyonlarda ingiltere", []string{"tr.r"}},
+		{"kamyondan ingiltere", []string{"tr.r"}},
+		{"baasaboorka iib ah", []string{"so.r"}},
+		{"kamyonka ingiltere", nil}, // a Somali ending on a Turkish word
+		{"lorryden dover", nil},     // a Turkish ending on an English word
+		{"kamyonlarda", nil},        // no other hit
+	})
+}
