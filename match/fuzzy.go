@@ -704,9 +704,9 @@ func joinPieces(v *view, i, n, hit int, vocab *hashIndex, sc *scratch) []byte {
 	if size < fuzzyMin1+n-2 || size > vocab.maxKey+n-1 {
 		return nil
 	}
-	// Most neighbours are dismissed by the beginning of the first alone:
-	// no term word begins like it.
-	if pieceLimit(parts[0], 0, vocab, false) < len(parts[0]) {
+	// Most neighbours are dismissed before anything is copied: a word and
+	// a stem with an ending (see below) both reach past the first piece.
+	if !joinBegins(vocab, parts[0], parts[1]) {
 		return nil
 	}
 	at := len(sc.fixBytes)
@@ -716,12 +716,6 @@ func joinPieces(v *view, i, n, hit int, vocab *hashIndex, sc *scratch) []byte {
 	}
 	sc.fixBytes = g
 	joined := g[at:]
-	// Both a word and a stem with an ending (see below) reach past the
-	// first piece: the bytes to the first of the second must begin a key.
-	if !vocab.isPrefix(vocab.hash(joined[:min(len(parts[0])+1, len(joined))])) {
-		sc.fixBytes = sc.fixBytes[:at]
-		return nil
-	}
 	// The pieces are looked up last, and only when the joined word
 	// could stand: most joins fail on it.
 	vocabParts := func() int {
@@ -750,6 +744,39 @@ func joinPieces(v *view, i, n, hit int, vocab *hashIndex, sc *scratch) []byte {
 	}
 	sc.fixBytes = sc.fixBytes[:at]
 	return nil
+}
+
+// joinBegins reports whether a and b joined as joinPieces joins them
+// (squeezed, see appendSqueezed) may begin a key of vocab: whether the
+// bytes of a and the first byte b adds are a key's first bytes. It hashes
+// them as it goes, without copying (see hashIndex.isPrefix).
+func joinBegins(vocab *hashIndex, a, b []byte) bool {
+	var p uint64
+	n := 0
+	last := rune(0)
+	for k, part := range [2][]byte{a, b} {
+		for i := 0; i < len(part); {
+			r, size := utf8.DecodeRune(part[i:])
+			if r == utf8.RuneError && size == 1 {
+				return true // read as U+FFFD: left to the full test
+			}
+			if r == last && squeezable(r) {
+				i += size
+				continue
+			}
+			last = r
+			if k == 1 {
+				// The first byte past the first piece.
+				return vocab.isPrefix(vocab.mix(p*vocab.base+uint64(part[i]), n+1))
+			}
+			for _, c := range part[i : i+size] {
+				p = p*vocab.base + uint64(c)
+			}
+			n += size
+			i += size
+		}
+	}
+	return true
 }
 
 // joinsStem reports whether g, fragments of a word joined, begins with a
