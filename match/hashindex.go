@@ -69,13 +69,29 @@ func packStart(v uint32, n int, r []byte) (uint32, int, bool) {
 	return v, n + len(r), true
 }
 
-// indexStarts fills h.starts and h.prefixes from keys.
+// indexStarts fills h.starts and h.prefixes from keys (reordered). In
+// sorted order a key shares its first bytes with the key before it, and
+// only its beginnings longer than those are new: each is added once, so
+// neither set needs its keys sorted and deduplicated (a sort of every
+// byte prefix of every word was most of building the vocabulary).
 func (h *hashIndex) indexStarts(keys []string) {
+	slices.Sort(keys)
 	var ks, ps []uint64
+	var poly []uint64 // poly[i]: the polynomial of the previous key's first i+1 bytes
+	prev := ""
 	for _, k := range keys {
+		common := 0
+		for common < len(k) && common < len(prev) && k[common] == prev[common] {
+			common++
+		}
+		poly = poly[:common]
 		var p uint64
-		for i := 0; i < len(k); i++ {
+		if common > 0 {
+			p = poly[common-1]
+		}
+		for i := common; i < len(k); i++ {
 			p = p*h.base + uint64(k[i])
+			poly = append(poly, p)
 			ps = append(ps, h.mix(p, i+1)|1)
 		}
 		var v uint32
@@ -85,15 +101,14 @@ func (h *hashIndex) indexStarts(keys []string) {
 			if v, n, ok = packStart(v, n, []byte(k[i:i+utf8.RuneLen(r)])); !ok {
 				break
 			}
-			ks = append(ks, startKey(v, n))
+			if n > common {
+				ks = append(ks, startKey(v, n))
+			}
 		}
+		prev = k
 	}
-	// Words share their beginnings: without duplicates the set is a
-	// fraction of the size.
-	slices.Sort(ks)
-	h.starts = newU64Set(slices.Compact(ks))
-	slices.Sort(ps)
-	h.prefixes = newU64Set(slices.Compact(ps))
+	h.starts = newU64Set(ks)
+	h.prefixes = newU64Set(ps)
 }
 
 // isPrefix reports whether the bytes whose hash (see hash) is hv begin
