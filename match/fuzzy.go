@@ -571,11 +571,14 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 			continue
 		}
 		// A word split in two or three by spaces (smug gler, pass port,
-		// smu ggl er) is read joined. Every piece takes the joined word,
-		// so that word i is still word i of the corrected view.
+		// smu ggl er) is read joined. The first piece takes the joined
+		// word and the others stay as empty words, so that word i is
+		// still word i of the corrected view and a phrase through the
+		// split word reads on (el mha rbin bi2oulo).
 		if n, g := splitJoin(src, i, covered, vocab, sc); g != nil {
-			for k := range n {
-				fixes = append(fixes, fix{word: int32(i + k), rest: g})
+			fixes = append(fixes, fix{word: int32(i), rest: g})
+			for k := 1; k < n; k++ {
+				fixes = append(fixes, fix{word: int32(i + k), cont: true})
 			}
 			i += n - 1
 			continue
@@ -603,7 +606,7 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 				proc, c = fx.correctSqueezed(word, src.mode, prefer, &sc.hashtag)
 			}
 			if c != "" && !stemmedWord(text, vocab, vetoVocab) {
-				fixes = append(fixes, fix{int32(i), proc, c, rest})
+				fixes = append(fixes, fix{word: int32(i), proc: proc, to: c, rest: rest})
 			} else if c == "" && long {
 				// No typo: perhaps a word of the rules with an ending
 				// of its language glued on (bodrumdan), read as the word.
@@ -625,6 +628,17 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 		}
 		f := fixes[0]
 		fixes = fixes[1:]
+		if f.cont {
+			// No bytes and no space: the word before holds this piece,
+			// and its text now reaches to the piece's end.
+			v.words[len(v.words)-1].origE = w.origE
+			nw := v.pushWord()
+			*nw = w
+			nw.start = int32(len(v.buf) - 1)
+			nw.end = nw.start
+			v.joined = true
+			continue
+		}
 		nw := v.pushWord()
 		*nw = w
 		nw.start = int32(len(v.buf))
@@ -877,6 +891,7 @@ type fix struct {
 	proc []byte // an Arabic proclitic kept in front, or nil
 	to   string
 	rest []byte // after a corrected stem, the rest of the word as written
+	cont bool   // a later piece of a split word, joined into the word before
 }
 
 // correctStemBytes is correctStem for a word's bytes: the stem, and the

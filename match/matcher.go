@@ -1407,7 +1407,7 @@ func (m *Matcher) addHits(sc *scratch, v *view, text string) {
 		startByte := h.end - m.patLen[h.pat] + 1 // first byte of the first word
 		w := v.wordStartingAt(startByte)
 		for _, ref := range m.patRefs[h.pat] {
-			last := w + int(ref.words) - 1
+			last := v.lastWord(w, int(ref.words))
 			if ref.leet && !leetWritten(text, int(v.words[w].origS), int(v.words[last].origE)) {
 				continue
 			}

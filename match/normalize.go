@@ -57,6 +57,11 @@ type view struct {
 	// pass/port) or an emoji dropped as decoration (smug🔥gler):
 	// fragments that may join into a term (see innerGlue, glueGap).
 	innerSep bool
+	// joined reports that some words are empty: the later pieces of a
+	// split word the corrected view reads joined into the first (see
+	// view.correct), kept so that word i is still word i of the view it
+	// corrects, but holding no bytes, so that a phrase reads across them.
+	joined bool
 	// text is the text being normalised, for looking ahead past symbols.
 	text string
 }
@@ -99,7 +104,22 @@ func (v *view) reset() {
 	v.buf = append(v.buf[:0], ' ')
 	v.words = v.words[:0]
 	v.maybeLeet, v.maybeArabizi, v.hasHashtag, v.pendingHash = false, false, false, false
-	v.singleRun, v.prevSingle, v.rtlOverride, v.innerSep = false, false, false, false
+	v.singleRun, v.prevSingle, v.rtlOverride, v.innerSep, v.joined = false, false, false, false, false
+}
+
+// lastWord returns the index of the nth word of v from word w (w is the
+// first), skipping the empty words of a corrected view (see joined).
+func (v *view) lastWord(w, n int) int {
+	if !v.joined {
+		return w + n - 1
+	}
+	for ; n > 1 && w+1 < len(v.words); n-- {
+		w++
+		for v.words[w].start == v.words[w].end && w+1 < len(v.words) {
+			w++
+		}
+	}
+	return w
 }
 
 // Normalize returns the normalised form of text as the matcher sees it:

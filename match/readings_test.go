@@ -107,7 +107,8 @@ func TestSplitWord(t *testing.T) {
 	m := compileSource(t, "lang: xx\nrule: smuggler\ncategory: smuggler\nmatch: smuggler NEAR/3 uk\n"+
 		"rule: passport\ncategory: documents\nmatch: passport NEAR/3 sale\n"+
 		"rule: port\ncategory: crossing\nmatch: (pass OR port) NEAR/1 (uk OR dover)\n"+
-		"rule: izmir\ncategory: crossing\nmatch: izmir* NEAR/3 boat\n")
+		"rule: izmir\ncategory: crossing\nmatch: izmir* NEAR/3 boat\n"+
+		"rule: phrase\ncategory: crossing\nmatch: \"the smuggler boat\" NEAR/3 dover\n")
 	checkRules(t, m, []rulesCase{
 		{"smug gler to uk", []string{"xx.smuggler"}},
 		{"smugg ler to uk", []string{"xx.smuggler"}},
@@ -118,6 +119,9 @@ func TestSplitWord(t *testing.T) {
 		{"boarding pass port dover", []string{"xx.port"}},
 		{"izm irden boat", []string{"xx.izmir"}},      // a stem with an ending
 		{"sm ugg ler to uk", []string{"xx.smuggler"}}, // three pieces
+		// A phrase reads on through the joined word.
+		{"the smug gler boat to dover", []string{"xx.phrase"}},
+		{"the smu ggl er boat to dover", []string{"xx.phrase"}},
 	})
 }
 
