@@ -762,7 +762,7 @@ func joinPieces(v *view, i, n, hit int, vocab *hashIndex, sc *scratch) []byte {
 
 // joinBegins reports whether a and b joined as joinPieces joins them
 // (squeezed, see appendSqueezed) may begin a key of vocab: whether the
-// bytes of a and the first byte b adds are a key's first bytes. It hashes
+// bytes of a and the first rune b adds are a key's first bytes. It hashes
 // them as it goes, without copying (see hashIndex.isPrefix).
 func joinBegins(vocab *hashIndex, a, b []byte) bool {
 	var p uint64
@@ -779,15 +779,15 @@ func joinBegins(vocab *hashIndex, a, b []byte) bool {
 				continue
 			}
 			last = r
-			if k == 1 {
-				// The first byte past the first piece.
-				return vocab.isPrefix(vocab.mix(p*vocab.base+uint64(part[i]), n+1))
-			}
 			for _, c := range part[i : i+size] {
 				p = p*vocab.base + uint64(c)
 			}
 			n += size
 			i += size
+			if k == 1 {
+				// The first rune past the first piece.
+				return vocab.isPrefix(vocab.mix(p, n))
+			}
 		}
 	}
 	return true

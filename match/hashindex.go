@@ -41,11 +41,11 @@ type hashIndex struct {
 	// like it, instead of hashing every substring of a glued word.
 	starts u64set
 	// prefixes holds the hash (see hash, with the low bit set) of every
-	// non-empty byte prefix of every key, built with starts: a piece
-	// extended a byte at a time stops at the first byte no key
-	// continues with, whatever its length, and a word joined from two
-	// is dismissed by one lookup of the bytes around the join. A filter:
-	// a collision only costs the lookups it would have saved.
+	// non-empty prefix of every key that ends at a rune boundary, built
+	// with starts: a piece extended a rune at a time stops at the first
+	// rune no key continues with, whatever its length, and a word joined
+	// from two is dismissed by one lookup of the runes around the join.
+	// A filter: a collision only costs the lookups it would have saved.
 	prefixes u64set
 }
 
@@ -92,7 +92,9 @@ func (h *hashIndex) indexStarts(keys []string) {
 		for i := common; i < len(k); i++ {
 			p = p*h.base + uint64(k[i])
 			poly = append(poly, p)
-			ps = append(ps, h.mix(p, i+1)|1)
+			if i+1 == len(k) || utf8.RuneStart(k[i+1]) {
+				ps = append(ps, h.mix(p, i+1)|1)
+			}
 		}
 		var v uint32
 		n := 0
@@ -111,9 +113,9 @@ func (h *hashIndex) indexStarts(keys []string) {
 	h.prefixes = newU64Set(ps)
 }
 
-// isPrefix reports whether the bytes whose hash (see hash) is hv begin
-// some key. Without a prefix set (an index built without starts) every
-// string might.
+// isPrefix reports whether the bytes whose hash (see hash) is hv, ending
+// at a rune boundary, begin some key. Without a prefix set (an index
+// built without starts) every string might.
 func (h *hashIndex) isPrefix(hv uint64) bool {
 	return h.prefixes.keys == nil || h.prefixes.has(hv|1)
 }

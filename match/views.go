@@ -665,6 +665,9 @@ func longestStem(g []byte, vocab *hashIndex, minLen int) int {
 	var p uint64
 	for l := 1; l <= min(len(g), vocab.maxKey); l++ {
 		p = p*vocab.base + uint64(g[l-1])
+		if l < len(g) && !utf8.RuneStart(g[l]) {
+			continue // inside a rune: neither a beginning nor a stem ends here
+		}
 		hv := vocab.mix(p, l)
 		if !vocab.isPrefix(hv) {
 			break
