@@ -67,16 +67,7 @@ type leafInfo struct {
 	// positive reports whether the leaf can make a rule match (it is not
 	// only under the right side of a NOT or in an exclusion).
 	positive bool
-	// lazy marks a leaf in more than lazyGroups groups (uk, to, price:
-	// hundreds of rules' sets hold them). Its groups are not marked when
-	// it has a hit, a write each for groups few triggers ask about; a
-	// trigger's group unmarked is looked up in the lazy leaves hit (see
-	// Matcher.complete). A few such leaves were most of the marking.
-	lazy bool
 }
-
-// lazyGroups is the group count above which a leaf is lazy.
-const lazyGroups = 64
 
 // A trigger is one way a rule can become true: a set of requirement
 // groups, each needing a hit on one of its leaves. A rule is evaluated
@@ -287,9 +278,6 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	c.anchor(m)
 	for l := range c.positive {
 		c.leaves[l].positive = c.positive[l]
-	}
-	for l := range c.leaves {
-		c.leaves[l].lazy = len(c.leaves[l].groups) > lazyGroups
 	}
 	m.patRefs = c.patRefs
 	m.leaves = c.leaves
@@ -1302,12 +1290,7 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 	// Mark the groups of the leaves with hits (a flat write per group),
 	// then look at the triggers anchored on those leaves.
 	for _, l := range sc.touched {
-		li := &m.leaves[l]
-		if li.lazy {
-			sc.lazyLeaves = append(sc.lazyLeaves, l)
-			continue
-		}
-		for _, g := range li.groups {
+		for _, g := range m.leaves[l].groups {
 			sc.groupState[g].gen = sc.gen
 		}
 	}
@@ -1631,23 +1614,11 @@ func rulesVersion(files []*RuleFile) string {
 // complete reports whether every group of t has a hit.
 func (m *Matcher) complete(sc *scratch, t *trigger) bool {
 	for _, g := range t.groups[:t.n] {
-		if sc.groupState[g].gen != sc.gen && !m.lazyHit(sc, g) {
+		if sc.groupState[g].gen != sc.gen {
 			return false
 		}
 	}
 	return true
-}
-
-// lazyHit reports whether a lazy leaf with a hit in this view is in group
-// g, and marks g if so.
-func (m *Matcher) lazyHit(sc *scratch, g int32) bool {
-	for _, l := range sc.lazyLeaves {
-		if _, ok := slices.BinarySearch(m.leaves[l].groups, g); ok {
-			sc.groupState[g].gen = sc.gen
-			return true
-		}
-	}
-	return false
 }
 
 // hadMainHit reports whether one of t's groups had an exact hit in the

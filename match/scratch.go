@@ -31,9 +31,6 @@ type scratch struct {
 	// candidates are the rules with a trigger whose every group has a hit;
 	// isCand marks them.
 	groupState []groupState
-	// lazyLeaves are the lazy leaves (see leafInfo.lazy) with a hit in
-	// this view, whose groups are not marked.
-	lazyLeaves []int32
 	candidates []int32
 	isCand     []bool
 
@@ -189,7 +186,6 @@ func (sc *scratch) resetView() {
 		sc.isCand[r] = false
 	}
 	sc.touched = sc.touched[:0]
-	sc.lazyLeaves = sc.lazyLeaves[:0]
 	sc.links = sc.links[:0]
 	sc.candidates = sc.candidates[:0]
 	sc.rejected = false
