@@ -35,48 +35,24 @@ type hashIndex struct {
 	// maxKey is the longest key in bytes: no longer substring can be in
 	// the index, which bounds segmentation's search.
 	maxKey int
-	// starts holds the beginnings of the keys, up to startBytes bytes at
-	// rune boundaries (see startKey), when the index was built with them:
-	// segmentation stops extending a piece as soon as no key begins
-	// like it, instead of hashing every substring of a glued word.
-	starts u64set
 	// prefixes holds the hash (see hash, with the low bit set) of every
-	// non-empty prefix of every key that ends at a rune boundary, built
-	// with starts: a piece extended a rune at a time stops at the first
-	// rune no key continues with, whatever its length, and a word joined
-	// from two is dismissed by one lookup of the runes around the join.
-	// A filter: a collision only costs the lookups it would have saved.
+	// non-empty prefix of every key that ends at a rune boundary: a piece
+	// of a glued word extended a rune at a time stops at the first rune
+	// no key continues with, a word joined from two is dismissed by one
+	// lookup of the runes around the join, and a stem search stops where
+	// the keys do. A filter: a collision only costs the lookups it would
+	// have saved.
 	prefixes u64set
 }
 
-// startBytes is how many leading bytes of a key starts records.
-const startBytes = 4
-
-// startKey packs the first n (1..startBytes) bytes of a key, in v, with
-// their count: never 0.
-func startKey(v uint32, n int) uint64 { return uint64(n)<<32 | uint64(v) }
-
-// packStart adds the bytes of one rune to v, the packed first n bytes of
-// a key, and returns the new packing and count; ok is false when the
-// rune would take the beginning past startBytes.
-func packStart(v uint32, n int, r []byte) (uint32, int, bool) {
-	if n+len(r) > startBytes {
-		return v, n, false
-	}
-	for _, c := range r {
-		v = v<<8 | uint32(c)
-	}
-	return v, n + len(r), true
-}
-
-// indexStarts fills h.starts and h.prefixes from keys (reordered). In
-// sorted order a key shares its first bytes with the key before it, and
-// only its beginnings longer than those are new: each is added once, so
-// neither set needs its keys sorted and deduplicated (a sort of every
-// byte prefix of every word was most of building the vocabulary).
-func (h *hashIndex) indexStarts(keys []string) {
+// indexPrefixes fills h.prefixes from keys (reordered). In sorted order
+// a key shares its first bytes with the key before it, and only its
+// beginnings longer than those are new: each is added once, so the
+// hashes need no sort to deduplicate them (a sort of every prefix of
+// every word was most of building the vocabulary).
+func (h *hashIndex) indexPrefixes(keys []string) {
 	slices.Sort(keys)
-	var ks, ps []uint64
+	var ps []uint64
 	var poly []uint64 // poly[i]: the polynomial of the previous key's first i+1 bytes
 	prev := ""
 	for _, k := range keys {
@@ -96,28 +72,16 @@ func (h *hashIndex) indexStarts(keys []string) {
 				ps = append(ps, h.mix(p, i+1)|1)
 			}
 		}
-		var v uint32
-		n := 0
-		for i, r := range k {
-			var ok bool
-			if v, n, ok = packStart(v, n, []byte(k[i:i+utf8.RuneLen(r)])); !ok {
-				break
-			}
-			if n > common {
-				ks = append(ks, startKey(v, n))
-			}
-		}
 		prev = k
 	}
-	h.starts = newU64Set(ks)
 	h.prefixes = newU64Set(ps)
 }
 
 // isPrefix reports whether the bytes whose hash (see hash) is hv, ending
-// at a rune boundary, begin some key. Without a prefix set (an index
-// built without starts) every string might.
+// at a rune boundary, begin some key of an index with prefixes (see
+// indexPrefixes).
 func (h *hashIndex) isPrefix(hv uint64) bool {
-	return h.prefixes.keys == nil || h.prefixes.has(hv|1)
+	return h.prefixes.has(hv | 1)
 }
 
 const noID = -1 << 31

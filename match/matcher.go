@@ -266,8 +266,8 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		// The vocabulary for splitting glued words: every word of every
 		// pattern. Typo correction leaves alone the words of veto-only
 		// terms.
-		m.vocab = vocabulary(c.patterns, c.patFirst, c.leetOnly, true)
-		m.vetoVocab = vocabulary(neg, nil, nil, false)
+		m.vocab = vocabulary(c.patterns, c.patFirst, c.leetOnly)
+		m.vetoVocab = vocabulary(neg, nil, nil)
 	})
 	wg.Go(func() {
 		m.fuzzy = newFuzzyIndex(fuzzyVocab, fuzzyStems)
@@ -326,9 +326,10 @@ func (c *compiler) leetOnly(pi int) bool {
 // Arabic proclitic attached, by firstKinds (see compiler.patFirst; nil for
 // none): splitting glued words prefers other words (مهربالى is مهرب + الى,
 // not مهر + بالى). vocabLeetOnly marks words of patterns leetOnly reports
-// only. With starts, it also indexes the
-// beginnings of its words, which splitting glued words needs.
-func vocabulary(patterns []string, firstKinds []uint8, leetOnly func(pattern int) bool, starts bool) *hashIndex {
+// only. It also indexes the beginnings of its words (see
+// hashIndex.indexPrefixes), which splitting glued words, joining split
+// ones and finding stems need.
+func vocabulary(patterns []string, firstKinds []uint8, leetOnly func(pattern int) bool) *hashIndex {
 	// One map entry per distinct word holds everything the loop learns
 	// about it: the patterns repeat their words (an Arabic term's 22
 	// forms share all but the first), and three maps looked up per
@@ -403,9 +404,7 @@ func vocabulary(patterns []string, firstKinds []uint8, leetOnly func(pattern int
 		words = append(words, w)
 	}
 	h.fill(pairs)
-	if starts {
-		h.indexStarts(words)
-	}
+	h.indexPrefixes(words)
 	return h
 }
 

@@ -558,14 +558,14 @@ func endings(g []byte, k, end int) uint64 {
 // vocab. The piece's hash is extended a rune at a time (the index's hash
 // is a polynomial over the bytes, finished with the length), so each
 // lookup costs one probe and no copy; a piece stops growing once no
-// vocabulary word begins like it (see pieceLimit) or it is longer than
-// every key.
+// vocabulary word begins like it (see hashIndex.isPrefix) or it is
+// longer than every key.
 func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings, leetWords bool, reach int, ps *pieceSet) {
 	n := len(g)
 	for j := 0; j < n; {
 		ps[j] = pieceFlags{}
 		_, first := utf8.DecodeRune(g[j:])
-		end := min(pieceLimit(g, j, vocab, unsqueezed), n, j+reach)
+		end := min(n, j+reach)
 		var p, ends uint64
 		size, runes := 0, 0
 		last := rune(-1)
@@ -622,43 +622,9 @@ func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings, leetWords b
 	}
 }
 
-// pieceLimit returns the end beyond which no piece of g starting at j
-// can be a vocabulary word, judged by the piece's first startBytes bytes
-// (squeezed, when g was read unsqueezed, as pieces are before lookup).
-func pieceLimit(g []byte, j int, vocab *hashIndex, unsqueezed bool) int {
-	var v uint32
-	n := 0
-	last := rune(-1)
-	for k := j; k < len(g); {
-		r, size := utf8.DecodeRune(g[k:])
-		if unsqueezed && r == last && squeezable(r) {
-			k += size
-			continue
-		}
-		last = r
-		var ok bool
-		if v, n, ok = packStart(v, n, g[k:k+size]); !ok {
-			break
-		}
-		if !vocab.starts.has(startKey(v, n)) {
-			return k
-		}
-		k += size
-	}
-	return len(g)
-}
-
 // longestStem returns the length of the longest stem of a prefix term,
 // at least minLen bytes, that g starts with, or 0.
 func longestStem(g []byte, vocab *hashIndex, minLen int) int {
-	if vocab.prefixes.keys == nil {
-		for l := min(len(g), vocab.maxKey); l >= minLen; l-- {
-			if f, _ := vocab.flags(g[:l]); f&vocabPrefix != 0 {
-				return l
-			}
-		}
-		return 0
-	}
 	// Extend the hash a byte at a time, up to the first byte no key
 	// continues with: most words leave the keys after a few bytes.
 	best := 0
