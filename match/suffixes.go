@@ -1,6 +1,8 @@
 package match
 
 import (
+	"maps"
+	"math/bits"
 	"slices"
 	"unicode/utf8"
 )
@@ -42,7 +44,7 @@ var inflections = map[string][]string{
 		"ش", "یش", "ەکەی", "ەکانی", "ێکە", "م", "ت", "مان", "تان", "یان", "ە", "یە", "ەیە"},
 	// Persian and Dari: plural, ezafe and possessive endings, glued once
 	// the zero-width non-joiner is dropped (قاچاقچی‌ها).
-	"fa": {"ها", "های", "هایی", "ی", "ای", "یی", "ام", "ات", "اش", "مان", "تان", "شان", "ان", "ان", "هام", "هات", "هاش"},
+	"fa": {"ها", "های", "هایی", "ی", "ای", "یی", "ام", "ات", "اش", "مان", "تان", "شان", "ان", "هام", "هات", "هاش"},
 	// Pashto: plural and oblique endings (قاچاقبرانو, کښتۍ ته is split).
 	"ps": {"ان", "انو", "ونه", "ونو", "ګان", "ګانو", "و", "ې", "ه", "ۍ"},
 }
@@ -97,30 +99,17 @@ type inflectionIndex struct {
 // newInflectionIndex indexes the words of vocab (word to language bits)
 // of the languages in inflections that langBits (language to bit) has.
 func newInflectionIndex(vocab map[string]uint32, langBits map[string]uint32) *inflectionIndex {
-	bitIndex := func(b uint32) int32 {
-		for i := range 32 {
-			if b == 1<<i {
-				return int32(i)
-			}
-		}
-		return -1
-	}
 	var mask uint32
 	endings := map[string][]int32{}
 	ix := &inflectionIndex{}
 	// Languages in a fixed order, so that the ids' order is too.
-	langs := make([]string, 0, len(inflections))
-	for l := range inflections {
-		langs = append(langs, l)
-	}
-	slices.Sort(langs)
-	for _, lang := range langs {
+	for _, lang := range slices.Sorted(maps.Keys(inflections)) {
 		b, ok := langBits[lang]
 		if !ok {
 			continue
 		}
 		mask |= b
-		id := bitIndex(b)
+		id := int32(bits.TrailingZeros32(b))
 		for _, e := range inflections[lang] {
 			n := Normalize(e)
 			if n == "" || len(endings[n]) > 0 && endings[n][len(endings[n])-1] == id {
@@ -136,7 +125,7 @@ func newInflectionIndex(vocab map[string]uint32, langBits map[string]uint32) *in
 			continue
 		}
 		for m := b & mask; m != 0; m &= m - 1 {
-			words[w] = append(words[w], bitIndex(m&-m))
+			words[w] = append(words[w], int32(bits.TrailingZeros32(m)))
 		}
 	}
 	if len(words) == 0 {
