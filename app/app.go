@@ -124,6 +124,11 @@ func (a *App) init(ctx context.Context) error {
 			return err
 		}
 	}
+	// One cache for the editing checks and the served rules: a publish
+	// compiles the rules it checked, and the served matcher is that one.
+	if a.cfg.Matchers == nil {
+		a.cfg.Matchers = match.NewCache(3)
+	}
 	var cs *catalogSync
 	a.initWebhooks()
 	a.editing = editing.NewService(a.store, editing.Config{
@@ -132,8 +137,9 @@ func (a *App) init(ctx context.Context) error {
 		Saved:         a.webhooks.saved,
 		Benign:        rules.FS,
 		BenignDir:     "testdata/benign",
+		Matchers:      a.cfg.Matchers,
 	})
-	cs = newCatalogSync(a.store, a.editing, fixed, a.catalog, a.log)
+	cs = newCatalogSync(a.store, a.editing, fixed, a.cfg.Matchers, a.catalog, a.log)
 	a.sync = cs
 	cs.tracer, cs.metrics = a.tracing.tracer, a.metrics
 	if err := a.initFlood(cs); err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"signpost/flood"
+	"signpost/match"
 	"signpost/webhook"
 )
 
@@ -84,6 +85,10 @@ type Config struct {
 
 	// Stdout receives the one-time admin secret on first start.
 	Stdout io.Writer
+	// Matchers keeps the last compiled rule sets; nil gives the app its
+	// own. Apps in one process (tests) may share one: a matcher is
+	// immutable, and the shipped rules compile to the same one.
+	Matchers *match.Cache
 }
 
 // DefaultConfig returns the documented defaults.

@@ -34,11 +34,13 @@ type catalogSync struct {
 	store store.Store
 	svc   *editing.Service
 	// fixed is the matcher of rule files outside the store
-	// (SIGNPOST_RULES_DIR); nil when the rules are the store's.
-	fixed  *match.Matcher
-	holder *catalog.Holder
-	log    *slog.Logger
-	poke   chan struct{}
+	// (SIGNPOST_RULES_DIR); nil when the rules are the store's, which
+	// matchers compiles.
+	fixed    *match.Matcher
+	matchers *match.Cache
+	holder   *catalog.Holder
+	log      *slog.Logger
+	poke     chan struct{}
 	// tokens, when set, is refreshed with every catalog refresh, so a
 	// token revocation travels the same way as a publish.
 	tokens interface {
@@ -64,8 +66,8 @@ type versionKey struct {
 	version int64
 }
 
-func newCatalogSync(st store.Store, svc *editing.Service, m *match.Matcher, h *catalog.Holder, log *slog.Logger) *catalogSync {
-	return &catalogSync{store: st, svc: svc, fixed: m, holder: h, log: log,
+func newCatalogSync(st store.Store, svc *editing.Service, m *match.Matcher, mc *match.Cache, h *catalog.Holder, log *slog.Logger) *catalogSync {
+	return &catalogSync{store: st, svc: svc, fixed: m, matchers: mc, holder: h, log: log,
 		poke: make(chan struct{}, 1), compiled: map[versionKey]*messages.Campaign{}}
 }
 
@@ -238,7 +240,7 @@ func (s *catalogSync) rules(ctx context.Context) (*match.Matcher, error) {
 	if s.matcher != nil && key.String() == s.rulesKey {
 		return s.matcher, nil
 	}
-	m, err := editing.CompileServed(live)
+	m, err := editing.CompileServed(s.matchers, live)
 	if err != nil {
 		return nil, fmt.Errorf("compile rules: %w", err)
 	}

@@ -111,8 +111,9 @@ type ruleSetFiles struct {
 }
 
 // CompileServed compiles the rule files of the given live rule set
-// versions into the matcher the hot path uses.
-func CompileServed(versions []store.CampaignVersion) (*match.Matcher, error) {
+// versions into the matcher the hot path uses, through cache (which may
+// be nil).
+func CompileServed(cache *match.Cache, versions []store.CampaignVersion) (*match.Matcher, error) {
 	var files []*match.RuleFile
 	for _, v := range versions {
 		name := strings.TrimPrefix(v.CampaignID, RulesPrefix)
@@ -125,7 +126,7 @@ func CompileServed(versions []store.CampaignVersion) (*match.Matcher, error) {
 	if err := match.CheckUniqueIDs(files); err != nil {
 		return nil, err
 	}
-	return match.Compile(files)
+	return cache.Compile(files)
 }
 
 // checkRules tests a rule set's draft before it is stored, submitted or
@@ -147,8 +148,16 @@ func (s *Service) checkRules(ctx context.Context, name string, d store.Draft) er
 		return ruleProblem(name, &match.ParseError{File: fileName, Line: 1, Msg: fmt.Sprintf("lang: is %q, but this is the %q rule set", cand.Lang, name)})
 	}
 	set := ruleSetFiles{samples: map[string][]Sample{}}
+	// The candidate takes its place in the served order (by name), so
+	// that once published the served files are these, in this order:
+	// the same rules version, which the matcher cache then compiles once.
+	placed := false
 	for _, v := range live {
 		other := strings.TrimPrefix(v.CampaignID, RulesPrefix)
+		if !placed && other >= name {
+			set.files = append(set.files, cand)
+			placed = true
+		}
 		if other == name {
 			continue
 		}
@@ -161,14 +170,16 @@ func (s *Service) checkRules(ctx context.Context, name string, d store.Draft) er
 			return fmt.Errorf("live rule set %s samples: %w", other, err)
 		}
 	}
-	set.files = append(set.files, cand)
+	if !placed {
+		set.files = append(set.files, cand)
+	}
 	if set.samples[name], err = ParseSamples(name+".samples.tsv", d.Content[SamplesKey].Data); err != nil {
 		return labelProblems(name, err)
 	}
 	if err := match.CheckUniqueIDs(set.files); err != nil {
 		return ruleProblem(name, err)
 	}
-	m, err := match.Compile(set.files)
+	m, err := s.cfg.Matchers.Compile(set.files)
 	if err != nil {
 		return ruleProblem(name, err)
 	}
@@ -443,7 +454,7 @@ func (s *Service) TryRules(ctx context.Context, name string, queries []match.Que
 		}
 	}
 	files = append(files, store.CampaignVersion{CampaignID: rec.ID, Draft: rec.Draft})
-	m, err := CompileServed(files)
+	m, err := CompileServed(s.cfg.Matchers, files)
 	if err != nil {
 		return nil, ruleProblem(name, err)
 	}

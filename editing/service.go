@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"signpost/match"
 	"signpost/messages"
 	"signpost/store"
 )
@@ -55,6 +56,10 @@ type Config struct {
 	// checked before a rule set is stored or published; nil skips it.
 	Benign    fs.FS
 	BenignDir string
+	// Matchers compiles rule sets, keeping the last few: share it with
+	// whatever compiles the served rules, so that a publish compiles its
+	// rules once. Nil compiles every time.
+	Matchers *match.Cache
 }
 
 // Service applies the workflow to the store. It is safe for concurrent

@@ -185,6 +185,11 @@ type compiler struct {
 
 // Compile builds a Matcher from parsed rule files.
 func Compile(files []*RuleFile) (*Matcher, error) {
+	return compile(files, rulesVersion(files))
+}
+
+// compile is Compile with the files' rules version already computed.
+func compile(files []*RuleFile, version string) (*Matcher, error) {
 	// The maps are sized from the rule count, at the shipped rules'
 	// ratios (about 45 nodes a rule; the leaves' and patterns' maps are
 	// sized from the prepared terms, see prepare): growing them one
@@ -274,7 +279,7 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 		m.fuzzy.inflect = newInflectionIndex(fuzzyVocab, c.langBits)
 	})
 	wg.Wait()
-	m.version = rulesVersion(files)
+	m.version = version
 	c.anchor(m)
 	for l := range c.positive {
 		c.leaves[l].positive = c.positive[l]

@@ -13,7 +13,14 @@ import (
 	"testing"
 
 	"signpost/app"
+	"signpost/match"
 )
+
+// matchers is shared by every app a test binary starts without a cache
+// of its own: each app compiles the rules it serves, most of them the
+// same shipped rules, which takes seconds under the race detector. A
+// compiled matcher is immutable, so apps can share it.
+var matchers = match.NewCache(8)
 
 // Listen returns a listener on a free loopback port and the base URL
 // that reaches it, for a test that must know the URL before it builds
@@ -63,11 +70,15 @@ type Instance struct {
 
 // Start builds the app from cfg (which should name a temporary data
 // directory) and serves it; app.New failing fails the test at once. A
-// nil log discards the service's logs.
+// nil log discards the service's logs. Apps started here share compiled
+// rules unless cfg.Matchers is set.
 func Start(tb testing.TB, cfg app.Config, log *slog.Logger) *Instance {
 	tb.Helper()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Matchers == nil {
+		cfg.Matchers = matchers
 	}
 	a, err := app.New(cfg, log)
 	if err != nil {
