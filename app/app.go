@@ -126,8 +126,11 @@ func (a *App) init(ctx context.Context) error {
 	}
 	// One cache for the editing checks and the served rules: a publish
 	// compiles the rules it checked, and the served matcher is that one.
+	// It keeps one matcher, the last compiled, so that it holds no more
+	// memory than serving does (a matcher of 50,000 rules is about 100
+	// MB of heap).
 	if a.cfg.Matchers == nil {
-		a.cfg.Matchers = match.NewCache(3)
+		a.cfg.Matchers = match.NewCache(1)
 	}
 	var cs *catalogSync
 	a.initWebhooks()

@@ -6,7 +6,7 @@ import "sync"
 // rules version, so that compiling the same rules again costs nothing:
 // the service compiles a rule set's draft with the live sets to check
 // its samples, and once the draft is published compiles the same files
-// to serve them; a rollback returns to rules that were served before.
+// to serve them; tests start many services on the same shipped rules.
 // Compiling the shipped rules takes a good part of a second (several
 // under the race detector), on the path of publishing and of start-up.
 //
