@@ -126,11 +126,12 @@ func (a *App) init(ctx context.Context) error {
 	}
 	// One cache for the editing checks and the served rules: a publish
 	// compiles the rules it checked, and the served matcher is that one.
-	// It keeps one matcher, the last compiled, so that it holds no more
-	// memory than serving does (a matcher of 50,000 rules is about 100
-	// MB of heap).
+	// It keeps the last matcher compiled for a minute, long enough for a
+	// publish to reach serving, and no longer: a draft's matcher must not
+	// stay in memory beside the served one (a matcher of 50,000 rules is
+	// about 100 MB of heap).
 	if a.cfg.Matchers == nil {
-		a.cfg.Matchers = match.NewCache(1)
+		a.cfg.Matchers = match.NewCache(1, time.Minute)
 	}
 	var cs *catalogSync
 	a.initWebhooks()

@@ -1,6 +1,9 @@
 package match
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // A Cache keeps the matchers of the rule sets it compiled last, by their
 // rules version, so that compiling the same rules again costs nothing:
@@ -15,6 +18,7 @@ import "sync"
 // nil *Cache compiles every time.
 type Cache struct {
 	size int
+	ttl  time.Duration
 
 	mu sync.Mutex
 	// entries are ordered from least to most recently used.
@@ -29,9 +33,12 @@ type cacheEntry struct {
 }
 
 // NewCache returns a Cache that keeps the matchers of the last size
-// distinct rule sets (at least one).
-func NewCache(size int) *Cache {
-	return &Cache{size: max(size, 1)}
+// distinct rule sets (at least one), each for ttl after it was compiled
+// (0: until newer ones push it out). A service passes a ttl, so that a
+// matcher it compiled to check a draft does not stay in memory beside
+// the one it serves.
+func NewCache(size int, ttl time.Duration) *Cache {
+	return &Cache{size: max(size, 1), ttl: ttl}
 }
 
 // Compile returns the matcher of files, as Compile does, compiling them
@@ -61,17 +68,25 @@ func (c *Cache) Compile(files []*RuleFile) (*Matcher, error) {
 
 	e.m, e.err = compile(files, version)
 	close(e.done)
-	if e.err != nil {
+	switch {
+	case e.err != nil:
 		// The same files fail the same way, but an error is cheap to
 		// reach again and should not push a good matcher out.
-		c.mu.Lock()
-		for i, x := range c.entries {
-			if x == e {
-				c.entries = append(c.entries[:i:i], c.entries[i+1:]...)
-				break
-			}
-		}
-		c.mu.Unlock()
+		c.drop(e)
+	case c.ttl > 0:
+		time.AfterFunc(c.ttl, func() { c.drop(e) })
 	}
 	return e.m, e.err
+}
+
+// drop forgets e if it is still kept.
+func (c *Cache) drop(e *cacheEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, x := range c.entries {
+		if x == e {
+			c.entries = append(c.entries[:i:i], c.entries[i+1:]...)
+			return
+		}
+	}
 }

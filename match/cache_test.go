@@ -3,6 +3,7 @@ package match_test
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"signpost/match"
 )
@@ -26,7 +27,7 @@ const (
 // same matcher, that other rules give another, and that the oldest entry
 // goes once the cache is full.
 func TestCacheCompilesOnce(t *testing.T) {
-	c := match.NewCache(2)
+	c := match.NewCache(2, 0)
 	a1, err := c.Compile([]*match.RuleFile{ruleFile(t, "en.rules", cacheRulesA)})
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +62,7 @@ func TestCacheCompilesOnce(t *testing.T) {
 // TestCacheConcurrent checks that callers compiling the same rules at once
 // all get one matcher.
 func TestCacheConcurrent(t *testing.T) {
-	c := match.NewCache(1)
+	c := match.NewCache(1, 0)
 	const n = 8
 	got := make([]*match.Matcher, n)
 	var wg sync.WaitGroup
@@ -85,7 +86,7 @@ func TestCacheConcurrent(t *testing.T) {
 // TestCacheErrors checks that a failed compilation is reported to each
 // caller and not kept, and that a nil cache compiles.
 func TestCacheErrors(t *testing.T) {
-	c := match.NewCache(2)
+	c := match.NewCache(2, 0)
 	for range 2 {
 		if _, err := c.Compile(nil); err == nil {
 			t.Fatal("no rules compiled without an error")
@@ -99,5 +100,25 @@ func TestCacheErrors(t *testing.T) {
 	m2, _ := none.Compile([]*match.RuleFile{ruleFile(t, "en.rules", cacheRulesA)})
 	if m1 == m2 {
 		t.Fatal("a nil cache kept a matcher")
+	}
+}
+
+// TestCacheTTL checks that a matcher is dropped once its time is up.
+func TestCacheTTL(t *testing.T) {
+	c := match.NewCache(2, time.Millisecond)
+	first, err := c.Compile([]*match.RuleFile{ruleFile(t, "en.rules", cacheRulesA)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m, _ := c.Compile([]*match.RuleFile{ruleFile(t, "en.rules", cacheRulesA)})
+		if m != first {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the matcher was kept long past its time")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

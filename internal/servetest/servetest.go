@@ -20,7 +20,7 @@ import (
 // of its own: each app compiles the rules it serves, most of them the
 // same shipped rules, which takes seconds under the race detector. A
 // compiled matcher is immutable, so apps can share it.
-var matchers = match.NewCache(8)
+var matchers = match.NewCache(8, 0)
 
 // Listen returns a listener on a free loopback port and the base URL
 // that reaches it, for a test that must know the URL before it builds
