@@ -1234,10 +1234,12 @@ func (m *Matcher) run(q Query, sc *scratch) {
 // readAmbiguous rereads the words of v (the leet or Arabizi view of
 // text) with leetspeak's ambiguous signs read the other way (see
 // view.altLeet), and takes that reading of a word where it makes a word
-// of the rules' vocabulary and the first does not, or makes a longer one:
-// i next to i squeezes (da1i1 reads dai, a Vietnamese word, and dalil, a
-// guide). Leetspeak writes 1 for both letters (v1sa, but fa1se and
-// ca1ais), and @ and ! for letters at a word's edges too (@gent, ngl!),
+// of the rules' vocabulary and the first does not, or makes a longer one
+// (i next to i squeezes: da1i1 reads dai, a Vietnamese word, and dalil, a
+// guide), or makes a whole word where the first only begins with a prefix
+// term's stem (r3n3wa1 reads renewal, not renewai, beside renew*).
+// Leetspeak writes 1 for both letters (v1sa, but fa1se and ca1ais), and
+// @ and ! for letters at a word's edges too (@gent, ngl!),
 // where they are usually a mention and punctuation. A text without those
 // signs costs a byte search; one with them a second normalisation.
 func (m *Matcher) readAmbiguous(v *view, text string, sc *scratch) {
@@ -1256,7 +1258,8 @@ func (m *Matcher) readAmbiguous(v *view, text string, sc *scratch) {
 	for i, w := range v.words {
 		a := alt.words[i]
 		first, other := v.buf[w.start:w.end], alt.buf[a.start:a.end]
-		if !bytes.Equal(first, other) && m.known(other) && (!m.known(first) || len(other) > len(first)) {
+		if !bytes.Equal(first, other) && m.known(other) && (!m.known(first) || len(other) > len(first) ||
+			isVocab(m.vocab, other) && !isVocab(m.vocab, first)) {
 			out.copyWord(alt, a)
 			changed = true
 		} else {

@@ -7,12 +7,15 @@ import (
 
 // TestLeetOneAsL: leetspeak writes 1 for l as well as i. The leet and
 // Arabizi views read i, and take l where that makes a word of the rules
-// that i does not, or a longer one (i next to i squeezes).
+// that i does not, or a longer one (i next to i squeezes), or a whole word
+// where i only begins with a prefix term's stem.
 func TestLeetOneAsL(t *testing.T) {
 	m := compileSource(t, "lang: xx\nrule: doc\ncategory: documents\nmatch: (false OR fake) NEAR/2 passport\n"+
 		"rule: sale\ncategory: documents\nmatch: passport NEAR/3 sale\n"+
 		"rule: visa\ncategory: documents\nmatch: visa NEAR/2 guaranteed\n",
 		"lang: xx\nexclude: online\nrule: boat\ncategory: crossing\nmatch: boat NEAR/3 calais\n",
+		"lang: zz\nrule: photo\ncategory: documents\nmatch: passport NEAR/4 photo NOT renewal\n"+
+			"rule: renew\ncategory: documents\nmatch: renew* NEAR/2 fake\n",
 		"lang: xx-latn\nrule: guide\ncategory: smuggler\nmatch: dalil NEAR/4 bulgaria\n",
 		"lang: yy\nrule: agent\ncategory: smuggler\nmatch: \"dai ly\" NEAR/3 visa\n")
 	checkRules(t, m, []rulesCase{
@@ -24,6 +27,7 @@ func TestLeetOneAsL(t *testing.T) {
 		{"fa1se passport", []string{"xx.doc"}},
 		{"fa1se 1500 passport", []string{"xx.doc"}}, // a number is no word
 		{"f1ase passport", nil},                     // flase is no word
+		{"passport photo r3n3wa1", nil},             // renewal is a word, renewai only begins with renew
 	})
 }
 
