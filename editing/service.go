@@ -56,9 +56,9 @@ type Config struct {
 	// checked before a rule set is stored or published; nil skips it.
 	Benign    fs.FS
 	BenignDir string
-	// Matchers compiles rule sets, keeping the last few: share it with
-	// whatever compiles the served rules, so that a publish compiles its
-	// rules once. Nil compiles every time.
+	// Matchers compiles rule sets and keeps what it compiled (see
+	// match.Cache): share it with whatever compiles the served rules, so
+	// that a publish compiles its rules once. Nil compiles every time.
 	Matchers *match.Cache
 }
 

@@ -1258,8 +1258,11 @@ func (m *Matcher) readAmbiguous(v *view, text string, sc *scratch) {
 	for i, w := range v.words {
 		a := alt.words[i]
 		first, other := v.buf[w.start:w.end], alt.buf[a.start:a.end]
-		if !bytes.Equal(first, other) && m.known(other) && (!m.known(first) || len(other) > len(first) ||
-			isVocab(m.vocab, other) && !isVocab(m.vocab, first)) {
+		if bytes.Equal(first, other) {
+			out.copyWord(v, w)
+			continue
+		}
+		if ko := m.known(other); ko > unknown && (ko > m.known(first) || len(other) > len(first)) {
 			out.copyWord(alt, a)
 			changed = true
 		} else {
@@ -1276,10 +1279,23 @@ func (m *Matcher) readAmbiguous(v *view, text string, sc *scratch) {
 	v.words, out.words = out.words, v.words
 }
 
-// known reports whether w is a word of the rules' vocabulary or begins
-// with a prefix term's stem of four bytes or more.
-func (m *Matcher) known(w []byte) bool {
-	return isVocab(m.vocab, w) || hasStem(w, m.vocab, 4)
+// How well the rules know a word (see Matcher.known), in rising order.
+const (
+	unknown   = iota
+	knownStem // begins with a prefix term's stem of four bytes or more
+	knownWord // a word of the rules' vocabulary
+)
+
+// known reports how well the rules know w: as a word of their
+// vocabulary, as a word beginning with a prefix term's stem, or not.
+func (m *Matcher) known(w []byte) int {
+	switch {
+	case isVocab(m.vocab, w):
+		return knownWord
+	case hasStem(w, m.vocab, 4):
+		return knownStem
+	}
+	return unknown
 }
 
 // evalView scans view vi and evaluates the rules it makes candidates,
