@@ -42,7 +42,13 @@ type fuzzyIndex struct {
 	// (see langBit): a typo equally near two words is corrected towards
 	// the one of the text's languages.
 	langs []uint32
-	dels  *hashIndex
+	// wordLangs has the languages of every word of a whole-word term, of
+	// any length, and stemWordLangs of every prefix term's stem: a text
+	// word that is only another language's word (the
+	// Turkish calis, work, for calais misspelt in a Vietnamese search) may
+	// still be a typo (see correctForeign).
+	wordLangs, stemWordLangs map[string]uint32
+	dels                     *hashIndex
 	// affixes is a filter in front of dels: keys of the pieces of every
 	// vocabulary word that a typo the lookups can find leaves intact in
 	// the text word (see vocabKeys and mayCorrect). A text word with
@@ -180,7 +186,7 @@ func (s u64set) has(k uint64) bool {
 // newFuzzyIndex indexes the words of vocab and the prefix terms' stems,
 // each with the languages (bits of langBit) whose rules use it.
 func newFuzzyIndex(vocab, stems map[string]uint32) *fuzzyIndex {
-	fx := &fuzzyIndex{dels: newSeededIndex()}
+	fx := &fuzzyIndex{dels: newSeededIndex(), wordLangs: vocab, stemWordLangs: stems}
 	var affixes []uint64
 	// Every form of every word with up to its allowed number of letters
 	// deleted, by hash: deletionHashes gives a word's and its one-letter
@@ -354,6 +360,29 @@ func isWordy(w string) bool {
 // بريطانيا misspelt, as the Arabic terms around it spell Britain, not
 // the Persian برتانيا, also one letter away. It does not allocate.
 func (fx *fuzzyIndex) correct(w []byte, prefer uint32) (c string, known bool) {
+	return fx.lookup(w, prefer, false)
+}
+
+// correctForeign corrects w, a word of the rules of other languages than
+// those of text (the languages most of the text's terms belong to, see
+// Matcher.correctable), towards a word of the text's languages one
+// letter away, if there is one: calis (Turkish, work) in a Vietnamese
+// search beside sang anh is calais misspelt. A word that some rule of
+// the text's languages uses stays as it is, and so does one with no
+// word of those languages near.
+func (fx *fuzzyIndex) correctForeign(w []byte, text uint32) string {
+	langs := fx.wordLangs[string(w)] | fx.stemWordLangs[string(w)]
+	if text == 0 || langs == 0 || langs&text != 0 {
+		return ""
+	}
+	c, _ := fx.lookup(w, text, true)
+	return c
+}
+
+// lookup is correct; with foreign set, w is a word of the vocabulary
+// left out (see correctForeign) and only words of prefer's languages
+// at distance 1 are corrections.
+func (fx *fuzzyIndex) lookup(w []byte, prefer uint32, foreign bool) (c string, known bool) {
 	var rs [fuzzyMax]rune
 	n, ok := decodeRunes(rs[:], w)
 	if !ok || n < fuzzyMin1-1 || !fx.mayCorrect(rs[:n]) {
@@ -363,7 +392,11 @@ func (fx *fuzzyIndex) correct(w []byte, prefer uint32) (c string, known bool) {
 	check := func(id int32) {
 		cand := fx.words[id]
 		allowed := 1
-		if utf8.RuneCountInString(cand) >= fuzzyMin2 {
+		if foreign {
+			if fx.langs[id]&prefer == 0 || cand == string(w) {
+				return
+			}
+		} else if utf8.RuneCountInString(cand) >= fuzzyMin2 {
 			allowed = 2
 		}
 		if d := editDistance(w, cand, allowed); d <= allowed && (d < bestD || d == bestD && fx.before(id, best, prefer, n)) {
@@ -385,7 +418,7 @@ func (fx *fuzzyIndex) correct(w []byte, prefer uint32) (c string, known bool) {
 		for _, id := range more {
 			check(id)
 		}
-		if j == 0 && bestD == 0 {
+		if j == 0 && bestD == 0 && !foreign {
 			return "", true
 		}
 	}
@@ -441,7 +474,7 @@ func (fx *fuzzyIndex) correctWithProclitic(w []byte, prefer uint32) ([]byte, str
 		return nil, c
 	}
 	for _, p := range arabicProcliticKeys {
-		if !bytes.HasPrefix(w, p) || utf8.RuneCount(w[len(p):]) < fuzzyMin1 {
+		if !bytes.HasPrefix(w, p) || utf8.RuneCount(w[len(p):]) < fuzzyMin1-1 {
 			continue
 		}
 		if c, _ := fx.correct(w[len(p):], prefer); c != "" {
@@ -530,7 +563,7 @@ func editDistance(a []byte, b string, limit int) int {
 // which the main view did not hit only because the phrase it ends was
 // misspelt ("resience permits"), and correcting it too, towards another
 // language's word (the French permis), would break the phrase again.
-func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, prefer uint32, sc *scratch) bool {
+func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, prefer, textLangs uint32, sc *scratch) bool {
 	if cap(sc.covered) < len(src.words) {
 		sc.covered = make([]uint8, len(src.words))
 	}
@@ -591,6 +624,12 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 		long := len(text) >= fuzzyMin1-1
 		word := orig[w.origS:w.origE]
 		squeezed := len(word) >= fuzzyMin1-1 && hasRepeat(word)
+		if long && isVocab(vocab, text) {
+			if c := fx.correctForeign(text, textLangs); c != "" {
+				fixes = append(fixes, fix{word: int32(i), to: c})
+			}
+			continue
+		}
 		if (long || squeezed) && !isVocab(vocab, text) {
 			var proc, rest []byte
 			var c string

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strconv"
@@ -1407,10 +1408,29 @@ func (m *Matcher) positiveCorrection(sc *scratch) bool {
 // reports whether it corrected a word.
 func (m *Matcher) correctable(sc *scratch, text string, main, fz int) bool {
 	var prefer uint32
+	var counts [32]uint16
 	for _, l := range sc.touched {
-		prefer |= m.leafLangs[l]
+		ls := m.leafLangs[l]
+		prefer |= ls
+		for ; ls != 0; ls &= ls - 1 {
+			counts[bits.TrailingZeros32(ls)]++
+		}
 	}
-	return sc.views[fz].correct(&sc.views[main], text, m.fuzzy, m.vocab, m.vetoVocab, prefer, sc)
+	// The text's languages, for a word of another language's rules that
+	// may be a typo (see fuzzyIndex.correctForeign): those most of its
+	// terms belong to. Place names and loanwords are terms of many
+	// languages, so the union of all, prefer, says little.
+	var textLangs uint32
+	top := uint16(1)
+	for b, c := range counts {
+		switch {
+		case c > top:
+			top, textLangs = c, 1<<b
+		case c == top:
+			textLangs |= 1 << b
+		}
+	}
+	return sc.views[fz].correct(&sc.views[main], text, m.fuzzy, m.vocab, m.vetoVocab, prefer, textLangs, sc)
 }
 
 // addVetoHits adds the hits of the terms that can only veto a rule: they

@@ -698,3 +698,16 @@ func TestArabiziReadingOnlyForArabiziTerms(t *testing.T) {
 		{"ta7reeb italia", true},
 	})
 }
+
+// A word behind an Arabic proclitic is corrected as a word of its own
+// length is: للسعدية is لل + السعودية with a letter dropped, the five
+// letters left a typo of a six-letter word, as a five-letter word alone
+// would be.
+func TestTypoBehindProcliticOfFiveLetters(t *testing.T) {
+	m := compileSource(t, "lang: ar\nrule: r\ncategory: crossing\nmatch: دليل NEAR/4 سعودية\n")
+	checkMatched(t, m, []matchCase{
+		{"دليل من اليمن للسعودية", true},
+		{"دليل من اليمن للسعدية", true},
+		{"دليل من اليمن للسعد", false},
+	})
+}
