@@ -355,8 +355,8 @@ func isWordy(w string) bool {
 // correct returns the vocabulary word nearest to w within the allowed
 // distance, or "" when there is none; known reports that w is itself a
 // vocabulary word (and so has no correction). Of two words equally near,
-// it takes one of the languages in prefer (the languages of the terms
-// the text matched), then the first in byte order: Arabic لبريانيا is
+// it takes one of the languages in prefer (the text's languages, see
+// Matcher.textLangs), then the first in byte order: Arabic لبريانيا is
 // بريطانيا misspelt, as the Arabic terms around it spell Britain, not
 // the Persian برتانيا, also one letter away. It does not allocate.
 func (fx *fuzzyIndex) correct(w []byte, prefer uint32) (c string, known bool) {
@@ -365,7 +365,7 @@ func (fx *fuzzyIndex) correct(w []byte, prefer uint32) (c string, known bool) {
 
 // correctForeign corrects w, a word of the rules of other languages than
 // those of text (the languages most of the text's terms belong to, see
-// Matcher.correctable), towards a word of the text's languages one
+// Matcher.textLangs), towards a word of the text's languages one
 // letter away, if there is one: calis (Turkish, work) in a Vietnamese
 // search beside sang anh is calais misspelt. A word that some rule of
 // the text's languages uses stays as it is, and so does one with no
@@ -563,7 +563,7 @@ func editDistance(a []byte, b string, limit int) int {
 // which the main view did not hit only because the phrase it ends was
 // misspelt ("resience permits"), and correcting it too, towards another
 // language's word (the French permis), would break the phrase again.
-func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, prefer, textLangs uint32, sc *scratch) bool {
+func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, prefer uint32, sc *scratch) bool {
 	if cap(sc.covered) < len(src.words) {
 		sc.covered = make([]uint8, len(src.words))
 	}
@@ -625,7 +625,7 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 		word := orig[w.origS:w.origE]
 		squeezed := len(word) >= fuzzyMin1-1 && hasRepeat(word)
 		if long && isVocab(vocab, text) {
-			if c := fx.correctForeign(text, textLangs); c != "" {
+			if c := fx.correctForeign(text, prefer); c != "" {
 				fixes = append(fixes, fix{word: int32(i), to: c})
 			}
 			continue

@@ -1407,30 +1407,34 @@ func (m *Matcher) positiveCorrection(sc *scratch) bool {
 // correctable builds the corrected view fz from view main of text and
 // reports whether it corrected a word.
 func (m *Matcher) correctable(sc *scratch, text string, main, fz int) bool {
-	var prefer uint32
+	return sc.views[fz].correct(&sc.views[main], text, m.fuzzy, m.vocab, m.vetoVocab, m.textLangs(sc), sc)
+}
+
+// textLangs returns the languages of the text as its terms tell: those
+// most of the terms the view had hits of belong to. Place names and
+// loanwords are terms of many languages, so the union of all says
+// little: 100% and visa beside garnti, jusqu and sans are terms of a
+// dozen languages, and French of most of the words. Typos are corrected
+// towards words of these languages first, and a word of only other
+// languages' rules may be one (see fuzzyIndex.correctForeign).
+func (m *Matcher) textLangs(sc *scratch) uint32 {
 	var counts [32]uint16
 	for _, l := range sc.touched {
-		ls := m.leafLangs[l]
-		prefer |= ls
-		for ; ls != 0; ls &= ls - 1 {
+		for ls := m.leafLangs[l]; ls != 0; ls &= ls - 1 {
 			counts[bits.TrailingZeros32(ls)]++
 		}
 	}
-	// The text's languages, for a word of another language's rules that
-	// may be a typo (see fuzzyIndex.correctForeign): those most of its
-	// terms belong to. Place names and loanwords are terms of many
-	// languages, so the union of all, prefer, says little.
-	var textLangs uint32
+	var langs uint32
 	top := uint16(1)
 	for b, c := range counts {
 		switch {
 		case c > top:
-			top, textLangs = c, 1<<b
+			top, langs = c, 1<<b
 		case c == top:
-			textLangs |= 1 << b
+			langs |= 1 << b
 		}
 	}
-	return sc.views[fz].correct(&sc.views[main], text, m.fuzzy, m.vocab, m.vetoVocab, prefer, textLangs, sc)
+	return langs
 }
 
 // addVetoHits adds the hits of the terms that can only veto a rule: they

@@ -711,3 +711,20 @@ func TestTypoBehindProcliticOfFiveLetters(t *testing.T) {
 		{"دليل من اليمن للسعد", false},
 	})
 }
+
+// A word that only another language's rules use may still be a typo of
+// a word of the text's own language: calis (Turkish, work) in a search
+// whose other terms are Vietnamese is calais misspelt. In a Turkish text
+// it stays the Turkish word, and a word both languages use stays too.
+func TestTypoSpellingAnotherLanguagesWord(t *testing.T) {
+	m := compileSource(t,
+		"lang: vi\nrule: r\ncategory: crossing\nmatch: (\"sang anh\" OR \"qua anh\") NEAR/5 calais\n",
+		"lang: tr\nrule: r\ncategory: crossing\nmatch: \"kacak calis\" NEAR/3 ingiltere\n")
+	checkFuzzy(t, m, []fuzzyCase{
+		{"em o calis muon qua anh", "em o calais muon qua anh", []string{"vi.r"}},
+		{"kacak calis ingiltere", "", []string{"tr.r"}},
+	})
+	checkMatched(t, m, []matchCase{
+		{"kacak calis qua anh", false},
+	})
+}
