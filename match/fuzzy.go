@@ -703,10 +703,12 @@ const (
 // sc.fixBytes, and how many words it took, or 0 and nil. covered says
 // what the words are to the hits (see correct). The joined word must be
 // a word of vocab:
-//   - two words near a hit, not both words of the rules themselves
-//     (boarding pass port stays apart); or joined into a prefix term's
-//     stem with an ending, neither a word (ئیزم یرەوە, from Izmir, is
-//     ئیزمیر* + ەوە; see joinsStem);
+//   - two words of three letters or more, near a hit or hits of one-word
+//     terms, into a word some term has as a whole word (pass port, tur
+//     kia), even if both are words of the rules themselves;
+//   - two words near a hit, not both words of the rules themselves; or
+//     joined into a prefix term's stem with an ending, neither a word
+//     (ئیزم یرەوە, from Izmir, is ئیزمیر* + ەوە; see joinsStem);
 //   - two words, one of them a one-word term's hit and the other no word
 //     of the rules at all, of two letters or more: half a split word is
 //     often a word of some term by itself (cros, of cross, in cros sing;
@@ -727,6 +729,8 @@ func splitJoin(v *view, i int, covered []uint8, vocab *hashIndex, sc *scratch) (
 		hit = 0
 	case a == coverNear && b == coverWord:
 		hit = 1
+	case a == coverWord && b == coverWord:
+		hit = 2 // both
 	default:
 		return 0, nil
 	}
@@ -780,8 +784,17 @@ func joinPieces(v *view, i, n, hit int, vocab *hashIndex, sc *scratch) []byte {
 		}
 		return c
 	}
+	known := isVocab(vocab, joined)
 	var ok bool
-	switch known := isVocab(vocab, joined); {
+	switch {
+	case known && n == 2 && utf8.RuneCount(parts[0]) >= 3 && utf8.RuneCount(parts[1]) >= 3 && isWordAlone(vocab, joined):
+		// Halves of three letters or more that make a whole word of the
+		// rules are read joined, even when each is a word of the rules
+		// too (pass port, pas seur, tur kia): splitting a word into two
+		// words is the evasion. Shorter pieces are too often the
+		// particles of a phrase (ወደ ጂዛን, to Jizan).
+		ok = true
+	case hit == 2:
 	case hit >= 0:
 		other := parts[1-hit]
 		ok = known && utf8.RuneCount(other) >= 2 && !isVocab(vocab, other)
