@@ -447,6 +447,18 @@ func (fx *fuzzyIndex) before(a, b int32, prefer uint32, n int) bool {
 	return fx.words[a] < fx.words[b]
 }
 
+// squeezedBefore reports whether a, a correction of a word as written
+// with its repeated letters (see correctSqueezed), is a better one than
+// b, the correction of its squeezed reading: one of the preferred
+// languages, then one the word is missing letters of, as in before.
+func (fx *fuzzyIndex) squeezedBefore(a, b string, prefer uint32) bool {
+	pa, pb := fx.wordLangs[a]&prefer != 0, fx.wordLangs[b]&prefer != 0
+	if pa != pb {
+		return pa
+	}
+	return len(a) > len(b)
+}
+
 // isVocab reports whether w is a word of some term.
 func isVocab(vocab *hashIndex, w []byte) bool {
 	_, ok := vocab.flags(w)
@@ -641,8 +653,14 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 					c, rest = fx.correctStemBytes(text, prefer)
 				}
 			}
-			if c == "" && squeezed {
-				proc, c = fx.correctSqueezed(word, src.mode, prefer, &sc.hashtag)
+			if squeezed && rest == nil {
+				// The word as written, its repeats kept, may be nearer
+				// another word than its squeezed reading is: angleerre
+				// reads anglere, one letter from the Albanian angleze,
+				// and is angleterre with a letter dropped.
+				if p2, c2 := fx.correctSqueezed(word, src.mode, prefer, &sc.hashtag); c2 != "" && (c == "" || fx.squeezedBefore(c2, c, prefer)) {
+					proc, c = p2, c2
+				}
 			}
 			if c != "" && !stemmedWord(text, vocab, vetoVocab) {
 				fixes = append(fixes, fix{word: int32(i), proc: proc, to: c, rest: rest})

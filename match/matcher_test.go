@@ -485,7 +485,9 @@ func TestHashtagLeetAndArabizi(t *testing.T) {
 func TestTypoAcrossSqueezedRepeat(t *testing.T) {
 	m := compileSource(t,
 		"lang: fr\nrule: r\ncategory: crossing\nmatch: passeur NEAR/3 angleterre\n",
-		"lang: en\nrule: r\ncategory: crossing\nmatch: \"jet ski\" NEAR/5 melilla\n")
+		"lang: en\nrule: r\ncategory: crossing\nmatch: \"jet ski\" NEAR/5 melilla\n",
+		// Squeezed, angleerre reads anglere: one letter from angleze.
+		"lang: sq\nrule: r\ncategory: crossing\nmatch: angleze NEAR/3 varke\n")
 	checkFuzzy(t, m, []fuzzyCase{
 		{"passeur angleerre", "paseur angletere", []string{"fr.r"}},
 		{"jet ski to mellla", "jet ski to melila", []string{"en.r"}},
