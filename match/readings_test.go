@@ -229,3 +229,19 @@ func TestInflectedWord(t *testing.T) {
 		{"kamyonlarda", nil},        // no other hit
 	})
 }
+
+// TestDottedWordsWithASplitWord: dots standing for spaces, with a word
+// split among the fragments (xuồn.g.cao.su.sang.anh), read as the words,
+// the split one joined: the longest run of fragments that makes a word
+// of the rules is one word.
+func TestDottedWordsWithASplitWord(t *testing.T) {
+	m := compileSource(t, "lang: vi\nrule: boat\ncategory: crossing\nmatch: \"xuong cao su\" NEAR/3 \"sang anh\"\n"+
+		"rule: passport\ncategory: documents\nmatch: passport NEAR/2 sale\n")
+	checkMatched(t, m, []matchCase{
+		{"xuồn.g.cao.su.sang.anh", true},
+		{"xuồng.cao.su.sang.anh", true},
+		{"pass.port.for.sale", true},
+		{"xuồn.g.cao.su.sang.phap", false},
+		{"pa.ss.po.rt for sale", true},
+	})
+}

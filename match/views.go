@@ -79,6 +79,15 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 				i = j
 				continue
 			}
+			// Dots standing for spaces, with a word split among them
+			// (xuồn.g.cao.su.sang.anh): the longest run of fragments from
+			// here that joins into a whole word of the rules is one word.
+			// Letters spaced out one by one are the run below's to join.
+			if k := v.vocabPrefix(src, ws[i:j], vocab); k >= 2 {
+				v.addWord(v.joinWords(src, ws[i:i+k]), ws[i].origS, ws[i+k-1].origE)
+				i += k
+				continue
+			}
 		}
 		// A run of one-letter words, with single digits among them
 		// (spaced leetspeak or Arabizi: s m u 9 9 l e r, t a 7 r e e b).
@@ -211,6 +220,29 @@ func dottedEnd(ws []word, i int, text string) int {
 		}
 	}
 	return j
+}
+
+// maxDotted bounds the fragments vocabPrefix tries to join.
+const maxDotted = 8
+
+// vocabPrefix returns the number of words at the start of ws, fragments
+// glued by dots (see dottedEnd) of which one at least has two letters or
+// more, that join into a word of vocab, the most that do, or 0.
+func (v *view) vocabPrefix(src *view, ws []word, vocab *hashIndex) int {
+	ws = ws[:min(len(ws), maxDotted)]
+	multi := false
+	for _, w := range ws {
+		multi = multi || !isSingle(src, w)
+	}
+	if !multi {
+		return 0
+	}
+	for k := len(ws); k >= 2; k-- {
+		if isVocab(vocab, v.joinWords(src, ws[:k])) {
+			return k
+		}
+	}
+	return 0
 }
 
 // anyVocab reports whether one of the words ws of src is a word of the
