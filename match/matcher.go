@@ -744,6 +744,38 @@ type termPattern struct {
 	first uint8 // firstBase, firstProclitic, or 0 for another vowel of a stem's end
 }
 
+// articles are the articles of the languages that have them as words,
+// normalised: a phrase term also matches without them.
+var articles = map[string][]string{
+	"en": {"a", "an", "the"},
+	"fr": {"un", "une", "le", "la", "les", "l", "des", "du"},
+	"sq": {"nje"},
+	"tr": {"bir"},
+}
+
+// withoutArticles returns the words of a phrase term of lang without the
+// articles between its first and last words, or nil when it has none.
+func withoutArticles(words []string, lang string) []string {
+	arts := articles[lang]
+	if len(arts) == 0 || len(words) < 3 {
+		return nil
+	}
+	// Only articles inside the phrase: one that starts or ends it makes
+	// it a phrase about a thing ("a guide to" Paris, "guide to the"
+	// city, both a book), which the bare words are not.
+	out := []string{words[0]}
+	for _, w := range words[1 : len(words)-1] {
+		if !slices.Contains(arts, w) {
+			out = append(out, w)
+		}
+	}
+	out = append(out, words[len(words)-1])
+	if len(out) == len(words) || len(out) < 2 {
+		return nil
+	}
+	return out
+}
+
 // Kinds of a pattern's first word (see compiler.patFirst).
 const (
 	firstBase = iota + 1
@@ -803,6 +835,12 @@ func prepareLeaf(e *Expr, lang string) *termLeaf {
 				t.words = append(slices.Clip(t.words), alt[:n]...)
 			}
 		}
+	}
+	// Searches drop articles ("place dans camion", "boat to uk"): a
+	// phrase also matches without its articles, when two words or more
+	// are left.
+	if bare := withoutArticles(words, lang); bare != nil {
+		forms = append(forms, bare)
 	}
 	for fi, ws := range forms {
 		first := []string{ws[0]}

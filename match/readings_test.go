@@ -245,3 +245,24 @@ func TestDottedWordsWithASplitWord(t *testing.T) {
 		{"pa.ss.po.rt for sale", true},
 	})
 }
+
+// TestPhraseWithoutArticles: searches drop articles, so a phrase term
+// also matches without those between its first and last words ("dans
+// camion" for "dans un camion"); one that starts or ends it stays ("a
+// guide to" and "guide to the" are about a book, "guide to" is not).
+func TestPhraseWithoutArticles(t *testing.T) {
+	m := compileSource(t,
+		"lang: fr\nrule: r\ncategory: crossing\nmatch: (\"place dans un camion\" OR \"dans le camion\") NEAR/3 londres\n",
+		"lang: en\nrule: r\ncategory: crossing\nmatch: guide NEAR/3 hungary NOT (\"a guide to\" OR \"guide to the\")\n"+
+			"rule: s\ncategory: crossing\nmatch: \"boat to the uk\"\n")
+	checkRules(t, m, []rulesCase{
+		{"place dans camion pour londres", []string{"fr.r"}},
+		{"place dans un camion pour londres", []string{"fr.r"}},
+		{"monter dans camion londres", []string{"fr.r"}},
+		{"need guide to hungary", []string{"en.r"}},
+		{"a guide to hungary", nil},
+		{"the guide to the hungary border", nil},
+		{"boat to uk", []string{"en.s"}},
+		{"boat to the uk", []string{"en.s"}},
+	})
+}
