@@ -277,7 +277,7 @@ func compile(files []*RuleFile, version string) (*Matcher, error) {
 	})
 	wg.Go(func() {
 		m.fuzzy = newFuzzyIndex(fuzzyVocab, fuzzyStems)
-		m.fuzzy.inflect = newInflectionIndex(fuzzyVocab, c.langBits)
+		m.fuzzy.inflect = newInflectionIndex(fuzzyVocab, fuzzyStems, c.langBits)
 	})
 	wg.Wait()
 	m.version = version
@@ -300,7 +300,9 @@ func compile(files []*RuleFile, version string) (*Matcher, error) {
 			}
 		}
 	}
-	m.pool.New = func() any { return newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes, m.emoji) }
+	m.pool.New = func() any {
+		return newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes, m.emoji, m.fuzzy.inflect)
+	}
 	return m, nil
 }
 

@@ -187,7 +187,7 @@ func TestMatchManyRepeats(t *testing.T) {
 // scratch that lives for billions of calls; matching must not change.
 func TestGenerationWrap(t *testing.T) {
 	m := mustMatcher(t, "test.rules")
-	sc := newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes, m.emoji)
+	sc := newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes, m.emoji, m.fuzzy.inflect)
 	sc.gen = math.MaxUint32 - 1
 	for i := 0; i < 4; i++ {
 		m.run(Query{Text: "small boat to the UK", Kind: KindSearch}, sc)

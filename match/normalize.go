@@ -37,6 +37,10 @@ type view struct {
 	// emoji, when not nil, is the set of emoji and flags kept as words
 	// (see Matcher.emoji); the others are dropped like separators.
 	emoji map[string]bool
+	// inflect, when not nil, lets a hashtag's pieces be words of a
+	// suffixing language's rules with an ending of that language glued
+	// on (see findPieces).
+	inflect *inflectionIndex
 	// maybeLeet reports whether the text has anything the leet view would
 	// read differently; without it the leet view is skipped.
 	maybeLeet bool

@@ -266,3 +266,25 @@ func TestPhraseWithoutArticles(t *testing.T) {
 		{"boat to the uk", []string{"en.s"}},
 	})
 }
+
+// TestHashtagInflectedWords: a hashtag of a suffixing language glues
+// words with their endings (#selaniktenmakedonyaya, from Thessaloniki to
+// Macedonia): a word of that language's rules, or a prefix term's stem,
+// of five letters or more, with an ending of the language is one piece,
+// which the corrected view reads as the word. Of two splits equally
+// good, the one with fewer such pieces wins; English takes no endings.
+func TestHashtagInflectedWords(t *testing.T) {
+	m := compileSource(t,
+		"lang: tr\nrule: r\ncategory: crossing\nmatch: selanik* NEAR/3 makedonya\nrule: s\ncategory: crossing\nmatch: kamyon* NEAR/3 londra\n",
+		"lang: sq\nrule: r\ncategory: crossing\nmatch: varke NEAR/3 angli NOT \"perendim dielli\"\n",
+		// Short words of other rules that the glued letters also hold:
+		// without endings, the split takes them (selanik ten make don
+		// yaya, kamyon londr aya gitmek).
+		"lang: en\nrule: r\ncategory: crossing\nmatch: boat NEAR/2 uk\nrule: s\ncategory: crossing\nmatch: (\"make don\" OR yaya OR aya OR ten OR londr) NEAR/2 zzz\n")
+	checkRules(t, m, []rulesCase{
+		{"#selaniktenmakedonyaya", []string{"tr.r"}},
+		{"#kamyonlarlondrayagitmek", []string{"tr.s"}},
+		{"#perendimdielli varke angli", nil},
+		{"#boatsuk", nil},
+	})
+}

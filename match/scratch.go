@@ -98,13 +98,14 @@ type spanLink struct {
 	next int32
 }
 
-func newScratch(nLeaves, nRules, nGroups, nNodes int, emoji map[string]bool) *scratch {
+func newScratch(nLeaves, nRules, nGroups, nNodes int, emoji map[string]bool, inflect *inflectionIndex) *scratch {
 	sc := &scratch{leafFirst: make([]int32, nLeaves), hitBits: make([]uint64, (nLeaves+63)/64), groupState: make([]groupState, nGroups), isCand: make([]bool, nRules), isMatched: make([]bool, nRules), memo: make([]memo, nNodes)}
 	sc.views[viewLeet].mode, sc.views[viewArabizi].mode, sc.arabiziSeg.mode = modeLeet, modeArabizi, modeArabizi
 	for i := range sc.views {
-		sc.views[i].emoji = emoji
+		sc.views[i].emoji, sc.views[i].inflect = emoji, inflect
 	}
 	sc.hashtag.emoji, sc.arabiziSeg.emoji, sc.altLeet.emoji = emoji, emoji, emoji
+	sc.arabiziSeg.inflect = inflect
 	for i := range sc.leafFirst {
 		sc.leafFirst[i] = -1
 	}

@@ -96,9 +96,10 @@ type inflectionIndex struct {
 	maxEnding      int // bytes
 }
 
-// newInflectionIndex indexes the words of vocab (word to language bits)
-// of the languages in inflections that langBits (language to bit) has.
-func newInflectionIndex(vocab map[string]uint32, langBits map[string]uint32) *inflectionIndex {
+// newInflectionIndex indexes the words of vocab and the stems of prefix
+// terms (word to language bits) of the languages in inflections that
+// langBits (language to bit) has.
+func newInflectionIndex(vocab, stems map[string]uint32, langBits map[string]uint32) *inflectionIndex {
 	var mask uint32
 	endings := map[string][]int32{}
 	ix := &inflectionIndex{}
@@ -119,12 +120,20 @@ func newInflectionIndex(vocab map[string]uint32, langBits map[string]uint32) *in
 			ix.maxEnding = max(ix.maxEnding, len(n))
 		}
 	}
-	words := map[string][]int32{}
-	for w, b := range vocab {
-		if b&mask == 0 || utf8.RuneCountInString(w) < inflectStemMin || !isWordy(w) {
-			continue
+	// Prefix terms' stems take endings too (selanik* in #selaniktenmakedonyaya):
+	// a word of them is matched by the term, so only a hashtag's split
+	// needs them.
+	langs := map[string]uint32{}
+	for _, m := range []map[string]uint32{vocab, stems} {
+		for w, b := range m {
+			if b&mask != 0 && utf8.RuneCountInString(w) >= inflectStemMin && isWordy(w) {
+				langs[w] |= b & mask
+			}
 		}
-		for m := b & mask; m != 0; m &= m - 1 {
+	}
+	words := map[string][]int32{}
+	for w, b := range langs {
+		for m := b; m != 0; m &= m - 1 {
 			words[w] = append(words[w], int32(bits.TrailingZeros32(m)))
 		}
 	}
@@ -170,4 +179,31 @@ func (ix *inflectionIndex) stem(w []byte) int {
 		}
 	}
 	return 0
+}
+
+// endingsAfter returns the bits of the ends e (bit 0 for k+1, up to end
+// and maxEnding bytes past k) where g[k:e] is an ending of a language
+// whose rules have the word g[j:k] (squeezed first when unsqueezed, in
+// buf), for a hashtag's pieces (see findPieces).
+func (ix *inflectionIndex) endingsAfter(g []byte, j, k, end int, unsqueezed bool, buf *[]byte) uint64 {
+	if ix == nil {
+		return 0
+	}
+	w := squeezed(g[j:k], unsqueezed, buf)
+	langs := langsOf(ix.words, w)
+	if langs == 0 {
+		return 0
+	}
+	var set uint64
+	for e := k; e < min(end, k+ix.maxEnding); {
+		_, rl := utf8.DecodeRune(g[e:])
+		e += rl
+		if e > end {
+			break
+		}
+		if langsOf(ix.endings, g[k:e])&langs != 0 {
+			set |= 1 << (e - k - 1)
+		}
+	}
+	return set
 }

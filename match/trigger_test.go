@@ -10,7 +10,7 @@ import (
 // exhaustive evaluates every rule on the base view of text, without the
 // trigger filter, as a reference for the filtered matcher.
 func (m *Matcher) exhaustive(q Query) []string {
-	sc := newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes, m.emoji)
+	sc := newScratch(len(m.leaves), len(m.rules), m.nGroups, m.nNodes, m.emoji, m.fuzzy.inflect)
 	sc.reset()
 	v := &sc.views[0]
 	v.normalize(q.Text)

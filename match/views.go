@@ -431,13 +431,17 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 	// endings on stems.
 	// A term's leet reading (targa for 7arga) is a word only in text
 	// written in leetspeak: #greeceboattragedy is not trag ed y.
-	findPieces(look, vocab, unsqueezed, !hashtag, mode.leetRead || hasDigit(g), reach, pc)
+	var infl *inflectionIndex
+	if hashtag {
+		infl = v.inflect
+	}
+	findPieces(look, vocab, infl, unsqueezed, !hashtag, mode.leetRead || hasDigit(g), reach, pc, &v.keyBuf)
 	for i := 1; i <= n; i++ {
 		// An unknown byte extends the previous piece, unless it ends a
 		// run of two-letter words.
 		for _, st := range [...]int8{segGap, segKnown} {
 			if p := dp[i-1][st]; p.ok {
-				dp[i][segGap].offer(segCell{ok: true, unknown: p.unknown + 1, ending: p.ending, pieces: p.pieces + 1, short: p.short, proclitic: p.proclitic, lead: p.lead, inner: p.inner, from: int8(i - 1), fromSt: st})
+				dp[i][segGap].offer(segCell{ok: true, unknown: p.unknown + 1, ending: p.ending, pieces: p.pieces + 1, short: p.short, proclitic: p.proclitic, lead: p.lead, inner: p.inner, inflected: p.inflected, from: int8(i - 1), fromSt: st})
 			}
 		}
 		for j := max(0, i-reach); j < i; j++ {
@@ -462,6 +466,10 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 			if pc[j].inner&bit != 0 {
 				inner = 1
 			}
+			inflected := int16(0)
+			if pc[j].inflected&bit != 0 {
+				inflected = 1
+			}
 			for st := int8(0); st < segStates; st++ {
 				p := dp[j][st]
 				if !p.ok {
@@ -481,7 +489,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 				if short {
 					nshort++
 				}
-				dp[i][to].offer(segCell{ok: true, unknown: p.unknown, ending: p.ending + ending, pieces: p.pieces + 1, short: nshort, proclitic: p.proclitic + proclitic, lead: p.lead + lead, inner: p.inner + inner, from: int8(j), fromSt: st, known: true})
+				dp[i][to].offer(segCell{ok: true, unknown: p.unknown, ending: p.ending + ending, pieces: p.pieces + 1, short: nshort, proclitic: p.proclitic + proclitic, lead: p.lead + lead, inner: p.inner + inner, inflected: p.inflected + inflected, from: int8(j), fromSt: st, known: true})
 			}
 		}
 	}
@@ -568,7 +576,7 @@ type pieceSet [maxGlued]pieceFlags
 // the pooled view, and a flag left from the previous text once steered
 // the next text's split.
 type pieceFlags struct {
-	known, proclitic, short, ending, inner uint64
+	known, proclitic, short, ending, inner, inflected uint64
 }
 
 // endings returns the bits of the ends up to two bytes of letters after
@@ -585,6 +593,12 @@ func endings(g []byte, k, end int) uint64 {
 	return bits
 }
 
+// hashtagStemMin is the fewest letters a word of a hashtag takes an
+// inflectional ending at: one more than elsewhere, because a hashtag's
+// short words glue to the next (#almanyayagiden is almanyaya giden, to
+// Germany going, not almanya yagiden).
+const hashtagStemMin = inflectStemMin + 1
+
 // findPieces fills ps for g: every piece g[j:i] at rune boundaries, at
 // most reach bytes long, squeezed first when unsqueezed, is looked up in
 // vocab. The piece's hash is extended a rune at a time (the index's hash
@@ -592,13 +606,19 @@ func endings(g []byte, k, end int) uint64 {
 // lookup costs one probe and no copy; a piece stops growing once no
 // vocabulary word begins like it (see hashIndex.isPrefix) or it is
 // longer than every key.
-func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings, leetWords bool, reach int, ps *pieceSet) {
+//
+// With infl, a piece that is a word of a suffixing language's rules (of
+// inflectStemMin letters or more) followed by an inflectional ending of
+// that language is a piece too, whole: #londrayagitmek is londraya
+// gitmek (to London, to go), not londr aya gitmek, and the corrected
+// view reads londraya as londra. buf is scratch space.
+func findPieces(g []byte, vocab *hashIndex, infl *inflectionIndex, unsqueezed, withEndings, leetWords bool, reach int, ps *pieceSet, buf *[]byte) {
 	n := len(g)
 	for j := 0; j < n; {
 		ps[j] = pieceFlags{}
 		_, first := utf8.DecodeRune(g[j:])
 		end := min(n, j+reach)
-		var p, ends uint64
+		var p, ends, inflected uint64
 		size, runes := 0, 0
 		last := rune(-1)
 		for k := j; k < end; {
@@ -643,7 +663,12 @@ func findPieces(g []byte, vocab *hashIndex, unsqueezed, withEndings, leetWords b
 				// term matches.
 				ends |= endings(g, k, end) << (k - j)
 			}
+			if infl != nil && runes >= hashtagStemMin {
+				inflected |= infl.endingsAfter(g, j, k, end, unsqueezed, buf) << (k - j)
+			}
 		}
+		ps[j].inflected = inflected &^ ps[j].known
+		ps[j].known |= inflected
 		ps[j].ending = ends &^ ps[j].known
 		ps[j].known |= ends
 		// Pieces cannot start inside a rune.
@@ -703,6 +728,7 @@ type segCell struct {
 	proclitic       int16 // pieces that are terms only with a proclitic
 	lead            int16 // pieces that start with a doubled letter
 	inner           int16 // pieces that are words only inside phrase terms
+	inflected       int16 // pieces that are words with an inflectional ending
 	from, fromSt    int8
 	known, ok       bool
 }
@@ -713,6 +739,8 @@ type segCell struct {
 // a two-letter piece as half of one (short words fit anywhere by chance: "#mazota"
 // is mazot + a, not ma zo ta; "رقم مهرب", number + smuggler, is not "رقم
 // هر" with the doubled م swallowed), then the one with fewer pieces, then
+// the one with fewer words with an inflectional ending (#perendimdielli
+// is perendim dielli, sunset, not perendimdi eli), then
 // the one with fewer words that are terms only with an Arabic proclitic
 // (مهربالى is مهرب + الى, smuggler to, not مهر + بالى), then the one with
 // fewer pieces that start with a doubled letter: where a doubled letter
@@ -731,6 +759,9 @@ func (c segCell) better(d segCell) bool {
 	}
 	if c.pieces != d.pieces {
 		return c.pieces < d.pieces
+	}
+	if c.inflected != d.inflected {
+		return c.inflected < d.inflected
 	}
 	if c.proclitic != d.proclitic {
 		return c.proclitic < d.proclitic
