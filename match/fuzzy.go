@@ -628,6 +628,17 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 			i += n - 1
 			continue
 		}
+		if covered[i] == coverWord {
+			// A word only a prefix term's stem matched (qacaxiyen, by
+			// qacax*) may be a longer term's word misspelt (qacaxciyen,
+			// by qacaxci*): it is corrected when the correction still
+			// begins with that stem, so that the stem's hit stands.
+			if f := stemHitFix(text, fx, vocab, vetoVocab, prefer); f.to != "" {
+				f.word = int32(i)
+				fixes = append(fixes, f)
+			}
+			continue
+		}
 		if covered[i] != coverNear {
 			continue
 		}
@@ -706,6 +717,38 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 		v.buf = append(v.buf, ' ')
 	}
 	return true
+}
+
+// stemHitFix returns the correction of w, a word that a term's hit
+// covers, when only a prefix term's stem matched it: the word or stem
+// one letter away, of a longer term, that still begins with that stem.
+// A whole word of the rules, or one too short to correct, has none.
+func stemHitFix(w []byte, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, prefer uint32) fix {
+	// A word an exclusion's stem covers too stays (randevusu, for
+	// randevu*, is not the randevusuz of a visa seller's pitch).
+	if len(w) < fuzzyMin1 || isVocab(vocab, w) || hasStem(w, vetoVocab, vetoStemMin(len(w))) {
+		return fix{}
+	}
+	st := longestStem(w, vocab, 1)
+	if st == 0 {
+		return fix{}
+	}
+	proc, c := fx.correctWithProclitic(w, prefer)
+	var rest []byte
+	if c == "" {
+		c, rest = fx.correctStemBytes(w, prefer)
+	}
+	// Only towards a longer word: the commonest typo drops a letter,
+	// while a word a stem matched that is longer than a term's word is
+	// mostly the word inflected (parkings, تضمینوي), not misspelt.
+	// Nor towards a word of exclusions: the word was a term's hit, and
+	// turning it into a veto (ڕزگاربوون, of a life jacket, into
+	// ڕزگاربووان, survivors) loses what it matched.
+	if proc != nil || len(c) <= st || len(c)+len(rest) <= len(w) || !bytes.HasPrefix([]byte(c), w[:st]) ||
+		isVocab(vetoVocab, []byte(c)) {
+		return fix{}
+	}
+	return fix{to: c, rest: rest}
 }
 
 // What a word is to the hits of the view being corrected (see correct).

@@ -730,3 +730,21 @@ func TestTypoSpellingAnotherLanguagesWord(t *testing.T) {
 		{"kacak calis qua anh", false},
 	})
 }
+
+// A word that only a short prefix term's stem matched (qacaxiyen, by
+// qacax*) may be a longer term's word with a letter dropped (qacaxciyen,
+// by qacaxci*): it is corrected, keeping the stem's hit. A word longer
+// than the term's word is inflected, not misspelt (parkings is not
+// parking), and a correction towards an exclusion's word is not made.
+func TestTypoInAWordAStemMatched(t *testing.T) {
+	m := compileSource(t,
+		"lang: kmr\nrule: r\ncategory: smuggler\nmatch: qacaxci* NEAR/3 hejmar\nrule: s\ncategory: crossing\nmatch: qacax* NEAR/3 kamyon\n",
+		"lang: en\nrule: r\ncategory: crossing\nmatch: lorry NEAR/5 park* NOT (parking OR rescuers)\nrule: s\ncategory: crossing\nmatch: boat NEAR/3 rescu* NOT rescuers\n"+
+			"rule: t\ncategory: crossing\nmatch: parking NEAR/1 lorries\n")
+	checkRules(t, m, []rulesCase{
+		{"qacaxiyen hejmar", []string{"kmr.r"}},
+		{"qacaxiyen kamyon", []string{"kmr.s"}},
+		{"lorry from the parkings", []string{"en.r"}}, // not read parking
+		{"boat rescurs", []string{"en.s"}},            // not read rescuers
+	})
+}
