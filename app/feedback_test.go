@@ -119,7 +119,7 @@ func TestFeedbackEndToEnd(t *testing.T) {
 		t.Errorf("another platform's token: %d %s", code, data)
 	}
 
-	eventually(t, 5*time.Second, func() string {
+	eventually(t, 15*time.Second, func() string {
 		a := in.activity(t, editor, lang)
 		r := a.row(rule)
 		// Two false positives: the token's (each rule it names) and the rule id's.
@@ -144,7 +144,7 @@ func TestFeedbackEndToEnd(t *testing.T) {
 
 	// Pause the rule with a spike; the listing shows the reports.
 	spike(t, in, platform)
-	waitPaused(t, in, editor, rules, 5*time.Second)
+	waitPaused(t, in, editor, rules, 15*time.Second)
 	if code, data := send(platform, map[string]string{"type": "false_positive", "rule": rule}); code != http.StatusAccepted {
 		t.Fatalf("feedback on a paused rule: %d %s", code, data)
 	}
@@ -152,7 +152,7 @@ func TestFeedbackEndToEnd(t *testing.T) {
 		Since     int64 `json:"false_positives_since_pause"`
 		DayBefore int64 `json:"false_positives_day_before"`
 	}
-	eventually(t, 5*time.Second, func() string {
+	eventually(t, 15*time.Second, func() string {
 		resp, body := in.do(t, "GET", "/v1/rules/paused", editor, nil)
 		var out struct {
 			Paused []struct {
@@ -179,7 +179,7 @@ func TestFeedbackEndToEnd(t *testing.T) {
 	})
 	// The activity route reads the pause from the catalog, which every
 	// instance rebuilds after the pause is stored: eventually, then.
-	eventually(t, 5*time.Second, func() string {
+	eventually(t, 15*time.Second, func() string {
 		if a := in.activity(t, editor, lang); !a.row(rule).Paused {
 			return fmt.Sprintf("activity does not show %s paused: %+v", rule, a.row(rule))
 		}

@@ -141,7 +141,7 @@ func TestFloodPausesSpikingRule(t *testing.T) {
 
 	rules := spike(t, in, platform)
 	t.Logf("%q matches %v", floodText, rules)
-	list := waitPaused(t, in, editor, rules, 5*time.Second)
+	list := waitPaused(t, in, editor, rules, 15*time.Second)
 	for _, p := range list {
 		if p.Count < 20 || p.Rate <= 10*p.Baseline || p.PausedAt.IsZero() {
 			t.Errorf("paused record %+v: want the burst's count and rates", p)
@@ -150,7 +150,7 @@ func TestFloodPausesSpikingRule(t *testing.T) {
 	// The records are stored a moment before the catalog leaves the rules
 	// out: the guard pauses one rule at a time. Under the race detector
 	// on a busy 2-core machine the last of three took over a second.
-	waitCard(t, in, platform, 5*time.Second, false)
+	waitCard(t, in, platform, 15*time.Second, false)
 	if er := in.event(t, platform, floodText); er.Matched || er.Card != nil {
 		t.Errorf("a paused rule still fires: %+v", er)
 	}
@@ -222,11 +222,11 @@ func TestFloodPauseReachesOtherInstances(t *testing.T) {
 	waitCard(t, b, platform, 10*time.Second, true)
 
 	rules := spike(t, a, platform)
-	waitPaused(t, a, editor, rules, 5*time.Second)
+	waitPaused(t, a, editor, rules, 15*time.Second)
 	// Propagation takes about a second (a poll of the paused set); the
 	// wait is longer so that a loaded machine under -race does not fail
 	// a test of behaviour on timing. It returns as soon as the card is off.
-	took := waitCard(t, b, platform, 5*time.Second, false)
+	took := waitCard(t, b, platform, 15*time.Second, false)
 	t.Logf("a pause on a reached b after %v", took)
 
 	for _, r := range rules {
@@ -234,7 +234,7 @@ func TestFloodPauseReachesOtherInstances(t *testing.T) {
 			t.Fatalf("resume on b: %d %s", resp.StatusCode, body)
 		}
 	}
-	took = waitCard(t, a, platform, 5*time.Second, true)
+	took = waitCard(t, a, platform, 15*time.Second, true)
 	t.Logf("a resume on b reached a after %v", took)
 }
 
