@@ -288,3 +288,19 @@ func TestHashtagInflectedWords(t *testing.T) {
 		{"#boatsuk", nil},
 	})
 }
+
+// TestElidedArticleWithoutApostrophe: "a l arrivee" is à l'arrivée typed
+// without accent or apostrophe, not the letters a and l spelled out: a
+// pair of one-letter words whose second is an elided article before a
+// word starting with a vowel is left apart. Longer runs are still
+// joined, whatever letter ends them.
+func TestElidedArticleWithoutApostrophe(t *testing.T) {
+	m := compileSource(t, "lang: fr\nrule: r\ncategory: crossing\nmatch: \"a l arrivee\" NEAR/3 londres\n",
+		"lang: en\nrule: r\ncategory: crossing\nmatch: boat NEAR/2 uk\nrule: s\ncategory: documents\nmatch: passport NEAR/2 available\n")
+	checkMatched(t, m, []matchCase{
+		{"paiement a l arrivee a londres", true},
+		{"paiement à l'arrivée à londres", true},
+		{"boat to u k", true},
+		{"p a s s p o r t available", true},
+	})
+}

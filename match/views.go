@@ -100,7 +100,7 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 			}
 			j++
 		}
-		if letters < 2 {
+		if letters < 2 || j-i == 2 && elidedBare(src, ws[i+1], ws[j:]) {
 			v.copyWord(src, ws[i])
 			i++
 			continue
@@ -816,6 +816,20 @@ func appendSqueezed(dst, b []byte, last rune) ([]byte, rune) {
 // without squeezing.
 func (v *view) addPiece(b []byte, origS, origE int32, unsqueezed bool) {
 	v.addWord(squeezed(b, unsqueezed, &v.keyBuf), origS, origE)
+}
+
+// elidedBare reports whether the one-letter word w of src, the second of
+// two, is an elided article or pronoun typed without its apostrophe
+// before the next word (the first of rest): "paiement a l arrivee" is à
+// l'arrivée, not the letters a l spelled out. Only for a pair: in a
+// longer run the letter ends a spelled-out word (p a s s p o r t
+// available).
+func elidedBare(src *view, w word, rest []word) bool {
+	if len(rest) == 0 || w.end-w.start != 1 || !strings.ContainsRune("ldjnscmt", rune(src.buf[w.start])) {
+		return false
+	}
+	next := src.buf[rest[0].start:rest[0].end]
+	return len(next) >= 3 && strings.ContainsRune("aeiouy", rune(next[0]))
 }
 
 // elided reports whether the one-letter word w is an elided article or
