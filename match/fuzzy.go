@@ -371,6 +371,12 @@ func (fx *fuzzyIndex) correct(w []byte, prefer uint32) (c string, known bool) {
 // the text's languages uses stays as it is, and so does one with no
 // word of those languages near.
 func (fx *fuzzyIndex) correctForeign(w []byte, text uint32) string {
+	// The filter first: most words have no word a letter away, and the
+	// maps of languages cost more than its few probes.
+	var rs [fuzzyMax]rune
+	if n, ok := decodeRunes(rs[:], w); !ok || n < fuzzyMin1-1 || !fx.mayCorrect(rs[:n]) {
+		return ""
+	}
 	langs := fx.wordLangs[string(w)] | fx.stemWordLangs[string(w)]
 	if text == 0 || langs == 0 || langs&text != 0 {
 		return ""
@@ -818,8 +824,10 @@ func joinPieces(v *view, i, n, hit int, vocab *hashIndex, sc *scratch) []byte {
 		}
 		size += len(parts[k])
 	}
-	// A word split in three must be longer than one split in two.
-	if size < fuzzyMin1+n-2 || size > vocab.maxKey+n-1 {
+	// A word split in three must be longer than one split in two; two
+	// hits are joined only as halves of three letters or more (below).
+	if size < fuzzyMin1+n-2 || size > vocab.maxKey+n-1 ||
+		hit == 2 && (utf8.RuneCount(parts[0]) < 3 || utf8.RuneCount(parts[1]) < 3) {
 		return nil
 	}
 	// Most neighbours are dismissed before anything is copied: a word and
