@@ -373,27 +373,39 @@ func (fx *fuzzyIndex) correct(w []byte, prefer uint32) (c string, known bool) {
 func (fx *fuzzyIndex) correctForeign(w []byte, text uint32) string {
 	// The filter first: most words have no word a letter away, and the
 	// maps of languages cost more than its few probes.
-	var rs [fuzzyMax]rune
-	if n, ok := decodeRunes(rs[:], w); !ok || n < fuzzyMin1-1 || !fx.mayCorrect(rs[:n]) {
+	n, ok := fx.filter(w)
+	if !ok {
 		return ""
 	}
 	langs := fx.wordLangs[string(w)] | fx.stemWordLangs[string(w)]
 	if text == 0 || langs == 0 || langs&text != 0 {
 		return ""
 	}
-	c, _ := fx.lookup(w, text, true)
+	c, _ := fx.lookupFiltered(w, n, text, true)
 	return c
+}
+
+// filter returns the number of runes of w and whether a vocabulary word
+// may be a typo away from it (see mayCorrect).
+func (fx *fuzzyIndex) filter(w []byte) (int, bool) {
+	var rs [fuzzyMax]rune
+	n, ok := decodeRunes(rs[:], w)
+	return n, ok && n >= fuzzyMin1-1 && fx.mayCorrect(rs[:n])
 }
 
 // lookup is correct; with foreign set, w is a word of the vocabulary
 // left out (see correctForeign) and only words of prefer's languages
 // at distance 1 are corrections.
 func (fx *fuzzyIndex) lookup(w []byte, prefer uint32, foreign bool) (c string, known bool) {
-	var rs [fuzzyMax]rune
-	n, ok := decodeRunes(rs[:], w)
-	if !ok || n < fuzzyMin1-1 || !fx.mayCorrect(rs[:n]) {
+	n, ok := fx.filter(w)
+	if !ok {
 		return "", false
 	}
+	return fx.lookupFiltered(w, n, prefer, foreign)
+}
+
+// lookupFiltered is lookup for a word of n runes that passed the filter.
+func (fx *fuzzyIndex) lookupFiltered(w []byte, n int, prefer uint32, foreign bool) (c string, known bool) {
 	best, bestD := int32(-1), 3
 	check := func(id int32) {
 		cand := fx.words[id]
@@ -479,7 +491,12 @@ func isVocab(vocab *hashIndex, w []byte) bool {
 // and particles of phrases (في, از, کا, ካብ), words in their own right.
 func isWordAlone(vocab *hashIndex, w []byte) bool {
 	f, ok := vocab.flags(w)
-	return ok && (f&vocabInner == 0 || utf8.RuneCount(w) <= 2)
+	return ok && wordAlone(f, w)
+}
+
+// wordAlone is isWordAlone for a word of vocab with flags f.
+func wordAlone(f int32, w []byte) bool {
+	return f&vocabInner == 0 || utf8.RuneCount(w) <= 2
 }
 
 // correctWithProclitic is correct, and for an Arabic word that has no
@@ -653,40 +670,43 @@ func (v *view) correct(src *view, orig string, fx *fuzzyIndex, vocab, vetoVocab 
 		long := len(text) >= fuzzyMin1-1
 		word := orig[w.origS:w.origE]
 		squeezed := len(word) >= fuzzyMin1-1 && hasRepeat(word)
-		if long && isVocab(vocab, text) {
-			if c := fx.correctForeign(text, prefer); c != "" {
-				fixes = append(fixes, fix{word: int32(i), to: c})
+		if !long && !squeezed {
+			continue
+		}
+		if isVocab(vocab, text) {
+			if long {
+				if c := fx.correctForeign(text, prefer); c != "" {
+					fixes = append(fixes, fix{word: int32(i), to: c})
+				}
 			}
 			continue
 		}
-		if (long || squeezed) && !isVocab(vocab, text) {
-			var proc, rest []byte
-			var c string
-			if long {
-				proc, c = fx.correctWithProclitic(text, prefer)
-				if c == "" {
-					// No word is near: perhaps a prefix term's stem is,
-					// and the word is the stem misspelt with an ending.
-					c, rest = fx.correctStemBytes(text, prefer)
-				}
+		var proc, rest []byte
+		var c string
+		if long {
+			proc, c = fx.correctWithProclitic(text, prefer)
+			if c == "" {
+				// No word is near: perhaps a prefix term's stem is,
+				// and the word is the stem misspelt with an ending.
+				c, rest = fx.correctStemBytes(text, prefer)
 			}
-			if squeezed && rest == nil {
-				// The word as written, its repeats kept, may be nearer
-				// another word than its squeezed reading is: angleerre
-				// reads anglere, one letter from the Albanian angleze,
-				// and is angleterre with a letter dropped.
-				if p2, c2 := fx.correctSqueezed(word, src.mode, prefer, &sc.hashtag); c2 != "" && (c == "" || fx.squeezedBefore(c2, c, prefer)) {
-					proc, c = p2, c2
-				}
+		}
+		if squeezed && rest == nil {
+			// The word as written, its repeats kept, may be nearer
+			// another word than its squeezed reading is: angleerre
+			// reads anglere, one letter from the Albanian angleze,
+			// and is angleterre with a letter dropped.
+			if p2, c2 := fx.correctSqueezed(word, src.mode, prefer, &sc.hashtag); c2 != "" && (c == "" || fx.squeezedBefore(c2, c, prefer)) {
+				proc, c = p2, c2
 			}
-			if c != "" && !stemmedWord(text, vocab, vetoVocab) {
-				fixes = append(fixes, fix{word: int32(i), proc: proc, to: c, rest: rest})
-			} else if c == "" && long {
-				// No typo: perhaps a word of the rules with an ending
-				// of its language glued on (bodrumdan), read as the word.
-				if l := fx.inflect.stem(text); l > 0 && !stemmedWord(text, vocab, vetoVocab) {
-					fixes = append(fixes, fix{word: int32(i), rest: text[:l]})
-				}
+		}
+		if c != "" && !stemmedWord(text, vocab, vetoVocab) {
+			fixes = append(fixes, fix{word: int32(i), proc: proc, to: c, rest: rest})
+		} else if c == "" && long {
+			// No typo: perhaps a word of the rules with an ending
+			// of its language glued on (bodrumdan), read as the word.
+			if l := fx.inflect.stem(text); l > 0 && !stemmedWord(text, vocab, vetoVocab) {
+				fixes = append(fixes, fix{word: int32(i), rest: text[:l]})
 			}
 		}
 	}
@@ -750,7 +770,7 @@ func stemHitFix(w []byte, fx *fuzzyIndex, vocab, vetoVocab *hashIndex, prefer ui
 	// Nor towards a word of exclusions: the word was a term's hit, and
 	// turning it into a veto (ڕزگاربوون, of a life jacket, into
 	// ڕزگاربووان, survivors) loses what it matched.
-	if proc != nil || len(c) <= st || len(c)+len(rest) <= len(w) || !bytes.HasPrefix([]byte(c), w[:st]) ||
+	if proc != nil || len(c) <= st || len(c)+len(rest) <= len(w) || c[:st] != string(w[:st]) ||
 		isVocab(vetoVocab, []byte(c)) {
 		return fix{}
 	}
@@ -826,8 +846,8 @@ func joinPieces(v *view, i, n, hit int, vocab *hashIndex, sc *scratch) []byte {
 	}
 	// A word split in three must be longer than one split in two; two
 	// hits are joined only as halves of three letters or more (below).
-	if size < fuzzyMin1+n-2 || size > vocab.maxKey+n-1 ||
-		hit == 2 && (utf8.RuneCount(parts[0]) < 3 || utf8.RuneCount(parts[1]) < 3) {
+	longHalves := n == 2 && utf8.RuneCount(parts[0]) >= 3 && utf8.RuneCount(parts[1]) >= 3
+	if size < fuzzyMin1+n-2 || size > vocab.maxKey+n-1 || hit == 2 && !longHalves {
 		return nil
 	}
 	// Most neighbours are dismissed before anything is copied: a word and
@@ -853,10 +873,10 @@ func joinPieces(v *view, i, n, hit int, vocab *hashIndex, sc *scratch) []byte {
 		}
 		return c
 	}
-	known := isVocab(vocab, joined)
+	flags, known := vocab.flags(joined)
 	var ok bool
 	switch {
-	case known && n == 2 && utf8.RuneCount(parts[0]) >= 3 && utf8.RuneCount(parts[1]) >= 3 && isWordAlone(vocab, joined):
+	case known && longHalves && wordAlone(flags, joined):
 		// Halves of three letters or more that make a whole word of the
 		// rules are read joined, even when each is a word of the rules
 		// too (pass port, pas seur, tur kia): splitting a word into two

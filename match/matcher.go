@@ -772,7 +772,7 @@ func withoutArticles(words []string, lang string) []string {
 		}
 	}
 	out = append(out, words[len(words)-1])
-	if len(out) == len(words) || len(out) < 2 {
+	if len(out) == len(words) {
 		return nil
 	}
 	return out
@@ -839,8 +839,7 @@ func prepareLeaf(e *Expr, lang string) *termLeaf {
 		}
 	}
 	// Searches drop articles ("place dans camion", "boat to uk"): a
-	// phrase also matches without its articles, when two words or more
-	// are left.
+	// phrase also matches without those inside it.
 	if bare := withoutArticles(words, lang); bare != nil {
 		forms = append(forms, bare)
 	}

@@ -607,8 +607,9 @@ const hashtagStemMin = inflectStemMin + 1
 // vocabulary word begins like it (see hashIndex.isPrefix) or it is
 // longer than every key.
 //
-// With infl, a piece that is a word of a suffixing language's rules (of
-// inflectStemMin letters or more) followed by an inflectional ending of
+// With infl, a piece that is a word of a suffixing language's rules or a
+// prefix term's stem (of hashtagStemMin letters or more) followed by an
+// inflectional ending of
 // that language is a piece too, whole: #londrayagitmek is londraya
 // gitmek (to London, to go), not londr aya gitmek, and the corrected
 // view reads londraya as londra. buf is scratch space.
