@@ -4,6 +4,7 @@
 //	signpost match [--kind K] [--explain] [--rules DIR]
 //	signpost token create --role R --name N [--platform P]
 //	signpost rules check [DIR]
+//	signpost rules train DIR
 //	signpost user add --role R --name N [--platform P] < password
 //	signpost export [--out FILE]
 //	signpost import [--in FILE] [--replace]
@@ -24,6 +25,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -45,6 +47,7 @@ const usage = `usage:
   signpost token create --role platform|editor|reviewer|analyst|admin --name NAME [--platform ID]
   signpost user add --role ROLE --name NAME [--platform ID]   (password on stdin)
   signpost rules check [DIR]
+  signpost rules train DIR
   signpost export [--out FILE[.gz]]   (default: stdout)
   signpost import [--in FILE[.gz]] [--replace]   (default: stdin)
   signpost loadtest --url URL[,URL...] --token SECRET [--rate N] [--duration D] [--workers W]
@@ -183,8 +186,11 @@ func appendResult(b []byte, r match.Result, version string) []byte {
 // corpus in DIR/testdata/benign. Findings go to stdout; the exit code is
 // non-zero when any is an error.
 func rulesCmd(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 2 && args[0] == "train" {
+		return trainCmd(args[1], stderr)
+	}
 	if len(args) == 0 || args[0] != "check" || len(args) > 2 {
-		return fmt.Errorf("usage: signpost rules check [DIR]")
+		return fmt.Errorf("usage: signpost rules check [DIR] | signpost rules train DIR")
 	}
 	var fsys fs.FS = rules.FS
 	if len(args) == 2 {
@@ -213,6 +219,51 @@ func rulesCmd(args []string, stdout, stderr io.Writer) error {
 	if errs > 0 {
 		return fmt.Errorf("rules check failed")
 	}
+	return nil
+}
+
+// trainCmd is `signpost rules train DIR`: train the scorer of the rules
+// in DIR on DIR's labelled texts (see match.TrainingSet) and write it to
+// DIR/scorer.bin, replacing the file only once the new one is complete.
+func trainCmd(dir string, stderr io.Writer) error {
+	fsys := os.DirFS(dir)
+	files, err := match.LoadRules(fsys, ".")
+	if err != nil {
+		return err
+	}
+	m, err := match.Compile(files)
+	if err != nil {
+		return err
+	}
+	examples, err := match.TrainingSet(fsys)
+	if err != nil {
+		return err
+	}
+	s, err := match.Train(m, examples, match.TrainOptions{})
+	if err != nil {
+		return err
+	}
+	data, err := s.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	out := filepath.Join(dir, match.ScorerFile)
+	tmp, err := os.CreateTemp(dir, ".scorer-*")
+	if err != nil {
+		return fmt.Errorf("write scorer: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write scorer: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write scorer: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return fmt.Errorf("write scorer: %w", err)
+	}
+	fmt.Fprintf(stderr, "trained on %d labelled texts: wrote %s (%d bytes)\n", len(examples), out, len(data))
 	return nil
 }
 

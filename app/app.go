@@ -131,7 +131,13 @@ func (a *App) init(ctx context.Context) error {
 	// stay in memory beside the served one (a matcher of 50,000 rules is
 	// about 100 MB of heap).
 	if a.cfg.Matchers == nil {
-		a.cfg.Matchers = match.NewCache(1, time.Minute)
+		// The rules in the store are the shipped ones as edited: the
+		// shipped scorer decides what none of them matches.
+		scorer, err := match.LoadScorer(rules.FS)
+		if err != nil {
+			return err
+		}
+		a.cfg.Matchers = match.NewCache(1, time.Minute, scorer)
 	}
 	var cs *catalogSync
 	a.initWebhooks()

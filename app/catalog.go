@@ -17,7 +17,7 @@ import (
 )
 
 // LoadMatcher compiles the rules in dir, or the embedded ones when dir is
-// empty.
+// empty, with the directory's scorer (match.ScorerFile) when it has one.
 func LoadMatcher(dir string) (*match.Matcher, error) {
 	fsys, root := fs.FS(rules.FS), "."
 	if dir != "" {
@@ -27,7 +27,11 @@ func LoadMatcher(dir string) (*match.Matcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load rules: %w", err)
 	}
-	m, err := match.Compile(files)
+	s, err := match.LoadScorer(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("load rules: %w", err)
+	}
+	m, err := match.CompileScored(files, s)
 	if err != nil {
 		return nil, fmt.Errorf("load rules: %w", err)
 	}

@@ -197,7 +197,7 @@ func (s *Service) checkRules(ctx context.Context, name string, d store.Draft) er
 	}
 	for _, setName := range slices.Sorted(maps.Keys(set.samples)) {
 		for _, smp := range set.samples[setName] {
-			res := m.Match(match.Query{Text: smp.Text, Kind: smp.Kind})
+			res := m.MatchRules(match.Query{Text: smp.Text, Kind: smp.Kind})
 			if res.Matched == smp.Match {
 				continue
 			}

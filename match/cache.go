@@ -19,6 +19,9 @@ import (
 type Cache struct {
 	size int
 	ttl  time.Duration
+	// scorer decides the texts no rule of the compiled matchers matches
+	// (nil: none).
+	scorer *Scorer
 
 	mu sync.Mutex
 	// entries are ordered from least to most recently used.
@@ -36,9 +39,9 @@ type cacheEntry struct {
 // distinct rule sets (at least one), each for ttl after it was compiled
 // (0: until newer ones push it out). A service passes a ttl, so that a
 // matcher it compiled to check a draft does not stay in memory beside
-// the one it serves.
-func NewCache(size int, ttl time.Duration) *Cache {
-	return &Cache{size: max(size, 1), ttl: ttl}
+// the one it serves. Every matcher it compiles uses scorer (nil: none).
+func NewCache(size int, ttl time.Duration, scorer *Scorer) *Cache {
+	return &Cache{size: max(size, 1), ttl: ttl, scorer: scorer}
 }
 
 // Compile returns the matcher of files, as Compile does, compiling them
@@ -47,7 +50,7 @@ func (c *Cache) Compile(files []*RuleFile) (*Matcher, error) {
 	if c == nil {
 		return Compile(files)
 	}
-	version := rulesVersion(files)
+	version := scoredVersion(files, c.scorer)
 	c.mu.Lock()
 	for i, e := range c.entries {
 		if e.version == version {
@@ -67,6 +70,9 @@ func (c *Cache) Compile(files []*RuleFile) (*Matcher, error) {
 	c.mu.Unlock()
 
 	e.m, e.err = compile(files, version)
+	if e.m != nil {
+		e.m.scorer = c.scorer
+	}
 	close(e.done)
 	switch {
 	case e.err != nil:

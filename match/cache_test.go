@@ -27,7 +27,7 @@ const (
 // same matcher, that other rules give another, and that the oldest entry
 // goes once the cache is full.
 func TestCacheCompilesOnce(t *testing.T) {
-	c := match.NewCache(2, 0)
+	c := match.NewCache(2, 0, nil)
 	a1, err := c.Compile([]*match.RuleFile{ruleFile(t, "en.rules", cacheRulesA)})
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func TestCacheCompilesOnce(t *testing.T) {
 // TestCacheConcurrent checks that callers compiling the same rules at once
 // all get one matcher.
 func TestCacheConcurrent(t *testing.T) {
-	c := match.NewCache(1, 0)
+	c := match.NewCache(1, 0, nil)
 	const n = 8
 	got := make([]*match.Matcher, n)
 	var wg sync.WaitGroup
@@ -86,7 +86,7 @@ func TestCacheConcurrent(t *testing.T) {
 // TestCacheErrors checks that a failed compilation is reported to each
 // caller and not kept, and that a nil cache compiles.
 func TestCacheErrors(t *testing.T) {
-	c := match.NewCache(2, 0)
+	c := match.NewCache(2, 0, nil)
 	for range 2 {
 		if _, err := c.Compile(nil); err == nil {
 			t.Fatal("no rules compiled without an error")
@@ -105,7 +105,7 @@ func TestCacheErrors(t *testing.T) {
 
 // TestCacheTTL checks that a matcher is dropped once its time is up.
 func TestCacheTTL(t *testing.T) {
-	c := match.NewCache(2, time.Millisecond)
+	c := match.NewCache(2, time.Millisecond, nil)
 	first, err := c.Compile([]*match.RuleFile{ruleFile(t, "en.rules", cacheRulesA)})
 	if err != nil {
 		t.Fatal(err)

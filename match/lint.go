@@ -71,7 +71,7 @@ func LintCompiled(files []*RuleFile, m *Matcher, fsys fs.FS, benignDir string) (
 				// to that language (languages:) are tried too.
 				lang := strings.TrimSuffix(path.Base(name), ".txt")
 				for _, kind := range []Kind{KindSearch, KindView} {
-					res := m.Match(Query{Text: text, Kind: kind, Lang: lang})
+					res := m.MatchRules(Query{Text: text, Kind: kind, Lang: lang})
 					for _, id := range res.Rules {
 						out = append(out, Finding{File: name, Line: n, Severity: "error", Rule: id,
 							Message: fmt.Sprintf("fires on benign text %q", text)})

@@ -47,7 +47,9 @@ type Matcher struct {
 	// (🔥 👉 ✅), which would otherwise stand between a term's words and
 	// stretch their distance.
 	emoji map[string]bool
-	pool  sync.Pool
+	// scorer, when not nil, decides the texts no rule matched.
+	scorer *Scorer
+	pool   sync.Pool
 }
 
 type leafRef struct {
@@ -187,6 +189,27 @@ type compiler struct {
 // Compile builds a Matcher from parsed rule files.
 func Compile(files []*RuleFile) (*Matcher, error) {
 	return compile(files, rulesVersion(files))
+}
+
+// CompileScored is Compile with a scorer for the texts no rule matches
+// (nil: none). The rules version covers the scorer too.
+func CompileScored(files []*RuleFile, s *Scorer) (*Matcher, error) {
+	m, err := compile(files, scoredVersion(files, s))
+	if err != nil {
+		return nil, err
+	}
+	m.scorer = s
+	return m, nil
+}
+
+// scoredVersion is the rules version of files matched with s.
+func scoredVersion(files []*RuleFile, s *Scorer) string {
+	v := rulesVersion(files)
+	if s == nil {
+		return v
+	}
+	h := sha256.Sum256([]byte(v + "\x00" + s.version))
+	return hex.EncodeToString(h[:])[:12]
 }
 
 // compile is Compile with the files' rules version already computed.
@@ -1117,6 +1140,10 @@ type Explanation struct {
 	// rule matched: "rtl-override" (U+202E in the text).
 	Signals    []string      `json:"signals,omitempty"`
 	Suppressed []Suppression `json:"suppressed,omitempty"`
+	// Score is the scorer's reading, when the rules have a scorer. It
+	// matches (as rule scorer.<category>) only when no rule matched and
+	// no exclusion suppressed one.
+	Score *ScoreExplanation `json:"score,omitempty"`
 }
 
 // Match reports which rules q matches.
@@ -1124,7 +1151,32 @@ func (m *Matcher) Match(q Query) Result {
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
 	m.run(q, sc)
+	m.score(q, sc)
 	return m.result(sc)
+}
+
+// MatchRules is Match without the scorer: which rules q matches. The
+// linter and the editors' sample checks use it, as they judge rules; the
+// shipped scorer is checked against the same corpus and samples by the
+// shipped rules' tests, and retrained with them.
+func (m *Matcher) MatchRules(q Query) Result {
+	sc := m.pool.Get().(*scratch)
+	defer m.pool.Put(sc)
+	m.run(q, sc)
+	return m.result(sc)
+}
+
+// score lets the scorer decide a text no rule matched and no file's
+// exclusion kept from matching.
+func (m *Matcher) score(q Query, sc *scratch) {
+	s := m.scorer
+	if s == nil || len(sc.matched) > 0 || sc.excluded {
+		return
+	}
+	sc.feats, sc.featFrom, sc.runes = features(&sc.views[sc.main], q.Kind, sc.feats[:0], sc.featFrom[:0], sc.runes)
+	if s.logit(sc.feats) >= s.threshold {
+		sc.scoreCat = int8(s.category(sc.feats))
+	}
 }
 
 // Explain is Match with the reasons. It allocates freely; it is for
@@ -1135,7 +1187,16 @@ func (m *Matcher) Explain(q Query) Explanation {
 	sc.explain = true
 	defer func() { sc.explain = false }()
 	m.run(q, sc)
+	m.score(q, sc)
 	ex := Explanation{Result: m.result(sc), Normalized: Normalize(q.Text), Views: map[string]string{}}
+	if m.scorer != nil {
+		sc.feats, sc.featFrom, sc.runes = features(&sc.views[sc.main], q.Kind, sc.feats[:0], sc.featFrom[:0], sc.runes)
+		ex.Score = m.scorer.explain(sc.feats, sc.featFrom, &sc.views[sc.main], q.Text)
+		if sc.scoreCat >= 0 {
+			rm := RuleMatch{Rule: m.scorer.ruleIDs[sc.scoreCat], Category: ex.Score.Category, View: "scorer", Spans: ex.Score.Words}
+			ex.Matches = append(ex.Matches, rm)
+		}
+	}
 	if sc.views[viewCanonical].rtlOverride {
 		ex.Signals = append(ex.Signals, "rtl-override")
 	}
@@ -1165,6 +1226,9 @@ func (m *Matcher) Explain(q Query) Explanation {
 }
 
 func (m *Matcher) result(sc *scratch) Result {
+	if sc.scoreCat >= 0 {
+		return Result{Matched: true, Rules: []string{m.scorer.ruleIDs[sc.scoreCat]}, Categories: []string{Categories[m.scorer.cats[sc.scoreCat]]}}
+	}
 	if len(sc.matched) == 0 {
 		return Result{}
 	}
@@ -1213,6 +1277,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 			arabiziFromSegments = seg.maybeArabizi
 		}
 	}
+	sc.main = int8(main)
 	m.evalView(q, sc, main, false)
 	if m.anyPositiveHit(sc) && len(sc.views[main].buf) <= fuzzyMaxText && m.correctable(sc, q.Text, main, viewFuzzy) &&
 		(len(sc.matched) > 0 || sc.explain || sc.rejected || m.positiveCorrection(sc)) {
@@ -1395,7 +1460,7 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 		}
 		if ex := m.excludes[r.file]; ex != nil {
 			if elo, ehi := m.eval(ex, sc); elo != ehi {
-				sc.rejected = true
+				sc.rejected, sc.excluded = true, true
 				if sc.explain {
 					sc.suppressed = append(sc.suppressed, suppression{ri, int8(vi), true})
 				}

@@ -57,6 +57,20 @@ type scratch struct {
 	// (see joinPieces).
 	fixBytes []byte
 	probe    []hit
+	// main is the view the rules read first (canonical, leet or
+	// segmented), which the scorer reads too.
+	main int8
+	// excluded says that a file's exclusion kept a candidate rule from
+	// matching: the text is news, research or another context the rules
+	// leave alone, and the scorer leaves it alone too.
+	excluded bool
+	// feats, featFrom and runes are the scorer's features, the words
+	// they came from and a word's rune offsets (see features); scoreCat
+	// is the index into the scorer's categories of its match, or -1.
+	feats    []uint32
+	featFrom []int32
+	runes    []int32
+	scoreCat int8
 	// rejected says that a candidate rule of the view last evaluated did
 	// not match (an exclusion's hit, or terms too far apart). The
 	// corrected view may lift such a veto even with no correction towards
@@ -118,6 +132,7 @@ func (sc *scratch) reset() {
 	sc.mainLeaves = sc.mainLeaves[:0]
 	sc.suppressed = sc.suppressed[:0]
 	sc.built = [numViews]bool{}
+	sc.main, sc.excluded, sc.scoreCat = viewCanonical, false, -1
 }
 
 // clearMatches forgets the matches found so far.

@@ -19,7 +19,11 @@ func shipped(t *testing.T) (*match.Matcher, []*match.RuleFile) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := match.Compile(files)
+	s, err := match.LoadScorer(rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := match.CompileScored(files, s)
 	if err != nil {
 		t.Fatal(err)
 	}

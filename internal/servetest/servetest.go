@@ -14,13 +14,23 @@ import (
 
 	"signpost/app"
 	"signpost/match"
+	"signpost/rules"
 )
 
 // matchers is shared by every app a test binary starts without a cache
 // of its own: each app compiles the rules it serves, most of them the
 // same shipped rules, which takes seconds under the race detector. A
 // compiled matcher is immutable, so apps can share it.
-var matchers = match.NewCache(8, 0)
+var matchers = match.NewCache(8, 0, shippedScorer())
+
+// shippedScorer is the scorer the app serves with by default.
+func shippedScorer() *match.Scorer {
+	s, err := match.LoadScorer(rules.FS)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
 
 // Listen returns a listener on a free loopback port and the base URL
 // that reaches it, for a test that must know the URL before it builds
