@@ -43,7 +43,8 @@ func generatedRules(tb testing.TB, n int) *match.RuleFile {
 	return f
 }
 
-// benchMatcher compiles the shipped rules plus extra generated ones.
+// benchMatcher compiles the shipped rules and scorer plus extra
+// generated ones: the service's pipeline.
 func benchMatcher(tb testing.TB, extra int) (*match.Matcher, []*match.RuleFile) {
 	tb.Helper()
 	files, err := match.LoadRules(rules.FS, ".")
@@ -53,7 +54,11 @@ func benchMatcher(tb testing.TB, extra int) (*match.Matcher, []*match.RuleFile) 
 	if extra > 0 {
 		files = append(files, generatedRules(tb, extra))
 	}
-	m, err := match.Compile(files)
+	s, err := match.LoadScorer(rules.FS)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := match.CompileScored(files, s)
 	if err != nil {
 		tb.Fatal(err)
 	}

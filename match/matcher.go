@@ -1173,8 +1173,8 @@ func (m *Matcher) score(q Query, sc *scratch) {
 	if s == nil || len(sc.matched) > 0 || sc.excluded {
 		return
 	}
-	sc.feats, sc.featFrom, sc.runes = features(&sc.views[sc.main], q.Kind, sc.feats[:0], sc.featFrom[:0], sc.runes)
-	if s.logit(sc.feats) >= s.threshold {
+	if s.scoreView(&sc.views[sc.main], q.Kind) >= s.threshold {
+		sc.feats, sc.featFrom = features(&sc.views[sc.main], q.Kind, sc.feats[:0], sc.featFrom[:0])
 		sc.scoreCat = int8(s.category(sc.feats))
 	}
 }
@@ -1190,7 +1190,7 @@ func (m *Matcher) Explain(q Query) Explanation {
 	m.score(q, sc)
 	ex := Explanation{Result: m.result(sc), Normalized: Normalize(q.Text), Views: map[string]string{}}
 	if m.scorer != nil {
-		sc.feats, sc.featFrom, sc.runes = features(&sc.views[sc.main], q.Kind, sc.feats[:0], sc.featFrom[:0], sc.runes)
+		sc.feats, sc.featFrom = features(&sc.views[sc.main], q.Kind, sc.feats[:0], sc.featFrom[:0])
 		ex.Score = m.scorer.explain(sc.feats, sc.featFrom, &sc.views[sc.main], q.Text)
 		if sc.scoreCat >= 0 {
 			rm := RuleMatch{Rule: m.scorer.ruleIDs[sc.scoreCat], Category: ex.Score.Category, View: "scorer", Spans: ex.Score.Words}

@@ -11,7 +11,7 @@ import (
 	"signpost/rules"
 )
 
-// benchInternal compiles the shipped rules plus n generated ones, as
+// benchInternal compiles the shipped rules (and scorer) plus n generated ones, as
 // bench_test.go's benchMatcher does, for benchmarks of internals.
 func benchInternal(b *testing.B, n int) *Matcher {
 	files, err := LoadRules(rules.FS, ".")
@@ -22,7 +22,11 @@ func benchInternal(b *testing.B, n int) *Matcher {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := Compile(append(files, f))
+	s, err := LoadScorer(rules.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := CompileScored(append(files, f), s)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -52,7 +52,7 @@ const ScorerFile = "scorer.bin"
 // scorerMagic starts a scorer file; the digit is the feature version:
 // a change to the features must change it, as old weights would then
 // score the wrong things.
-const scorerMagic = "spscore1"
+const scorerMagic = "spscore2"
 
 // ScorerRulePrefix starts the rule id of a scorer match: scorer.crossing.
 const ScorerRulePrefix = "scorer."
@@ -89,7 +89,7 @@ func ParseScorer(data []byte) (*Scorer, error) {
 	if err := binary.Read(r, binary.LittleEndian, &hdr); err != nil {
 		return nil, fmt.Errorf("scorer header: %w", err)
 	}
-	if hdr.Bits < 8 || hdr.Bits > 24 || hdr.CatBits < 8 || hdr.CatBits > hdr.Bits || int(hdr.NCats) > len(Categories) {
+	if hdr.Bits < 8 || hdr.Bits > 20 || hdr.CatBits < 8 || hdr.CatBits > hdr.Bits || hdr.NCats == 0 || int(hdr.NCats) > len(Categories) {
 		return nil, fmt.Errorf("scorer header: bad sizes (%d, %d, %d)", hdr.Bits, hdr.CatBits, hdr.NCats)
 	}
 	s := &Scorer{bits: hdr.Bits, catBits: hdr.CatBits, threshold: hdr.Threshold, scale: hdr.Scale, catScale: hdr.CatScale,
@@ -156,83 +156,122 @@ func (s *Scorer) Threshold() float64 { return sigmoid(float64(s.threshold)) }
 
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
-// Feature hashing: FNV-1a over a tag byte and the feature's bytes. The
-// tags keep a word and a piece of the same letters apart.
+// Feature hashing: each feature is a 64-bit multiplicative hash of a
+// tag and runes (xor, then multiply by an odd constant, FNV's way with
+// one step per rune rather than per byte), whose high half indexes the
+// weights. The tags keep a word and a piece of the same letters apart.
 const (
-	fnvOffset = 2166136261
-	fnvPrime  = 16777619
+	mixK = 0x9E3779B97F4A7C15
 
-	featKind = 'k'
-	featWord = 'w'
-	featPair = 'b'
-	featGram = 'c'
-	// gramEdge marks the start and end of a word in its pieces: ^kac and
-	// ci$ are not the same pieces as a kac or a ci inside a word.
+	featKind = 1
+	featWord = 2
+	featPair = 3
+	featGram = 4
+	// gramStart and gramEnd mark the start and end of a word in its
+	// pieces (^kac and ci$ are not a kac or a ci inside a word); no rune
+	// of a view's word is either.
 	gramStart, gramEnd = 1, 2
-	gramLen            = 4
 )
 
-func fnvByte(h uint32, b byte) uint32 { return (h ^ uint32(b)) * fnvPrime }
+func mix(h uint64, x uint32) uint64 { return (h ^ uint64(x)) * mixK }
 
-func fnvBytes(h uint32, b []byte) uint32 {
-	for _, c := range b {
-		h = (h ^ uint32(c)) * fnvPrime
-	}
-	return h
-}
+func featHash(h uint64) uint32 { return uint32(h >> 32) }
 
-// features appends to feats the feature hashes of v's words, and to
-// from the index of the word each came from (-1 for the kind's). runes
-// is scratch space for a word's rune offsets.
-func features(v *view, kind Kind, feats []uint32, from []int32, runes []int32) ([]uint32, []int32, []int32) {
-	feats = append(feats, fnvByte(fnvByte(fnvOffset, featKind), byte(kind)))
+// features appends to feats the feature hashes of v's words, and to from
+// the index of the word each came from (-1 for the kind's). scoreView is
+// the same features summed, without the slices; the two must agree.
+func features(v *view, kind Kind, feats []uint32, from []int32) ([]uint32, []int32) {
+	feats = append(feats, featHash(mix(featKind, uint32(kind))))
 	from = append(from, -1)
-	prev := -1
+	var prev uint32
+	prevWord := int32(-1)
 	for i, w := range v.words {
 		b := v.buf[w.start:w.end]
 		if len(b) == 0 {
 			continue
 		}
-		feats = append(feats, fnvBytes(fnvByte(fnvOffset, featWord), b))
-		from = append(from, int32(i))
-		if prev >= 0 {
-			p := v.words[prev]
-			h := fnvBytes(fnvByte(fnvOffset, featPair), v.buf[p.start:p.end])
-			feats = append(feats, fnvBytes(fnvByte(h, ' '), b))
-			from = append(from, int32(prev))
-		}
-		prev = i
-		// Pieces of gramLen runes of ^word$: units are the start mark,
-		// the runes, the end mark.
-		runes = runes[:0]
-		for j := 0; j < len(b); {
-			runes = append(runes, int32(j))
-			if b[j] < utf8.RuneSelf {
-				j++
-			} else {
-				_, n := utf8.DecodeRune(b[j:])
-				j += n
-			}
-		}
-		runes = append(runes, int32(len(b)))
-		units := len(runes) + 1 // runes-1 letters plus two marks
-		for k := 0; k+gramLen <= units; k++ {
-			h := fnvByte(fnvOffset, featGram)
-			for u := k; u < k+gramLen; u++ {
-				switch u {
-				case 0:
-					h = fnvByte(h, gramStart)
-				case units - 1:
-					h = fnvByte(h, gramEnd)
-				default:
-					h = fnvBytes(h, b[runes[u-1]:runes[u]])
+		// The pieces of four runes of ^word$, as a window sliding over
+		// the runes; then the word, then the pair with the word before.
+		word := uint64(featWord)
+		r0, r1, r2 := uint32(0), uint32(0), uint32(gramStart)
+		n := 1
+		for j := 0; j <= len(b); {
+			r := uint32(gramEnd)
+			if j < len(b) {
+				if b[j] < utf8.RuneSelf {
+					r = uint32(b[j])
+					j++
+				} else {
+					c, size := utf8.DecodeRune(b[j:])
+					r = uint32(c)
+					j += size
 				}
+				word = mix(word, r)
+			} else {
+				j++
 			}
-			feats = append(feats, h)
-			from = append(from, int32(i))
+			if n++; n >= 4 {
+				feats = append(feats, featHash(mix(mix(mix(mix(featGram, r0), r1), r2), r)))
+				from = append(from, int32(i))
+			}
+			r0, r1, r2 = r1, r2, r
 		}
+		wh := featHash(word)
+		feats = append(feats, wh)
+		from = append(from, int32(i))
+		if prevWord >= 0 {
+			feats = append(feats, featHash(mix(mix(featPair, prev), wh)))
+			from = append(from, prevWord)
+		}
+		prev, prevWord = wh, int32(i)
 	}
-	return feats, from, runes
+	return feats, from
+}
+
+// scoreView is the logit of v's features (see features), summed as they
+// are hashed: the hot path's scoring, with nothing written.
+func (s *Scorer) scoreView(v *view, kind Kind) float32 {
+	mask := uint32(1)<<s.bits - 1
+	wt := s.weights
+	sum := int64(wt[featHash(mix(featKind, uint32(kind)))&mask])
+	var prev uint32
+	havePrev := false
+	for _, w := range v.words {
+		b := v.buf[w.start:w.end]
+		if len(b) == 0 {
+			continue
+		}
+		word := uint64(featWord)
+		r0, r1, r2 := uint32(0), uint32(0), uint32(gramStart)
+		n := 1
+		for j := 0; j <= len(b); {
+			r := uint32(gramEnd)
+			if j < len(b) {
+				if b[j] < utf8.RuneSelf {
+					r = uint32(b[j])
+					j++
+				} else {
+					c, size := utf8.DecodeRune(b[j:])
+					r = uint32(c)
+					j += size
+				}
+				word = mix(word, r)
+			} else {
+				j++
+			}
+			if n++; n >= 4 {
+				sum += int64(wt[featHash(mix(mix(mix(mix(featGram, r0), r1), r2), r))&mask])
+			}
+			r0, r1, r2 = r1, r2, r
+		}
+		wh := featHash(word)
+		sum += int64(wt[wh&mask])
+		if havePrev {
+			sum += int64(wt[featHash(mix(mix(featPair, prev), wh))&mask])
+		}
+		prev, havePrev = wh, true
+	}
+	return float32(sum) * s.scale
 }
 
 // logit is the score of the features.

@@ -64,12 +64,11 @@ type scratch struct {
 	// matching: the text is news, research or another context the rules
 	// leave alone, and the scorer leaves it alone too.
 	excluded bool
-	// feats, featFrom and runes are the scorer's features, the words
-	// they came from and a word's rune offsets (see features); scoreCat
+	// feats and featFrom are the scorer's features and the words they
+	// came from (see features); scoreCat
 	// is the index into the scorer's categories of its match, or -1.
 	feats    []uint32
 	featFrom []int32
-	runes    []int32
 	scoreCat int8
 	// rejected says that a candidate rule of the view last evaluated did
 	// not match (an exclusion's hit, or terms too far apart). The

@@ -77,7 +77,7 @@ func Train(m *Matcher, examples []Example, opt TrainOptions) (*Scorer, error) {
 	sc := m.pool.Get().(*scratch)
 	for i, e := range examples {
 		m.run(Query{Text: e.Text, Kind: e.Kind}, sc)
-		sc.feats, sc.featFrom, sc.runes = features(&sc.views[sc.main], e.Kind, sc.feats[:0], sc.featFrom[:0], sc.runes)
+		sc.feats, sc.featFrom = features(&sc.views[sc.main], e.Kind, sc.feats[:0], sc.featFrom[:0])
 		feats[i] = slices.Clone(sc.feats)
 	}
 	m.pool.Put(sc)
