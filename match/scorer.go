@@ -2,6 +2,7 @@ package match
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -329,7 +330,7 @@ func (s *Scorer) explain(feats []uint32, from []int32, v *view, text string) *Sc
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return -cmpFloat(weight[a], weight[b]) })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(weight[b], weight[a]) })
 	var top []int
 	for _, i := range order {
 		if len(top) == 3 || weight[i] <= 0 {
@@ -343,14 +344,4 @@ func (s *Scorer) explain(feats []uint32, from []int32, v *view, text string) *Sc
 		ex.Words = append(ex.Words, Span{Start: int(w.origS), End: int(w.origE), Text: text[w.origS:w.origE]})
 	}
 	return ex
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
