@@ -60,10 +60,6 @@ type scratch struct {
 	// main is the view the rules read first (canonical, leet or
 	// segmented), which the scorer reads too.
 	main int8
-	// excluded says that a file's exclusion kept a candidate rule from
-	// matching: the text is news, research or another context the rules
-	// leave alone, and the scorer leaves it alone too.
-	excluded bool
 	// feats and featFrom are the scorer's features and the words they
 	// came from (see features); scoreCat
 	// is the index into the scorer's categories of its match, or -1.
@@ -131,7 +127,7 @@ func (sc *scratch) reset() {
 	sc.mainLeaves = sc.mainLeaves[:0]
 	sc.suppressed = sc.suppressed[:0]
 	sc.built = [numViews]bool{}
-	sc.main, sc.excluded, sc.scoreCat = viewCanonical, false, -1
+	sc.main, sc.scoreCat = viewCanonical, -1
 }
 
 // clearMatches forgets the matches found so far.
