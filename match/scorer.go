@@ -315,7 +315,10 @@ type ScoreExplanation struct {
 
 // explain reads feats (from word indexes from) of view v of text.
 func (s *Scorer) explain(feats []uint32, from []int32, v *view, text string) *ScoreExplanation {
-	ex := &ScoreExplanation{Probability: sigmoid(float64(s.logit(feats))), Threshold: s.Threshold()}
+	// Four decimals: the weights are quantised, and the threshold is
+	// stored as a float32 logit, so further digits are noise.
+	round := func(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+	ex := &ScoreExplanation{Probability: round(sigmoid(float64(s.logit(feats)))), Threshold: round(s.Threshold())}
 	if len(s.cats) > 0 {
 		ex.Category = Categories[s.cats[s.category(feats)]]
 	}
