@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -186,4 +187,64 @@ func (f *firstReadReader) Read(p []byte) (int, error) {
 		f.first = time.Now()
 	}
 	return f.r.Read(p)
+}
+
+// TestRulesTrainCommand trains a scorer for a small rules directory and
+// matches with it; a directory without labelled texts, or with a broken
+// one, is an error that leaves any scorer already there alone.
+func TestRulesTrainCommand(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("en.rules", "lang: en\nrule: crossing.boat\ncategory: crossing\nmatch: dinghy NEAR/3 uk\n")
+	var errb, out bytes.Buffer
+	if code := run([]string{"rules", "train", dir}, nil, &out, &errb, env(nil)); code == 0 || !strings.Contains(errb.String(), "no labelled texts") {
+		t.Fatalf("no labelled texts: exit %d, stderr %q", code, errb.String())
+	}
+	var cases strings.Builder
+	cases.WriteString("# label\tkind\tcategory\ttext\n")
+	for _, place := range []string{"italy", "spain", "greece", "malta", "cyprus"} {
+		for _, v := range []string{"lorry", "truck", "van"} {
+			fmt.Fprintf(&cases, "1\tsearch\tcrossing\tagent %s to %s price\n", v, place)
+			fmt.Fprintf(&cases, "0\tsearch\ttravel\t%s %s rental weekend\n", place, v)
+		}
+	}
+	write("testdata/cases/en.tsv", cases.String())
+	write("testdata/benign/en.txt", "# benign\nlorry\nagent\n")
+	errb.Reset()
+	if code := run([]string{"rules", "train", dir}, nil, &out, &errb, env(nil)); code != 0 {
+		t.Fatalf("train: exit %d, stderr %q", code, errb.String())
+	}
+	scorer, err := os.ReadFile(filepath.Join(dir, "scorer.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run([]string{"match", "--rules", dir}, strings.NewReader("agent lorry to portugal price\nlorry\n"), &out, &errb, env(nil)); code != 0 {
+		t.Fatalf("match: exit %d, stderr %q", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"rules":["scorer.crossing"]`) || !strings.Contains(lines[1], `"matched":false`) {
+		t.Errorf("match with the trained scorer:\n%s", out.String())
+	}
+
+	write("testdata/cases/en.tsv", cases.String()+"1\tclick\tdinghy to uk\n")
+	errb.Reset()
+	if code := run([]string{"rules", "train", dir}, nil, &out, &errb, env(nil)); code == 0 || !strings.Contains(errb.String(), "testdata/cases/en.tsv:") {
+		t.Errorf("broken cases: exit %d, stderr %q", code, errb.String())
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "scorer.bin")); !bytes.Equal(after, scorer) {
+		t.Error("a failed training changed the scorer already there")
+	}
+	if code := run([]string{"rules", "train"}, nil, &out, &errb, env(nil)); code == 0 {
+		t.Error("rules train without a directory succeeded")
+	}
 }
