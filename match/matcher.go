@@ -1166,17 +1166,23 @@ func (m *Matcher) MatchRules(q Query) Result {
 	return m.result(sc)
 }
 
-// score lets the scorer decide a text no rule matched. A text where a
+// score lets the scorer decide a text no rule matched, and veto the
+// rules' match on a text it scores as plainly benign. A text where a
 // file's exclusion suppressed a rule is scored too: on texts of unseen
 // writers, leaving those alone lost one positive in 160 and kept out no
 // false positive, as the scorer has learnt the contexts exclusions name
 // (news, courts, research, ferries) from the labelled texts.
 func (m *Matcher) score(q Query, sc *scratch) {
 	s := m.scorer
-	if s == nil || len(sc.matched) > 0 {
+	if s == nil {
 		return
 	}
-	if s.scoreView(&sc.views[sc.main], q.Kind) >= s.threshold {
+	z := s.scoreView(&sc.views[sc.main], q.Kind)
+	if len(sc.matched) > 0 {
+		sc.vetoed = z < s.veto
+		return
+	}
+	if z >= s.threshold {
 		sc.feats, sc.featFrom = features(&sc.views[sc.main], q.Kind, sc.feats[:0], sc.featFrom[:0])
 		sc.scoreCat = int8(s.category(sc.feats))
 	}
@@ -1217,6 +1223,11 @@ func (m *Matcher) Explain(q Query) Explanation {
 		ex.Suppressed = append(ex.Suppressed, Suppression{Rule: r.ID, View: ViewNames[su.view], By: by})
 	}
 	for i, ri := range sc.matched {
+		if sc.vetoed {
+			ex.Suppressed = append(ex.Suppressed, Suppression{Rule: m.rules[ri].ID, View: ViewNames[sc.matchView[i]],
+				By: fmt.Sprintf("the scorer (probability %.4f, under its veto of %.4f)", ex.Score.Probability, m.scorer.Veto())})
+			continue
+		}
 		rm := RuleMatch{Rule: m.rules[ri].ID, Category: m.rules[ri].Category, View: ViewNames[sc.matchView[i]]}
 		words := sc.views[sc.matchView[i]].words
 		for _, sp := range mergeSpans(sc.matchSpans[i]) {
@@ -1229,6 +1240,9 @@ func (m *Matcher) Explain(q Query) Explanation {
 }
 
 func (m *Matcher) result(sc *scratch) Result {
+	if sc.vetoed {
+		return Result{}
+	}
 	if sc.scoreCat >= 0 {
 		return Result{Matched: true, Rules: []string{m.scorer.ruleIDs[sc.scoreCat]}, Categories: []string{Categories[m.scorer.cats[sc.scoreCat]]}}
 	}

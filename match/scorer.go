@@ -30,10 +30,11 @@ import (
 // need a term for.
 type Scorer struct {
 	bits, catBits uint8
-	// threshold is the logit a text's score must reach to match.
-	threshold float32
-	scale     float32
-	weights   []int16
+	// threshold is the logit a text's score must reach to match; a
+	// rule's match on a text that scores under veto is suppressed.
+	threshold, veto float32
+	scale           float32
+	weights         []int16
 	// cats are the categories the scorer assigns (indices into
 	// Categories), with one table each; a text gets the category whose
 	// table scores it highest.
@@ -53,7 +54,7 @@ const ScorerFile = "scorer.bin"
 // scorerMagic starts a scorer file; the digit is the feature version:
 // a change to the features must change it, as old weights would then
 // score the wrong things.
-const scorerMagic = "spscore2"
+const scorerMagic = "spscore3"
 
 // ScorerRulePrefix starts the rule id of a scorer match: scorer.crossing.
 const ScorerRulePrefix = "scorer."
@@ -83,9 +84,9 @@ func ParseScorer(data []byte) (*Scorer, error) {
 		return nil, errors.New("not a scorer file of this version (retrain it with `signpost rules train`)")
 	}
 	var hdr struct {
-		Bits, CatBits, NCats, _    uint8
-		Threshold, Scale, CatScale float32
-		Trained                    [16]byte
+		Bits, CatBits, NCats, _          uint8
+		Threshold, Veto, Scale, CatScale float32
+		Trained                          [16]byte
 	}
 	if err := binary.Read(r, binary.LittleEndian, &hdr); err != nil {
 		return nil, fmt.Errorf("scorer header: %w", err)
@@ -93,7 +94,7 @@ func ParseScorer(data []byte) (*Scorer, error) {
 	if hdr.Bits < 8 || hdr.Bits > 20 || hdr.CatBits < 8 || hdr.CatBits > hdr.Bits || hdr.NCats == 0 || int(hdr.NCats) > len(Categories) {
 		return nil, fmt.Errorf("scorer header: bad sizes (%d, %d, %d)", hdr.Bits, hdr.CatBits, hdr.NCats)
 	}
-	s := &Scorer{bits: hdr.Bits, catBits: hdr.CatBits, threshold: hdr.Threshold, scale: hdr.Scale, catScale: hdr.CatScale,
+	s := &Scorer{bits: hdr.Bits, catBits: hdr.CatBits, threshold: hdr.Threshold, veto: hdr.Veto, scale: hdr.Scale, catScale: hdr.CatScale,
 		trained: hex.EncodeToString(hdr.Trained[:])}
 	for range hdr.NCats {
 		c, err := r.ReadByte()
@@ -117,8 +118,11 @@ func ParseScorer(data []byte) (*Scorer, error) {
 	if r.Len() != 0 {
 		return nil, fmt.Errorf("scorer: %d bytes after the weights", r.Len())
 	}
-	if math.IsNaN(float64(s.threshold)) || math.IsNaN(float64(s.scale)) || math.IsNaN(float64(s.catScale)) {
+	if math.IsNaN(float64(s.threshold)) || math.IsNaN(float64(s.veto)) || math.IsNaN(float64(s.scale)) || math.IsNaN(float64(s.catScale)) {
 		return nil, errors.New("scorer header: not a number")
+	}
+	if s.veto >= s.threshold {
+		return nil, errors.New("scorer header: the veto is not below the threshold")
 	}
 	sum := sha256.Sum256(data)
 	s.version = hex.EncodeToString(sum[:6])
@@ -134,10 +138,10 @@ func (s *Scorer) MarshalBinary() ([]byte, error) {
 		return nil, errors.New("scorer: bad training digest")
 	}
 	hdr := struct {
-		Bits, CatBits, NCats, _    uint8
-		Threshold, Scale, CatScale float32
-		Trained                    [16]byte
-	}{Bits: s.bits, CatBits: s.catBits, NCats: uint8(len(s.cats)), Threshold: s.threshold, Scale: s.scale, CatScale: s.catScale}
+		Bits, CatBits, NCats, _          uint8
+		Threshold, Veto, Scale, CatScale float32
+		Trained                          [16]byte
+	}{Bits: s.bits, CatBits: s.catBits, NCats: uint8(len(s.cats)), Threshold: s.threshold, Veto: s.veto, Scale: s.scale, CatScale: s.catScale}
 	copy(hdr.Trained[:], trained)
 	_ = binary.Write(&b, binary.LittleEndian, hdr)
 	b.Write(s.cats)
@@ -154,6 +158,10 @@ func (s *Scorer) Trained() string { return s.trained }
 
 // Threshold is the probability a text's score must reach to match.
 func (s *Scorer) Threshold() float64 { return sigmoid(float64(s.threshold)) }
+
+// Veto is the probability under which the scorer suppresses a rule's
+// match.
+func (s *Scorer) Veto() float64 { return sigmoid(float64(s.veto)) }
 
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 

@@ -245,9 +245,14 @@ func TestParseExamples(t *testing.T) {
 // FuzzParseScorer: a damaged scorer file is an error, never a panic or
 // a scorer that indexes out of its tables.
 func FuzzParseScorer(f *testing.F) {
-	hdr := []byte(scorerMagic + "\x08\x08\x01\x00\x00\x00\x00\x00\x00\x00\x80\x3f\x00\x00\x80\x3f" + strings.Repeat("\x00", 16) + "\x00")
+	// bits 8, catBits 8, one category; threshold 0, veto -1, scales 1.
+	hdr := []byte(scorerMagic + "\x08\x08\x01\x00" + "\x00\x00\x00\x00" + "\x00\x00\x80\xbf" + "\x00\x00\x80\x3f\x00\x00\x80\x3f" + strings.Repeat("\x00", 16) + "\x00")
 	f.Add(hdr)
-	f.Add(append(slices.Clone(hdr), make([]byte, 2*256*2)...))
+	whole := append(slices.Clone(hdr), make([]byte, 2*256*2)...)
+	if _, err := ParseScorer(whole); err != nil {
+		f.Fatalf("seed: %v", err)
+	}
+	f.Add(whole)
 	f.Add([]byte(scorerMagic))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseScorer(data)
@@ -263,4 +268,30 @@ func FuzzParseScorer(f *testing.F) {
 		feats, _ := features(&v, KindSearch, nil, nil)
 		s.category(feats)
 	})
+}
+
+// TestScorerVetoesPlainlyBenignMatches: a rule's match on a text the
+// scorer reads as plainly benign (a rescue report, a boat show) is
+// suppressed, and explain says by what; MatchRules still reports it.
+func TestScorerVetoesPlainlyBenignMatches(t *testing.T) {
+	m := scoredTestMatcher(t)
+	for _, text := range []string{
+		"rnli volunteers rescued 40 people from a dinghy off kent, uk coastguard said",
+		"boat show uk 2026 tickets",
+	} {
+		q := Query{Text: text, Kind: KindView}
+		if !m.MatchRules(q).Matched {
+			t.Fatalf("%q: no rule of test.rules matches; the test needs one that does", text)
+		}
+		if res := m.Match(q); res.Matched {
+			t.Errorf("%q: %+v, want the scorer's veto", text, res)
+		}
+		ex := m.Explain(q)
+		if ex.Matched || len(ex.Matches) != 0 || ex.Score.Probability >= m.scorer.Veto() {
+			t.Errorf("%q: explain %+v", text, ex)
+		}
+		if len(ex.Suppressed) == 0 || !strings.HasPrefix(ex.Suppressed[len(ex.Suppressed)-1].By, "the scorer") {
+			t.Errorf("%q: suppressed = %+v, want the scorer named", text, ex.Suppressed)
+		}
+	}
 }

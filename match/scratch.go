@@ -66,6 +66,9 @@ type scratch struct {
 	feats    []uint32
 	featFrom []int32
 	scoreCat int8
+	// vetoed says the scorer suppressed the rules' match (see
+	// Matcher.score).
+	vetoed bool
 	// rejected says that a candidate rule of the view last evaluated did
 	// not match (an exclusion's hit, or terms too far apart). The
 	// corrected view may lift such a veto even with no correction towards
@@ -127,7 +130,7 @@ func (sc *scratch) reset() {
 	sc.mainLeaves = sc.mainLeaves[:0]
 	sc.suppressed = sc.suppressed[:0]
 	sc.built = [numViews]bool{}
-	sc.main, sc.scoreCat = viewCanonical, -1
+	sc.main, sc.scoreCat, sc.vetoed = viewCanonical, -1, false
 }
 
 // clearMatches forgets the matches found so far.
