@@ -20,9 +20,8 @@ func shippedScorer(tb testing.TB) *Scorer {
 	return s
 }
 
-// scoredTestMatcher is the matcher of testdata/test.rules with the
-// shipped scorer: the rules are few, so the scorer decides most texts.
-func scoredTestMatcher(tb testing.TB) *Matcher {
+// testRules parses testdata/test.rules.
+func testRules(tb testing.TB) []*RuleFile {
 	tb.Helper()
 	data, err := os.ReadFile("testdata/test.rules")
 	if err != nil {
@@ -32,7 +31,14 @@ func scoredTestMatcher(tb testing.TB) *Matcher {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m, err := CompileScored([]*RuleFile{f}, shippedScorer(tb))
+	return []*RuleFile{f}
+}
+
+// scoredTestMatcher is the matcher of testdata/test.rules with the
+// shipped scorer: the rules are few, so the scorer decides most texts.
+func scoredTestMatcher(tb testing.TB) *Matcher {
+	tb.Helper()
+	m, err := CompileScored(testRules(tb), shippedScorer(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -148,30 +154,15 @@ func TestScoredMatchDoesNotAllocateOnMiss(t *testing.T) {
 }
 
 func TestScoredVersionDiffers(t *testing.T) {
-	data, err := os.ReadFile("testdata/test.rules")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := ParseRuleFile("test.rules", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := []*RuleFile{f}
+	files := testRules(t)
 	if scoredVersion(files, nil) != rulesVersion(files) || scoredVersion(files, shippedScorer(t)) == rulesVersion(files) {
 		t.Error("the rules version must cover the scorer, and only when there is one")
 	}
 }
 
 func TestTrain(t *testing.T) {
-	data, err := os.ReadFile("testdata/test.rules")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := ParseRuleFile("test.rules", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := Compile([]*RuleFile{f})
+	files := testRules(t)
+	m, err := Compile(files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +192,7 @@ func TestTrain(t *testing.T) {
 	if a.Trained() != TrainingDigest(ex) {
 		t.Error("the scorer does not keep its training digest")
 	}
-	sm, err := CompileScored([]*RuleFile{f}, a)
+	sm, err := CompileScored(files, a)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -246,12 +246,30 @@ func quantize(w []float64, scale float32) []int16 {
 // rules directory: testdata/cases/*.tsv (label, kind, category, text),
 // the used holdout sets, testdata/holdout-used/*/*.tsv (label, kind,
 // text), and the benign corpus, testdata/benign/*.txt (one text per
-// line, none of which may match, as a search or as a post). The blind sets (testdata/holdout, testdata/holdout-next) are
-// never read: they measure the scorer on texts it has not seen.
+// line, none of which may match, as a search or as a post). The blind
+// sets (testdata/holdout, testdata/holdout-next) are never read: they
+// measure the scorer on texts it has not seen.
 func TrainingSet(fsys fs.FS) ([]Example, error) {
 	var out []Example
-	for _, pattern := range []string{"testdata/cases/*.tsv", "testdata/holdout-used/*/*.tsv"} {
-		names, err := fs.Glob(fsys, pattern)
+	labelled := func(name string, data []byte) error {
+		ex, err := ParseExamples(name, data)
+		out = append(out, ex...)
+		return err
+	}
+	benign := func(_ string, data []byte) error {
+		for line := range strings.SplitSeq(string(data), "\n") {
+			line = strings.TrimSpace(line)
+			if line != "" && !strings.HasPrefix(line, "#") {
+				out = append(out, Example{Text: line, Kind: KindSearch}, Example{Text: line, Kind: KindView})
+			}
+		}
+		return nil
+	}
+	for _, src := range []struct {
+		pattern string
+		read    func(name string, data []byte) error
+	}{{"testdata/cases/*.tsv", labelled}, {"testdata/holdout-used/*/*.tsv", labelled}, {"testdata/benign/*.txt", benign}} {
+		names, err := fs.Glob(fsys, src.pattern)
 		if err != nil {
 			return nil, err
 		}
@@ -261,29 +279,9 @@ func TrainingSet(fsys fs.FS) ([]Example, error) {
 			if err != nil {
 				return nil, fmt.Errorf("training set: %w", err)
 			}
-			ex, err := ParseExamples(name, data)
-			if err != nil {
+			if err := src.read(name, data); err != nil {
 				return nil, err
 			}
-			out = append(out, ex...)
-		}
-	}
-	names, err := fs.Glob(fsys, "testdata/benign/*.txt")
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		data, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("training set: %w", err)
-		}
-		for line := range strings.SplitSeq(string(data), "\n") {
-			line = strings.TrimSpace(line)
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			out = append(out, Example{Text: line, Kind: KindSearch}, Example{Text: line, Kind: KindView})
 		}
 	}
 	if len(out) == 0 {
