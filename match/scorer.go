@@ -20,9 +20,10 @@ import (
 // writers foresaw; the scorer adds up evidence from words no rule pairs
 // (a price, a sea, a country, a "how much" in any of the languages), so
 // it catches phrasings nobody wrote a rule for. It is trained on the
-// labelled texts of rules/testdata (`signpost rules train`) and only
-// decides texts no rule matched: a rule's match, with its id and
-// category, always stands.
+// labelled texts of rules/testdata (`signpost rules train`). It decides
+// the texts no rule matched; a rule's match, with its id and category,
+// stands unless the scorer reads the text as plainly benign (under its
+// veto: news and rescue posts that put the rules' terms side by side).
 //
 // The scorer reads the view the rules read (leetspeak, spaced letters
 // and hashtags already undone), so evasions reach it undone too. Its
