@@ -19,8 +19,8 @@ import (
 type Cache struct {
 	size int
 	ttl  time.Duration
-	// scorer decides the texts no rule of the compiled matchers matches
-	// (nil: none).
+	// scorer is the compiled matchers' scorer (nil: none; see
+	// CompileScored).
 	scorer *Scorer
 
 	mu sync.Mutex
@@ -69,10 +69,7 @@ func (c *Cache) Compile(files []*RuleFile) (*Matcher, error) {
 	}
 	c.mu.Unlock()
 
-	e.m, e.err = compile(files, version)
-	if e.m != nil {
-		e.m.scorer = c.scorer
-	}
+	e.m, e.err = compileScored(files, version, c.scorer)
 	close(e.done)
 	switch {
 	case e.err != nil:

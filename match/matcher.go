@@ -47,7 +47,8 @@ type Matcher struct {
 	// (🔥 👉 ✅), which would otherwise stand between a term's words and
 	// stretch their distance.
 	emoji map[string]bool
-	// scorer, when not nil, decides the texts no rule matched.
+	// scorer, when not nil, decides the texts no rule matched and
+	// vetoes the rules' match on texts it reads as plainly benign.
 	scorer *Scorer
 	pool   sync.Pool
 }
@@ -191,10 +192,16 @@ func Compile(files []*RuleFile) (*Matcher, error) {
 	return compile(files, rulesVersion(files))
 }
 
-// CompileScored is Compile with a scorer for the texts no rule matches
-// (nil: none). The rules version covers the scorer too.
+// CompileScored is Compile with a scorer (nil: none) for the texts no
+// rule matches, and to veto the rules on plainly benign ones. The rules
+// version covers the scorer too.
 func CompileScored(files []*RuleFile, s *Scorer) (*Matcher, error) {
-	m, err := compile(files, scoredVersion(files, s))
+	return compileScored(files, scoredVersion(files, s), s)
+}
+
+// compileScored is CompileScored with the version already computed.
+func compileScored(files []*RuleFile, version string, s *Scorer) (*Matcher, error) {
+	m, err := compile(files, version)
 	if err != nil {
 		return nil, err
 	}
@@ -1141,8 +1148,8 @@ type Explanation struct {
 	Signals    []string      `json:"signals,omitempty"`
 	Suppressed []Suppression `json:"suppressed,omitempty"`
 	// Score is the scorer's reading, when the rules have a scorer. It
-	// matches (as rule scorer.<category>) only when no rule matched and
-	// no exclusion suppressed one.
+	// matches (as rule scorer.<category>) only when no rule matched; a
+	// rule's match under its veto is listed in Suppressed.
 	Score *ScoreExplanation `json:"score,omitempty"`
 }
 

@@ -61,8 +61,8 @@ type scratch struct {
 	// segmented), which the scorer reads too.
 	main int8
 	// feats and featFrom are the scorer's features and the words they
-	// came from (see features); scoreCat
-	// is the index into the scorer's categories of its match, or -1.
+	// came from (see features); scoreCat is the index into the scorer's
+	// categories of its match, or -1.
 	feats    []uint32
 	featFrom []int32
 	scoreCat int8

@@ -106,9 +106,9 @@ func Train(m *Matcher, examples []Example, opt TrainOptions) (*Scorer, error) {
 		all[i] = i
 	}
 	w, g := fit(feats, labels, all, trainBits, rng)
-	mineNegatives(feats, labels, w, g, trainBits, math.Log(opt.Threshold/(1-opt.Threshold)))
-	s := &Scorer{bits: trainBits, catBits: trainCatBits, threshold: float32(math.Log(opt.Threshold / (1 - opt.Threshold))),
-		veto:    float32(math.Log(opt.Veto / (1 - opt.Veto))),
+	threshold := logOdds(opt.Threshold)
+	mineNegatives(feats, labels, w, g, trainBits, threshold)
+	s := &Scorer{bits: trainBits, catBits: trainCatBits, threshold: float32(threshold), veto: float32(logOdds(opt.Veto)),
 		trained: TrainingDigest(examples)}
 	s.scale = scaleOf(w)
 	s.weights = quantize(w, s.scale)
@@ -135,7 +135,6 @@ func Train(m *Matcher, examples []Example, opt TrainOptions) (*Scorer, error) {
 			continue
 		}
 		s.cats = append(s.cats, uint8(ci))
-		s.ruleIDs = append(s.ruleIDs, ScorerRulePrefix+c)
 		cw, _ := fit(feats, catLabels, known, trainCatBits, rng)
 		catFloat = append(catFloat, cw)
 	}
@@ -151,8 +150,13 @@ func Train(m *Matcher, examples []Example, opt TrainOptions) (*Scorer, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Reading back what a file holds derives the rest (the version, the
+	// rule ids) in one place.
 	return ParseScorer(data)
 }
+
+// logOdds is the logit of probability p.
+func logOdds(p float64) float64 { return math.Log(p / (1 - p)) }
 
 // fit is logistic regression over hashed features by stochastic gradient
 // descent with per-weight (AdaGrad) steps and a little L2, over the
