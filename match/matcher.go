@@ -1372,7 +1372,9 @@ func (m *Matcher) run(q Query, sc *scratch) {
 // where they are usually a mention and punctuation. A text without those
 // signs costs a byte search; one with them a second normalisation.
 func (m *Matcher) readAmbiguous(v *view, text string, sc *scratch) {
-	if !strings.ContainsAny(text, "1@!") && !strings.Contains(text, "１") {
+	// Full-width signs (１ ＠ ！, U+FF01-FF3F) all begin with these two
+	// bytes.
+	if !strings.ContainsAny(text, "1@!") && !strings.Contains(text, "\xef\xbc") {
 		return
 	}
 	alt, out := &sc.altLeet, &sc.hashtag

@@ -101,6 +101,8 @@ func TestMatch(t *testing.T) {
 		{"spaced letters rejoined", Query{Text: "S.M.U.G.G.L.E.R contact", Kind: KindSearch}, []string{"en.smuggler.contact"}},
 		{"spaced with spaces and underscores", Query{Text: "s m u g g l e r_number", Kind: KindSearch}, []string{"en.smuggler.contact"}},
 		{"leetspeak", Query{Text: "$mu99l3r numb3r", Kind: KindSearch}, []string{"en.smuggler.contact"}},
+		{"full-width leet signs", Query{Text: "＄ｍｕｇｇｌ３ｒ ｃ０ｎｔ＠ｃｔ", Kind: KindSearch}, []string{"en.smuggler.contact"}},
+		{"a full-width price is not leet", Query{Text: "ｂ０ａｔ ｔｏ ｕｋ ＄１２００", Kind: KindSearch}, []string{"en.crossing.boat_uk"}},
 		{"capital I for l", Query{Text: "smuggIer number", Kind: KindSearch}, []string{"en.smuggler.contact"}},
 		{"exclamation and euro are not leet", Query{Text: "sm@ll boat to the UK! 1500€", Kind: KindSearch}, []string{"en.crossing.boat_uk"}},
 		{"a mention is not leet", Query{Text: "contact @smuggler", Kind: KindSearch}, []string{"en.smuggler.contact"}},

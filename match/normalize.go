@@ -249,6 +249,24 @@ func (v *view) normalize(text string) {
 				continue
 			}
 		}
+		if r >= 0xFF01 && r <= 0xFF5E && leetSymbol(r-0xFEE0) != 0 {
+			// A full-width leet sign (＠ ＄ ！ ｜) is read as its ASCII self,
+			// with the same test of its neighbours: ｂ０＠ｔ is b0@t.
+			a := r - 0xFEE0
+			cls := classSep
+			switch {
+			case leetLetterSpan(text, i, i+size, byte(a), v.altLeet):
+				v.maybeLeet = true
+				if v.mode != modeBase {
+					cls = classWord
+				}
+			case (a == '@' || a == '!') && i+size < len(text) && isWordByte(text[i+size]) && leetLetterSpan(text, i, i+size, byte(a), true):
+				v.maybeLeet = true
+			}
+			open, cur = v.emit(a, cls, int32(i), int32(i+size), open, cur)
+			i += size
+			continue
+		}
 		if r < fastFoldLimit {
 			if e := &fastFold[r]; e.n == 1 && e.cls == classWord && e.r1 >= utf8.RuneSelf && (!open || cur == classWord) {
 				// Hot path: non-ASCII letters starting or continuing a
@@ -660,23 +678,35 @@ func leetSymbol(r rune) rune {
 // an @ or ! starting a word (@gent, !llegal) and a ! ending one (ngl!) are
 // letters too, the other reading of those signs.
 func leetLetterAt(text string, i int, edges bool) bool {
+	return leetLetterSpan(text, i, i+1, text[i], edges)
+}
+
+// leetLetterSpan is leetLetterAt for the sign sym written as text[i:j],
+// one byte or a full-width form of three.
+func leetLetterSpan(text string, i, j int, sym byte, edges bool) bool {
 	// Bytes outside ASCII count as letters here: k@ç@kçı is a word.
 	prev := i > 0 && (isAlnumASCII(text[i-1]) || leetSymbol(rune(text[i-1])) != 0 || text[i-1] >= utf8.RuneSelf)
-	next := i+1 < len(text) && (isWordByte(text[i+1]) || leetSymbol(rune(text[i+1])) != 0 && i+2 < len(text) && isWordByte(text[i+2]))
-	if text[i] == '$' && !prev {
+	next := j < len(text) && (isWordByte(text[j]) || leetSymbol(rune(text[j])) != 0 && j+1 < len(text) && isWordByte(text[j+1]))
+	if sym == '$' && !prev {
 		// $ starting a word is a letter if a letter follows in the word
-		// ($mu99l3r, $4l3), a currency sign if only digits do ($100).
-		for j := i + 1; j < len(text) && (isAlnumASCII(text[j]) || text[j] == '$' || text[j] >= utf8.RuneSelf); j++ {
-			if !isDigitByte(text[j]) && text[j] != '$' {
-				return true
+		// ($mu99l3r, $4l3), a currency sign if only digits do ($100,
+		// ＄１００: full-width digits are digits).
+		for k := j; k < len(text) && (isAlnumASCII(text[k]) || text[k] == '$' || text[k] >= utf8.RuneSelf); {
+			r, n := utf8.DecodeRuneInString(text[k:])
+			if r >= 0xFF01 && r <= 0xFF5E {
+				r -= 0xFEE0
 			}
+			if !isDigit(r) && r != '$' {
+				return r < utf8.RuneSelf || unicode.IsLetter(r)
+			}
+			k += n
 		}
 		return false
 	}
-	if edges && (!prev && next || prev && !next && text[i] == '!') {
+	if edges && (!prev && next || prev && !next && sym == '!') {
 		return true
 	}
-	return prev && (next || text[i] == '$' || text[i] == '@')
+	return prev && (next || sym == '$' || sym == '@')
 }
 
 // isWordByte reports whether b is an ASCII letter or digit or a byte of a

@@ -178,6 +178,7 @@ var evasions = []evasion{
 	{"repeated", repeatLetters},
 	{"homoglyph", homoglyphs},
 	{"fullwidth", fullwidth},
+	{"fullwidth-leet", func(s string) string { return fullwidth(leetOther(s)) }},
 	{"smallcaps", smallCaps},
 	{"tatweel", tatweel},
 	{"keyboard", arabicKeyboard},
