@@ -750,3 +750,14 @@ func TestTypoInAWordAStemMatched(t *testing.T) {
 		{"boat rescurs", []string{"en.s"}},            // not read rescuers
 	})
 }
+
+// A capital I between lower-case letters reads l only in a word with no
+// other capital: in alternating case (hIdE, vIsA) it is an i.
+func TestAlternatingCaseKeepsCapitalI(t *testing.T) {
+	m := compileSource(t, "lang: en\nrule: hide.truck\ncategory: crossing\nmatch: hide NEAR/3 truck\n")
+	checkMatched(t, m, []matchCase{
+		{"hIdE In tRuCk 2day", true},
+		{"HiDe iN ThE TrUcK", true},
+		{"hlde in truck 2day", false},
+	})
+}

@@ -838,11 +838,16 @@ func leetI(text string, i int) bool {
 	return i > 0 && i+1 < len(text) && isLowerASCII(text[i-1]) && isLowerASCII(text[i+1]) && !camelCase(text, i)
 }
 
-// camelCase reports whether the word around text[i] has a capital letter
-// before i (LinkedIn, #BoatToIreland): its capital I is a capital, not an
-// l in disguise.
+// camelCase reports whether the word around text[i] has another capital
+// letter (LinkedIn, #BoatToIreland, or alternating case: bIlLeT, hIdE):
+// its capital I is a capital, not an l in disguise.
 func camelCase(text string, i int) bool {
 	for j := i - 1; j >= 0 && isAlnumASCII(text[j]); j-- {
+		if 'A' <= text[j] && text[j] <= 'Z' {
+			return true
+		}
+	}
+	for j := i + 1; j < len(text) && isAlnumASCII(text[j]); j++ {
 		if 'A' <= text[j] && text[j] <= 'Z' {
 			return true
 		}

@@ -166,6 +166,7 @@ type evasion struct {
 
 var evasions = []evasion{
 	{"upper", strings.ToUpper},
+	{"alternating-case", alternatingCase},
 	{"zero-width", func(s string) string { return interleave(s, "\u200b") }},
 	{"soft-hyphen", func(s string) string { return interleave(s, "\u00ad") }},
 	{"leet", leet},
@@ -189,6 +190,22 @@ var evasions = []evasion{
 	{"typo-two", typoTwo},
 	{"emoji-vs", func(s string) string { return strings.NewReplacer("🚤", "🚤\ufe0f", "⛵", "⛵\ufe0f").Replace(s) }},
 	{"emoji-between", func(s string) string { return strings.Join(strings.Fields(s), " 🔥 ") }},
+}
+
+// alternatingCase writes every other letter as a capital (sMuGgLeR).
+func alternatingCase(s string) string {
+	var b strings.Builder
+	upper := false
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			if upper {
+				r = unicode.ToUpper(r)
+			}
+			upper = !upper
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // interleave puts sep inside every word of 4+ letters, after its second
