@@ -761,3 +761,21 @@ func TestAlternatingCaseKeepsCapitalI(t *testing.T) {
 		{"hlde in truck 2day", false},
 	})
 }
+
+// A zero-width space may break a word for a filter or hide the space
+// between words: the segmented view reads each word the way that makes
+// words of the rules.
+func TestZeroWidthSpaces(t *testing.T) {
+	m := compileSource(t, "lang: en\nexclude: ferry\nrule: boat.uk\ncategory: crossing\nmatch: \"small boat\" NEAR/3 (uk OR england)\n")
+	checkMatched(t, m, []matchCase{
+		{"small\u200bboat\u200bto\u200buk", true},
+		{"sm\u200ball bo\u200bat to uk", true},
+		{"small\u200bboat\u200bto\u200ben\u200bgland", true},
+		{"small\u200bboat\u200bto\u200buk\u200bby\u200bfer\u200bry", false},
+		{"small\u200bboatto\u200buk", false},
+	})
+	ex := m.Explain(Query{Text: "small\u2060boat\ufeffto\u200buk\u200bplease", Kind: KindSearch})
+	if got := ex.Views["segmented"]; got != "smal boat to uk please" {
+		t.Errorf("segmented view %q, want the five words", got)
+	}
+}

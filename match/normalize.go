@@ -48,8 +48,12 @@ type view struct {
 	// uses for an Arabic letter (2 3 5 6 7 8 9).
 	maybeArabizi bool
 	// hasHashtag reports whether a word followed '#'.
-	hasHashtag  bool
-	pendingHash bool
+	hasHashtag bool
+	// hasZW reports a word with a zero-width space dropped inside it;
+	// zwSeparates makes zero-width spaces separate words instead (for
+	// re-reading such a word, see splitZW).
+	hasZW, zwSeparates bool
+	pendingHash        bool
 	// rtlOverride reports a right-to-left override (U+202E), which hides
 	// text by reversing its display; explain reports it as a signal.
 	rtlOverride bool
@@ -86,6 +90,9 @@ type word struct {
 	origS, origE int32 // in the original text
 	emoji        bool  // the word is an emoji (or a flag), not letters
 	hashtag      bool  // the word followed '#'
+	// zw: a zero-width space was dropped inside the word (see
+	// view.splitZW).
+	zw bool
 	// squeezed: a repeated letter was dropped from the word, so one
 	// letter left is no letter spelled out ("oo" is not "o").
 	squeezed bool
@@ -109,6 +116,7 @@ func (v *view) reset() {
 	v.words = v.words[:0]
 	v.maybeLeet, v.maybeArabizi, v.hasHashtag, v.pendingHash = false, false, false, false
 	v.singleRun, v.prevSingle, v.rtlOverride, v.innerSep, v.joined = false, false, false, false, false
+	v.hasZW = false
 }
 
 // lastWord returns the index of the nth word of v from word w (w is the
@@ -237,6 +245,20 @@ func (v *view) normalize(text string) {
 		}
 		if r == '\u202e' {
 			v.rtlOverride = true // a signal: text hidden by reversal
+		}
+		if zeroWidthSpace(r) {
+			// Dropped inside a word below, as other invisible
+			// characters are (sm​uggler), but it may hide a space
+			// (boat​to​uk): the segmented view reads the word both ways.
+			if v.zwSeparates {
+				open, cur = v.emit(' ', classSep, int32(i), int32(i+size), open, cur)
+				i += size
+				continue
+			}
+			if open {
+				v.words[len(v.words)-1].zw = true
+				v.hasZW = true
+			}
 		}
 		if r == '€' && euroLetterAt(text, i, size) {
 			// The euro sign between letters is an e in leetspeak
@@ -817,6 +839,12 @@ func glueRune(r rune) bool {
 	return unicode.IsSymbol(r) || r == '\u200d' || (r >= 0xfe00 && r <= 0xfe0f)
 }
 
+// zeroWidthSpace reports whether r is a zero-width space, word joiner or
+// zero-width no-break space: invisible, and part of no script's spelling
+// (unlike Persian's zero-width non-joiner, or the joiner of emoji
+// sequences).
+func zeroWidthSpace(r rune) bool { return r == '\u200b' || r == '\u2060' || r == '\ufeff' }
+
 // innerGlue reports whether c, between two fragments of letters with no
 // space, may be glue inside one word: dots, hyphens and underscores
 // (ka.çak.çı, smug-gler), and the symbols people put inside a word to
@@ -916,7 +944,7 @@ func (v *view) openWord(origStart int32, emoji bool) {
 	w := v.pushWord()
 	w.start, w.end = int32(len(v.buf)), 0
 	w.origS, w.origE = origStart, 0
-	w.emoji, w.hashtag = emoji, v.pendingHash
+	w.emoji, w.hashtag, w.zw = emoji, v.pendingHash, false
 	v.cur = wordState{origE: origStart}
 	if v.pendingHash {
 		v.hasHashtag, v.pendingHash = true, false

@@ -29,7 +29,7 @@ const maxGlued = 64
 
 // needsSegmenting reports whether v has spaced-out letters or hashtags.
 func (v *view) needsSegmenting() bool {
-	return v.hasHashtag || v.innerSep || v.singleRun
+	return v.hasHashtag || v.innerSep || v.singleRun || v.hasZW
 }
 
 // segment fills v from src, joining runs of two or more one-letter words
@@ -62,6 +62,11 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 				hw = hw[k:]
 			}
 			i = j
+			continue
+		}
+		if ws[i].zw && !ws[i].emoji {
+			v.splitZW(src, ws[i], vocab, text, tmp)
+			i++
 			continue
 		}
 		// Fragments glued by dots, hyphens or underscores that join into
@@ -117,6 +122,94 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 		}
 		i = j
 	}
+}
+
+// maxZW bounds the fragments of a word that splitZW splits.
+const maxZW = 16
+
+// splitZW appends word w of src, which had zero-width spaces dropped
+// inside it, cut at some of them. A zero-width space is an evader's tool
+// both ways: inside a word, to break it for a filter (sm​uggler), and
+// between words, to hide the space (boat​to​uk shows as boattouk). The
+// word is re-read with the spaces separating fragments, and the
+// fragments grouped so that the fewest bytes fall outside words of the
+// rules, then into the fewest pieces: boat|to|uk is three words,
+// sm|uggler one, and th|ere, neither way known, stays whole. A group of
+// fragments also counts as known when a prefix term's stem reaches into
+// its last fragment (ta|rjamet, of tarjam*).
+func (v *view) splitZW(src *view, w word, vocab *hashIndex, text string, tmp *view) {
+	tmp.mode, tmp.noSqueeze, tmp.zwSeparates = src.mode, false, true
+	tmp.normalize(text[w.origS:w.origE])
+	tmp.zwSeparates = false
+	fs := tmp.words
+	n := len(fs)
+	if n < 2 || n > maxZW {
+		v.copyWord(src, w)
+		return
+	}
+	for _, f := range fs {
+		if f.emoji {
+			v.copyWord(src, w)
+			return
+		}
+	}
+	// Three fragments or more, or a text of this one word, are words
+	// with their spaces hidden: fragments of two letters or more are
+	// then joined only into a word of the rules (ሊቢያ|ዋጋው|ስንት is three
+	// words), while single letters may still join (s|m|u|g).
+	spaced := n >= 3 || len(src.words) == 1
+	type cell struct{ unknown, pieces, from int }
+	var best [maxZW + 1]cell
+	for k := 1; k <= n; k++ {
+		best[k] = cell{unknown: 1 << 30}
+		for j := 0; j < k; j++ {
+			if best[j].unknown == 1<<30 {
+				continue
+			}
+			g := v.joinWords(tmp, fs[j:k])
+			cost := len(g)
+			if isVocab(vocab, g) || k-j > 1 && longestStem(g, vocab, 4) > len(g)-int(fs[k-1].end-fs[k-1].start) {
+				cost = 0
+			} else if spaced && k-j > 1 && !singleLetters(tmp, fs[j:k]) {
+				continue
+			}
+			c := cell{best[j].unknown + cost, best[j].pieces + 1, j}
+			if c.unknown < best[k].unknown || c.unknown == best[k].unknown && c.pieces < best[k].pieces {
+				best[k] = c
+			}
+		}
+	}
+	if best[n].pieces == 1 || !spaced && best[n].unknown > 0 {
+		// A word broken once for a filter is read whole unless it is
+		// words of the rules side by side: in|gltere is a misspelt
+		// ingiltere for the fuzzy view, not in and gltere.
+		v.copyWord(src, w)
+		return
+	}
+	var cuts [maxZW + 1]int
+	m := 0
+	for k := n; k > 0; k = best[k].from {
+		cuts[m] = k
+		m++
+	}
+	from := 0
+	for ; m > 0; m-- {
+		to := cuts[m-1]
+		g := v.joinWords(tmp, fs[from:to])
+		v.addWord(g, w.origS+fs[from].origS, w.origS+fs[to-1].origE)
+		from = to
+	}
+}
+
+// singleLetters reports whether every word of ws is one letter (see
+// isSingle).
+func singleLetters(v *view, ws []word) bool {
+	for _, w := range ws {
+		if !isSingle(v, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // underscorePart returns the number of words of ws, the words of a
@@ -903,7 +996,7 @@ func (v *view) addWord(b []byte, origS, origE int32) {
 	// words are whole runes, so only unknown gaps can be cut badly, and
 	// those are merged back into whole runs above.
 	w := v.pushWord()
-	w.start, w.origS, w.origE, w.emoji, w.hashtag = int32(len(v.buf)), origS, origE, false, false
+	w.start, w.origS, w.origE, w.emoji, w.hashtag, w.zw = int32(len(v.buf)), origS, origE, false, false, false
 	v.buf = append(v.buf, b...)
 	w.end = int32(len(v.buf))
 	v.buf = append(v.buf, ' ')

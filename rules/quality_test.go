@@ -169,6 +169,7 @@ var evasions = []evasion{
 	{"alternating-case", alternatingCase},
 	{"zero-width", func(s string) string { return interleave(s, "\u200b") }},
 	{"soft-hyphen", func(s string) string { return interleave(s, "\u00ad") }},
+	{"zero-width-spaces", func(s string) string { return strings.ReplaceAll(s, " ", "\u200b") }},
 	{"leet", leet},
 	{"leet-l", leetL},
 	{"leet-other", leetOther},
