@@ -1050,6 +1050,9 @@ func isDigit(r rune) bool { return '0' <= r && r <= '9' }
 // fold maps one rune (already NFKD-decomposed) to its matching form: a
 // rune, sometimes a second one (ß → ss), and its class.
 func fold(r rune) (rune, rune, runeClass) {
+	if l, ok := upperLookalikes[r]; ok {
+		return l, 0, classWord
+	}
 	if unicode.IsUpper(r) {
 		r = unicode.ToLower(r)
 	}
@@ -1109,6 +1112,19 @@ func fold(r rune) (rune, rune, runeClass) {
 	return 0, 0, classSep
 }
 
+// upperLookalikes folds the Cyrillic and Greek capitals that look like
+// Latin capitals (TR39's confusables), before lower-casing: their
+// lower-case forms do not all look Latin (Т is T, т a small capital;
+// the Greek Ν is N, ν a v), so ВОАТ ТО UK and ΡΑSSΡΟRΤ would otherwise
+// read вoaт and ρasspoρt.
+var upperLookalikes = map[rune]rune{
+	'А': 'a', 'В': 'b', 'Е': 'e', 'К': 'k', 'М': 'm', 'Н': 'h', 'О': 'o', 'Р': 'p',
+	'С': 'c', 'Т': 't', 'У': 'y', 'Х': 'x', 'Ѕ': 's', 'І': 'i', 'Ј': 'j', 'Ԛ': 'q',
+	'Ԝ': 'w', 'Ү': 'y', 'Ь': 'b',
+	'Α': 'a', 'Β': 'b', 'Ε': 'e', 'Ζ': 'z', 'Η': 'h', 'Ι': 'i', 'Κ': 'k', 'Μ': 'm',
+	'Ν': 'n', 'Ο': 'o', 'Ρ': 'p', 'Τ': 't', 'Υ': 'y', 'Χ': 'x',
+}
+
 type folded struct {
 	r, extra rune
 	cls      runeClass
@@ -1143,7 +1159,12 @@ var foldTable = map[rune]folded{
 	'ο': {'o', 0, classWord}, 'α': {'a', 0, classWord}, 'ι': {'i', 0, classWord},
 	'κ': {'k', 0, classWord}, 'ν': {'v', 0, classWord}, 'ρ': {'p', 0, classWord},
 	'υ': {'u', 0, classWord}, 'χ': {'x', 0, classWord}, 'τ': {'t', 0, classWord},
-	'ɡ': {'g', 0, classWord}, 'ı': {'i', 0, classWord},
+	'ɡ': {'g', 0, classWord}, 'ı': {'i', 0, classWord}, 'ɑ': {'a', 0, classWord},
+	'ǀ': {'l', 0, classWord},
+	// Lower-case Cyrillic letters shaped as Latin small capitals, folded
+	// as the small capitals below are (ВОАТ typed in lower case is вoaт).
+	'в': {'b', 0, classWord}, 'н': {'h', 0, classWord}, 'м': {'m', 0, classWord},
+	'т': {'t', 0, classWord}, 'к': {'k', 0, classWord}, 'ь': {'b', 0, classWord},
 
 	// Small capitals, which "fancy text" generators use for whole words
 	// (ꜱᴍᴀʟʟ ʙᴏᴀᴛ) and which, unlike full-width or mathematical letters,

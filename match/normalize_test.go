@@ -12,6 +12,8 @@ func TestNormalize(t *testing.T) {
 		{"turkish dotted and dotless i", "İNGİLTERE'ye kaçak ılık", "ingiltere ye kacak ilik"},
 		{"vietnamese", "đường dây đưa người sang Anh", "duong day dua nguoi sang anh"},
 		{"full-width and mathematical letters", "ｂｏａｔ 𝐛𝐨𝐚𝐭", "boat boat"},
+		{"cyrillic and greek capitals that look latin", "ВОАТ ТО UK ΡΑSSΡΟRΤ Ь0аt", "boat to uk pasport b0at"},
+		{"cyrillic lower case shaped as small capitals", "вoaт sмuggler", "boat smugler"},
 		{"small capitals and negative circled or squared letters", "ꜱᴍᴀʟʟ ʙᴏᴀᴛ 🅑🅞🅐🅣 🅱🅾🅰🆃", "smal boat boat boat"},
 		{"zero-width and soft hyphen inside a word", "sm\u200bug\u00adg\u200dler", "smugler"},
 		{"bidi controls dropped", "\u202eboat\u202c", "boat"},

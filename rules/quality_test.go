@@ -179,6 +179,7 @@ var evasions = []evasion{
 	{"glue-inside", glueInside},
 	{"repeated", repeatLetters},
 	{"homoglyph", homoglyphs},
+	{"homoglyph-caps", homoglyphCaps},
 	{"fullwidth", fullwidth},
 	{"fullwidth-leet", func(s string) string { return fullwidth(leetOther(s)) }},
 	{"smallcaps", smallCaps},
@@ -301,6 +302,13 @@ func repeatLetters(s string) string {
 
 func homoglyphs(s string) string {
 	return strings.NewReplacer("a", "а", "e", "е", "o", "о", "c", "с", "p", "р").Replace(s)
+}
+
+// homoglyphCaps writes a text in capitals, with the Cyrillic and Greek
+// capitals that look like Latin ones in their place (ВОАТ ТО UK).
+func homoglyphCaps(s string) string {
+	return strings.NewReplacer("A", "А", "B", "В", "E", "Е", "K", "К", "M", "М", "H", "Н", "O", "О", "P", "Р",
+		"C", "С", "T", "Т", "X", "Х", "Y", "Υ", "N", "Ν", "Z", "Ζ", "I", "І").Replace(strings.ToUpper(s))
 }
 
 func fullwidth(s string) string {
