@@ -815,6 +815,37 @@ const (
 )
 
 // prepareLeaf compiles term e of a rule of language lang.
+// arabicKeyboardForm returns words (normalised) with the letters an
+// Arabic keyboard lacks (پ چ ژ ڤ) typed as the nearest ones it has (ب ج
+// ز ف), or nil when they have none. Not گ: typed ك it is a ک, and words
+// that differ by those two alone are common (the Sorani گەشتی, a trip, and
+// کەشتی, a ship; the Urdu ڈنگی, a dinghy, and ڈنکی, the film Dunki).
+func arabicKeyboardForm(words []string) []string {
+	var out []string
+	for i, w := range words {
+		if !strings.ContainsAny(w, "پچژڤ") {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(words)
+		}
+		out[i] = strings.Map(func(r rune) rune {
+			switch r {
+			case 'پ':
+				return 'ب'
+			case 'چ':
+				return 'ج'
+			case 'ژ':
+				return 'ز'
+			case 'ڤ':
+				return 'ف'
+			}
+			return r
+		}, w)
+	}
+	return out
+}
+
 func prepareLeaf(e *Expr, lang string) *termLeaf {
 	words := strings.Fields(Normalize(e.Term))
 	proclitics := lang == "ar" && isArabicScript(words[0])
@@ -867,6 +898,20 @@ func prepareLeaf(e *Expr, lang string) *termLeaf {
 				t.words = append(slices.Clip(t.words), alt[:n]...)
 			}
 		}
+	}
+	// The letters Persian (and Sorani, Pashto, Urdu) adds to the Arabic
+	// alphabet are typed as their nearest Arabic letter on an Arabic
+	// keyboard, the one many people in transit have: a term written
+	// with them also matches so typed (پاسپورت as باسبورت). Texts keep
+	// the letters, so a word that differs only by one (the Sorani گەشتی,
+	// a trip, and کەشتی, a ship) is not the other word's term.
+	if kb := arabicKeyboardForm(words); kb != nil {
+		forms = append(forms, kb)
+		n := len(kb)
+		if e.Prefix {
+			n--
+		}
+		t.words = append(slices.Clip(t.words), kb[:n]...)
 	}
 	// Searches drop articles ("place dans camion", "boat to uk"): a
 	// phrase also matches without those inside it.

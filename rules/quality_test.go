@@ -185,6 +185,7 @@ var evasions = []evasion{
 	{"smallcaps", smallCaps},
 	{"tatweel", tatweel},
 	{"keyboard", arabicKeyboard},
+	{"arabic-keyboard", strings.NewReplacer("پ", "ب", "چ", "ج", "ژ", "ز", "ڤ", "ف").Replace},
 	{"hashtag", hashtag},
 	{"typo", typo},
 	{"typo-swap", typoSwap},
