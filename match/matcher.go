@@ -1336,6 +1336,9 @@ func (m *Matcher) run(q Query, sc *scratch) {
 	if sc.views[main].needsSegmenting() {
 		seg := &sc.views[viewSegmented]
 		seg.segment(&sc.views[main], m.vocab, q.Text, &sc.hashtag)
+		if sc.views[main].hasHashtag {
+			seg.joinMisspelt(m.fuzzy, m.vocab, &sc.hashtag)
+		}
 		main = viewSegmented
 		if seg.maybeLeet && !base.maybeLeet {
 			// Letters and digits spaced apart (s m u 9 9 l e r, t a 7 r
@@ -1374,6 +1377,9 @@ func (m *Matcher) run(q Query, sc *scratch) {
 			// the Arabizi reading too (#l7arkalitalia is l harka l
 			// italia), against the terms' Arabizi readings.
 			sc.arabiziSeg.segment(arz, m.vocab, q.Text, &sc.hashtag)
+			if arz.hasHashtag {
+				sc.arabiziSeg.joinMisspelt(m.fuzzy, m.vocab, &sc.hashtag)
+			}
 			*arz, sc.arabiziSeg = sc.arabiziSeg, *arz
 		}
 	} else if arabiziFromSegments {

@@ -779,3 +779,21 @@ func TestZeroWidthSpaces(t *testing.T) {
 		t.Errorf("segmented view %q, want the five words", got)
 	}
 }
+
+// A misspelt word in a hashtag is no word of the rules, so splitting cuts
+// it into the short words inside it (engand is en g and): those scraps
+// are joined again when they make a typo of a word of the rules, for the
+// fuzzy view to correct.
+func TestHashtagMisspeltWordJoined(t *testing.T) {
+	m := compileSource(t, "lang: en\nrule: smuggler.england\ncategory: smuggler\nmatch: smuggler NEAR/3 england\n"+
+		"rule: other\ncategory: smuggler\nmatch: \"phone and number\" OR \"en route\"\n")
+	checkMatched(t, m, []matchCase{
+		{"#smugglerengandnumber", true},
+		{"#smugglerenglandnumber", true},
+		{"#smugglerandnumber", false},
+	})
+	ex := m.Explain(Query{Text: "#smugglerengandnumber", Kind: KindSearch})
+	if got := ex.Views["segmented"]; got != "smugler engand number" {
+		t.Errorf("segmented view %q, want the scraps of engand joined", got)
+	}
+}

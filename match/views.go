@@ -1001,3 +1001,57 @@ func (v *view) addWord(b []byte, origS, origE int32) {
 	w.end = int32(len(v.buf))
 	v.buf = append(v.buf, ' ')
 }
+
+// maxTypoPieces bounds the pieces joinMisspelt joins into one word.
+const maxTypoPieces = 4
+
+// joinMisspelt rereads the pieces a hashtag was split into where a
+// misspelt word was cut into scraps: a word with a typo is no word of
+// the rules, so splitting finds the short words inside it instead
+// (#ta7reebingitra is tatreb in gi tra, for inglitra; #passortmzawar is
+// pas sor t mzawar). Up to maxTypoPieces neighbouring pieces of one
+// hashtag, each no word of the rules or of three letters or fewer, are
+// joined into one word when that makes a word of fuzzyMin1 letters or
+// more that is a typo of a word of the rules (the longest such run from
+// each piece); the fuzzy view then corrects it as any misspelt word.
+// The result is written to out, which then swaps buffers with v.
+func (v *view) joinMisspelt(fx *fuzzyIndex, vocab *hashIndex, out *view) {
+	ws := v.words
+	weak := func(w word) bool {
+		b := v.buf[w.start:w.end]
+		return !w.emoji && (utf8.RuneCount(b) <= 3 || !isVocab(vocab, b))
+	}
+	changed := false
+	out.reset()
+	for i := 0; i < len(ws); {
+		k := 0
+		if weak(ws[i]) {
+			for n := 2; n <= maxTypoPieces && i+n <= len(ws); n++ {
+				last := ws[i+n-1]
+				// A hashtag's pieces all span the whole hashtag.
+				if last.origS != ws[i].origS || last.origE != ws[i].origE || !weak(last) {
+					break
+				}
+				g := v.joinWords(v, ws[i:i+n])
+				if utf8.RuneCount(g) < fuzzyMin1 || isVocab(vocab, g) {
+					continue
+				}
+				if p, c := fx.correctWithProclitic(g, 0); c != "" || p != nil {
+					k = n
+				}
+			}
+		}
+		if k == 0 {
+			out.copyWord(v, ws[i])
+			i++
+			continue
+		}
+		out.addWord(v.joinWords(v, ws[i:i+k]), ws[i].origS, ws[i].origE)
+		changed = true
+		i += k
+	}
+	if changed {
+		v.buf, out.buf = out.buf, v.buf
+		v.words, out.words = out.words, v.words
+	}
+}

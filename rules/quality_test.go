@@ -187,6 +187,7 @@ var evasions = []evasion{
 	{"keyboard", arabicKeyboard},
 	{"arabic-keyboard", strings.NewReplacer("پ", "ب", "چ", "ج", "ژ", "ز", "ڤ", "ف").Replace},
 	{"hashtag", hashtag},
+	{"hashtag-typo", hashtagTypo},
 	{"typo", typo},
 	{"typo-swap", typoSwap},
 	{"typo-change", typoChange},
@@ -350,6 +351,16 @@ func hashtag(s string) string {
 		return s
 	}
 	return "#" + strings.Join(words, "")
+}
+
+// hashtagTypo glues a short text with a typo (see typo) into one
+// hashtag, or leaves it alone when either does not apply.
+func hashtagTypo(s string) string {
+	t := typo(s)
+	if t == s || hashtag(t) == t {
+		return s
+	}
+	return hashtag(t)
 }
 
 // typo drops the middle letter of the longest word of 6+ letters.
