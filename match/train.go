@@ -108,22 +108,7 @@ func Train(m *Matcher, examples []Example, opt TrainOptions) (*Scorer, error) {
 	for i := range all {
 		all[i] = i
 	}
-	// The weights are the mean of trainBags fits, each over its own
-	// shuffles of the texts: one fit's false positives on texts of
-	// unseen writers moved by half when 360 texts were added to 49,000,
-	// by the order alone, and the mean holds still.
-	w, g := fit(feats, labels, all, trainBits, rng)
-	for range trainBags - 1 {
-		w2, g2 := fit(feats, labels, all, trainBits, rng)
-		for k := range w {
-			w[k] += w2[k]
-			g[k] += g2[k]
-		}
-	}
-	for k := range w {
-		w[k] /= trainBags
-		g[k] /= trainBags
-	}
+	w, g := fitMean(feats, labels, all, trainBits, rng, trainBags)
 	threshold := logOdds(opt.Threshold)
 	mineNegatives(feats, labels, w, g, trainBits, threshold)
 	s := &Scorer{bits: trainBits, catBits: trainCatBits, threshold: float32(threshold), veto: float32(logOdds(opt.Veto)),
@@ -175,6 +160,30 @@ func Train(m *Matcher, examples []Example, opt TrainOptions) (*Scorer, error) {
 
 // logOdds is the logit of probability p.
 func logOdds(p float64) float64 { return math.Log(p / (1 - p)) }
+
+// fitMean is fit repeated n times, each over its own shuffles of the
+// texts (rng moves on between them), returning the mean of the weights
+// and of the AdaGrad accumulators. One fit's false positives on texts of
+// unseen writers moved by half when 360 texts were added to 49,000, by
+// the order alone; the mean holds still. The accumulators are averaged
+// too because the hard-negative steps that follow (mineNegatives) go on
+// from them: their step sizes are those of a typical fit, not of the
+// last one.
+func fitMean(feats [][]uint32, labels []float64, idx []int, bits uint8, rng *rand.Rand, n int) (w, g []float64) {
+	w, g = fit(feats, labels, idx, bits, rng)
+	for range n - 1 {
+		w2, g2 := fit(feats, labels, idx, bits, rng)
+		for k := range w {
+			w[k] += w2[k]
+			g[k] += g2[k]
+		}
+	}
+	for k := range w {
+		w[k] /= float64(n)
+		g[k] /= float64(n)
+	}
+	return w, g
+}
 
 // fit is logistic regression over hashed features by stochastic gradient
 // descent with per-weight (AdaGrad) steps and a little L2, over the
