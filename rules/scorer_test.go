@@ -29,6 +29,45 @@ func TestScorerTrained(t *testing.T) {
 	}
 }
 
+// TestScorerIsCurrent retrains the scorer and compares it with the
+// shipped file, byte for byte: the scorer reads each text as the matcher
+// reads it, so a change to normalisation, to the views or to the rules'
+// vocabulary changes what it should have learned even when the labelled
+// texts stay the same (TestScorerTrained sees only those). Training is
+// deterministic.
+func TestScorerIsCurrent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the scorer (about 15 s)")
+	}
+	files, err := match.LoadRules(rules.FS, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := match.Compile(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples, err := match.TrainingSet(os.DirFS("."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := match.Train(m, examples, match.TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := fs.ReadFile(rules.FS, match.ScorerFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("scorer.bin is not what training on today's rules and texts gives: run `go run . rules train rules`")
+	}
+}
+
 // TestScorerBenign checks the whole matcher, scorer included, against
 // the benign corpus the linter holds the rules to.
 func TestScorerBenign(t *testing.T) {
