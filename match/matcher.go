@@ -1333,9 +1333,6 @@ func (m *Matcher) run(q Query, sc *scratch) {
 		main = viewLeet
 	}
 	arabiziFromSegments := false
-	if q.Kind == KindSearch {
-		sc.views[main].markGlued(m.vocab, m.fuzzy)
-	}
 	if sc.views[main].needsSegmenting() {
 		seg := &sc.views[viewSegmented]
 		seg.segment(&sc.views[main], m.vocab, q.Text, &sc.hashtag)

@@ -53,9 +53,7 @@ type view struct {
 	// zwSeparates makes zero-width spaces separate words instead (for
 	// re-reading such a word, see splitZW).
 	hasZW, zwSeparates bool
-	// hasGlued reports words marked by markGlued.
-	hasGlued    bool
-	pendingHash bool
+	pendingHash        bool
 	// rtlOverride reports a right-to-left override (U+202E), which hides
 	// text by reversing its display; explain reports it as a signal.
 	rtlOverride bool
@@ -95,9 +93,6 @@ type word struct {
 	// zw: a zero-width space was dropped inside the word (see
 	// view.splitZW).
 	zw bool
-	// glued: a short search's long word that may be words with their
-	// spaces left out (see view.markGlued).
-	glued bool
 	// squeezed: a repeated letter was dropped from the word, so one
 	// letter left is no letter spelled out ("oo" is not "o").
 	squeezed bool
@@ -121,7 +116,7 @@ func (v *view) reset() {
 	v.words = v.words[:0]
 	v.maybeLeet, v.maybeArabizi, v.hasHashtag, v.pendingHash = false, false, false, false
 	v.singleRun, v.prevSingle, v.rtlOverride, v.innerSep, v.joined = false, false, false, false, false
-	v.hasZW, v.hasGlued = false, false
+	v.hasZW = false
 }
 
 // lastWord returns the index of the nth word of v from word w (w is the
@@ -949,7 +944,7 @@ func (v *view) openWord(origStart int32, emoji bool) {
 	w := v.pushWord()
 	w.start, w.end = int32(len(v.buf)), 0
 	w.origS, w.origE = origStart, 0
-	w.emoji, w.hashtag, w.zw, w.glued = emoji, v.pendingHash, false, false
+	w.emoji, w.hashtag, w.zw = emoji, v.pendingHash, false
 	v.cur = wordState{origE: origStart}
 	if v.pendingHash {
 		v.hasHashtag, v.pendingHash = true, false

@@ -29,7 +29,7 @@ const maxGlued = 64
 
 // needsSegmenting reports whether v has spaced-out letters or hashtags.
 func (v *view) needsSegmenting() bool {
-	return v.hasHashtag || v.innerSep || v.singleRun || v.hasZW || v.hasGlued
+	return v.hasHashtag || v.innerSep || v.singleRun || v.hasZW
 }
 
 // segment fills v from src, joining runs of two or more one-letter words
@@ -62,11 +62,6 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 				hw = hw[k:]
 			}
 			i = j
-			continue
-		}
-		if ws[i].glued {
-			v.splitGlued(src, ws[i], vocab, text, tmp)
-			i++
 			continue
 		}
 		if ws[i].zw && !ws[i].emoji {
@@ -127,77 +122,6 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 		}
 		i = j
 	}
-}
-
-// splitGlued appends word w of src, a short search's long word that is no
-// word of the rules (see markGlued), split as a hashtag is when that
-// leaves nothing outside words of the rules (boattouk is boat to uk,
-// smugglernumber smuggler number), and whole otherwise: a word that is
-// merely unknown (accommodation) is not cut into scraps.
-func (v *view) splitGlued(src *view, w word, vocab *hashIndex, text string, tmp *view) {
-	nw, nb := len(v.words), len(v.buf)
-	tmp.mode, tmp.noSqueeze = src.mode, true
-	tag := text[w.origS:w.origE]
-	tmp.normalize(tag)
-	if len(tmp.words) == 1 {
-		v.segmentRun(tmp, tmp.words, vocab, w.origS, glue{hashtag: true, unsqueezed: true, leetRead: src.mode != modeBase})
-		if len(v.words)-nw >= 2 {
-			whole := true
-			for _, p := range v.words[nw:] {
-				whole = whole && (p.emoji || isVocab(vocab, v.buf[p.start:p.end]))
-			}
-			if whole {
-				return
-			}
-		}
-	}
-	v.words, v.buf = v.words[:nw], v.buf[:nb]
-	v.copyWord(src, w)
-}
-
-// Glued searches: a search of at most maxGluedWords words may have its
-// spaces left out (boattouk, smugglernumbercalais); a word of
-// minGluedBytes or more in one is tried as words glued together.
-const (
-	maxGluedWords = 3
-	minGluedBytes = 6
-)
-
-// markGlued marks the long words of a short search that may be words
-// with their spaces left out, for splitGlued, and reports whether it
-// marked any: Latin words that are no word of the rules and no typo of
-// one (a misspelt word is the fuzzy view's to correct, not to cut up).
-// Words in other
-// scripts are left alone: Arabic glues its proclitics to words, and
-// short Arabic words of the rules are inside many others.
-func (v *view) markGlued(vocab *hashIndex, fx *fuzzyIndex) bool {
-	if len(v.words) > maxGluedWords {
-		return false
-	}
-	any := false
-	for i := range v.words {
-		w := &v.words[i]
-		b := v.buf[w.start:w.end]
-		if w.emoji || w.hashtag || w.zw || len(b) < minGluedBytes || len(b) > maxGlued || !asciiWord(b) || isVocab(vocab, b) {
-			continue
-		}
-		if c, _ := fx.correct(b, 0); c != "" {
-			continue
-		}
-		w.glued, any = true, true
-	}
-	v.hasGlued = v.hasGlued || any
-	return any
-}
-
-// asciiWord reports whether b is only ASCII letters and digits.
-func asciiWord(b []byte) bool {
-	for _, c := range b {
-		if !isAlnumASCII(c) {
-			return false
-		}
-	}
-	return true
 }
 
 // maxZW bounds the fragments of a word that splitZW splits.
@@ -1072,7 +996,7 @@ func (v *view) addWord(b []byte, origS, origE int32) {
 	// words are whole runes, so only unknown gaps can be cut badly, and
 	// those are merged back into whole runs above.
 	w := v.pushWord()
-	w.start, w.origS, w.origE, w.emoji, w.hashtag, w.zw, w.glued = int32(len(v.buf)), origS, origE, false, false, false, false
+	w.start, w.origS, w.origE, w.emoji, w.hashtag, w.zw = int32(len(v.buf)), origS, origE, false, false, false
 	v.buf = append(v.buf, b...)
 	w.end = int32(len(v.buf))
 	v.buf = append(v.buf, ' ')

@@ -188,7 +188,6 @@ var evasions = []evasion{
 	{"arabic-keyboard", strings.NewReplacer("پ", "ب", "چ", "ج", "ژ", "ز", "ڤ", "ف").Replace},
 	{"hashtag", hashtag},
 	{"hashtag-typo", hashtagTypo},
-	{"glued", gluedLatin},
 	{"typo", typo},
 	{"typo-swap", typoSwap},
 	{"typo-change", typoChange},
@@ -352,22 +351,6 @@ func hashtag(s string) string {
 		return s
 	}
 	return "#" + strings.Join(words, "")
-}
-
-// gluedLatin leaves the spaces out of a short text in Latin letters
-// (boattouk), as a search typed in a hurry or to dodge a filter does.
-func gluedLatin(s string) string {
-	words := strings.Fields(s)
-	if len(words) < 2 || len(words) > 3 {
-		return s
-	}
-	for _, w := range words {
-		r := []rune(w)
-		if !isLatin(r) {
-			return s
-		}
-	}
-	return strings.Join(words, "")
 }
 
 // hashtagTypo glues a short text with a typo (see typo) into one
