@@ -417,7 +417,7 @@ func (fx *fuzzyIndex) lookupFiltered(w []byte, n int, prefer uint32, foreign boo
 		} else if utf8.RuneCountInString(cand) >= fuzzyMin2 {
 			allowed = 2
 		}
-		if d := editDistance(w, cand, allowed); d <= allowed && (d < bestD || d == bestD && fx.before(id, best, prefer, n)) {
+		if d := editDistance(w, cand, allowed); d <= allowed && (d < bestD || d == bestD && fx.before(id, best, prefer, w, n)) {
 			best, bestD = id, d
 		}
 	}
@@ -447,11 +447,13 @@ func (fx *fuzzyIndex) lookupFiltered(w []byte, n int, prefer uint32, foreign boo
 }
 
 // before reports whether vocabulary word a is a better correction than b
-// (or b is -1) at the same distance, for a word of n letters: a word of
-// the preferred languages, then one the word is missing letters of (a
+// (or b is -1) at the same distance, for w, a word of n letters: a word
+// of the preferred languages, then one the word is missing letters of (a
 // dropped letter is the commonest typo: بەریتانا is بەریتانیا, Britain,
-// not بەریتانی, British), then byte order.
-func (fx *fuzzyIndex) before(a, b int32, prefer uint32, n int) bool {
+// not بەریتانی, British), then one with the word's own letters (two
+// swapped: the Arabizi makreb is markeb, a boat, not mahreb, a smuggler,
+// one letter changed), then byte order.
+func (fx *fuzzyIndex) before(a, b int32, prefer uint32, w []byte, n int) bool {
 	if b < 0 {
 		return true
 	}
@@ -462,7 +464,28 @@ func (fx *fuzzyIndex) before(a, b int32, prefer uint32, n int) bool {
 	if la, lb := utf8.RuneCountInString(fx.words[a]) > n, utf8.RuneCountInString(fx.words[b]) > n; la != lb {
 		return la
 	}
+	if sa, sb := sameBytes(w, fx.words[a]), sameBytes(w, fx.words[b]); sa != sb {
+		return sa
+	}
 	return fx.words[a] < fx.words[b]
+}
+
+// sameBytes reports whether w and s hold the same bytes in some order.
+func sameBytes(w []byte, s string) bool {
+	if len(w) != len(s) {
+		return false
+	}
+	var count [256]int16
+	for i := range len(w) {
+		count[w[i]]++
+		count[s[i]]--
+	}
+	for _, c := range count {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // squeezedBefore reports whether a, a correction of a word as written

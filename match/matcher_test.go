@@ -797,3 +797,15 @@ func TestHashtagMisspeltWordJoined(t *testing.T) {
 		t.Errorf("segmented view %q, want the scraps of engand joined", got)
 	}
 }
+
+// Of two words a typo away, the one with the word's own letters (two of
+// them swapped) wins over one with a letter changed: makreb is markeb, a
+// boat, not mahreb, a smuggler.
+func TestTypoTiePrefersSwappedLetters(t *testing.T) {
+	m := compileSource(t, "lang: xx\nrule: boat\ncategory: crossing\nmatch: markeb NEAR/2 italia\nrule: smuggler\ncategory: smuggler\nmatch: mahreb NEAR/2 italia\n")
+	for text, want := range map[string]string{"makreb italia": "xx.boat", "mahreb italia": "xx.smuggler", "markeb italia": "xx.boat"} {
+		if got := m.Match(Query{Text: text, Kind: KindSearch}).Rules; !slices.Equal(got, []string{want}) {
+			t.Errorf("%q: rules %v, want %s", text, got, want)
+		}
+	}
+}
