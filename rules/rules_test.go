@@ -120,3 +120,24 @@ func TestSharedSetsIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagRules checks the rules that read a flag beside a vehicle word:
+// a lorry simulator game and the English "bot" (the Turkish word for a
+// boat) of trading and chat bots are not crossings. Kept out of the
+// labelled texts on purpose: a handful of rows there reshuffles the
+// scorer's training and moves the blind sets by the order alone.
+func TestFlagRules(t *testing.T) {
+	m, _ := shipped(t)
+	for text, want := range map[string]bool{
+		"truck simulator 🇬🇧":                false,
+		"euro truck simulator 2 🇬🇧 map mod": false,
+		"trading bot 🇬🇧":                    false,
+		"telegram bot 🇬🇧 futbol tahminleri": false,
+		"lorry 🇬🇧 tonight":                  true,
+		"🇬🇧 bot fiyat":                      true,
+	} {
+		if got := m.MatchRules(match.Query{Text: text, Kind: match.KindSearch}).Matched; got != want {
+			t.Errorf("%q: the rules match %v, want %v", text, got, want)
+		}
+	}
+}
