@@ -37,7 +37,7 @@ func TestScorerTrained(t *testing.T) {
 // deterministic.
 func TestScorerIsCurrent(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains the scorer (about 15 s)")
+		t.Skip("trains the scorer (a few seconds)")
 	}
 	files, err := match.LoadRules(rules.FS, ".")
 	if err != nil {
