@@ -773,6 +773,10 @@ func TestZeroWidthSpaces(t *testing.T) {
 		{"small\u200bboat\u200bto\u200ben\u200bgland", true},
 		{"small\u200bboat\u200bto\u200buk\u200bby\u200bfer\u200bry", false},
 		{"small\u200bboatto\u200buk", false},
+		// Persian's zero-width non-joiner too, which it also writes
+		// inside words.
+		{"small\u200cboat\u200cto\u200cuk", true},
+		{"sm\u200call boat to e\u200cngland", true},
 	})
 	ex := m.Explain(Query{Text: "small\u2060boat\ufeffto\u200buk\u200bplease", Kind: KindSearch})
 	if got := ex.Views["segmented"]; got != "smal boat to uk please" {

@@ -839,11 +839,15 @@ func glueRune(r rune) bool {
 	return unicode.IsSymbol(r) || r == '\u200d' || (r >= 0xfe00 && r <= 0xfe0f)
 }
 
-// zeroWidthSpace reports whether r is a zero-width space, word joiner or
-// zero-width no-break space: invisible, and part of no script's spelling
-// (unlike Persian's zero-width non-joiner, or the joiner of emoji
-// sequences).
-func zeroWidthSpace(r rune) bool { return r == '\u200b' || r == '\u2060' || r == '\ufeff' }
+// zeroWidthSpace reports whether r is a zero-width space, word joiner,
+// zero-width no-break space or zero-width non-joiner: invisible
+// characters that may hide a space. Persian writes the non-joiner
+// between the parts of a word (می‌خواهم), where search engines read it as
+// a space; the segmented view joins the parts again when they make a
+// word of the rules. The joiner of emoji sequences is not one.
+func zeroWidthSpace(r rune) bool {
+	return r == '\u200b' || r == '\u2060' || r == '\ufeff' || r == '\u200c'
+}
 
 // innerGlue reports whether c, between two fragments of letters with no
 // space, may be glue inside one word: dots, hyphens and underscores

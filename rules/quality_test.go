@@ -170,6 +170,7 @@ var evasions = []evasion{
 	{"zero-width", func(s string) string { return interleave(s, "\u200b") }},
 	{"soft-hyphen", func(s string) string { return interleave(s, "\u00ad") }},
 	{"zero-width-spaces", func(s string) string { return strings.ReplaceAll(s, " ", "\u200b") }},
+	{"non-joiners-for-spaces", func(s string) string { return strings.ReplaceAll(s, " ", "\u200c") }},
 	{"leet", leet},
 	{"leet-l", leetL},
 	{"leet-other", leetOther},
