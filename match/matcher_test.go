@@ -813,3 +813,15 @@ func TestTypoTiePrefersSwappedLetters(t *testing.T) {
 		}
 	}
 }
+
+// A number written with the letter O for its zeros (1OO%, 2OOO€) reads
+// as the number in the leet view; leetspeak's 8oo5 (boos) stays a word.
+func TestZerosWrittenAsO(t *testing.T) {
+	m := compileSource(t, "lang: en\nrule: safe\ncategory: safety\nmatch: \"100%\" NEAR/2 safe\nrule: boos\ncategory: crossing\nmatch: boos NEAR/2 italy\n")
+	checkMatched(t, m, []matchCase{
+		{"1OO% safe", true},
+		{"1oo % safe trip", true},
+		{"1O safe", false},
+		{"8oo5 italy", true},
+	})
+}

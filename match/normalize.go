@@ -1004,6 +1004,16 @@ func (v *view) closeWord() {
 // oneAsL, 1 is read as l rather than i. Only ASCII bytes change, so the
 // word never grows.
 func rewriteDigits(buf []byte, start int, mode viewMode, latinLetters, squeeze, oneAsL bool) []byte {
+	if numberInLetters(buf[start:]) {
+		// The other way round: a number written with the letter O for
+		// its zeros (1OO%, 2OOO€) reads as the number.
+		for i := start; i < len(buf); i++ {
+			if buf[i] == 'o' {
+				buf[i] = '0'
+			}
+		}
+		return buf
+	}
 	out := start
 	var last rune
 	for i := start; i < len(buf); {
@@ -1038,6 +1048,28 @@ func rewriteDigits(buf []byte, start int, mode viewMode, latinLetters, squeeze, 
 		out += utf8.EncodeRune(buf[out:], r)
 	}
 	return buf[:out]
+}
+
+// numberInLetters reports whether w is a number with the letter o for
+// its trailing zeros: digits, then only o and 0, three bytes or more (1oo,
+// 2ooo, 15oo, 1o0; not 1o, and not leetspeak's 8oo5, boos, or 90l4,
+// gola).
+func numberInLetters(w []byte) bool {
+	if len(w) < 3 || !isDigitByte(w[0]) {
+		return false
+	}
+	o := false
+	for _, c := range w {
+		switch {
+		case c == 'o':
+			o = true
+		case c == '0':
+		case isDigitByte(c) && !o:
+		default:
+			return false
+		}
+	}
+	return o
 }
 
 // isSingle reports whether w is a one-letter word (not a digit or emoji).

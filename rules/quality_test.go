@@ -174,6 +174,7 @@ var evasions = []evasion{
 	{"leet", leet},
 	{"leet-l", leetL},
 	{"leet-other", leetOther},
+	{"zeros-as-o", zerosAsO},
 	{"spaced", func(s string) string { return spaceLongest(s, " ") }},
 	{"dotted", func(s string) string { return spaceLongest(s, ".") }},
 	{"split-word", splitLongest},
@@ -195,6 +196,16 @@ var evasions = []evasion{
 	{"typo-two", typoTwo},
 	{"emoji-vs", func(s string) string { return strings.NewReplacer("🚤", "🚤\ufe0f", "⛵", "⛵\ufe0f").Replace(s) }},
 	{"emoji-between", func(s string) string { return strings.Join(strings.Fields(s), " 🔥 ") }},
+}
+
+// zerosAsO writes the zeros of numbers as the letter O (1OO%, 2OOO€).
+func zerosAsO(s string) string {
+	return mapWords(s, func(w string) string {
+		if w == "" || w[0] < '1' || w[0] > '9' {
+			return w
+		}
+		return strings.ReplaceAll(w, "0", "O")
+	})
 }
 
 // alternatingCase writes every other letter as a capital (sMuGgLeR).
