@@ -141,3 +141,22 @@ func TestFlagRules(t *testing.T) {
 		}
 	}
 }
+
+// TestHargaIntent checks the Maghrebi "I want to burn the border" (bghit
+// n7reg) in the vowel spellings people type, without a destination, on
+// the rules alone; its negation is not a crossing sought.
+func TestHargaIntent(t *testing.T) {
+	m, _ := shipped(t)
+	for text, want := range map[string]bool{
+		"bghit n7reg":         true,
+		"baghi nharg":         true,
+		"kifach n7erg":        true,
+		"bghina nharag":       true,
+		"ma bghitch n7reg":    false,
+		"bghit nchri tomobil": false,
+	} {
+		if got := m.MatchRules(match.Query{Text: text, Kind: match.KindSearch}).Matched; got != want {
+			t.Errorf("%q: the rules match %v, want %v", text, got, want)
+		}
+	}
+}
