@@ -814,7 +814,6 @@ const (
 	firstProclitic
 )
 
-// prepareLeaf compiles term e of a rule of language lang.
 // arabicKeyboardForm returns words (normalised) with the letters an
 // Arabic keyboard lacks (پ چ ژ ڤ) typed as the nearest ones it has (ب ج
 // ز ف), or nil when they have none. Not گ: typed ك it is a ک, and words
@@ -846,6 +845,7 @@ func arabicKeyboardForm(words []string) []string {
 	return out
 }
 
+// prepareLeaf compiles term e of a rule of language lang.
 func prepareLeaf(e *Expr, lang string) *termLeaf {
 	words := strings.Fields(Normalize(e.Term))
 	proclitics := lang == "ar" && isArabicScript(words[0])
@@ -1335,10 +1335,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 	arabiziFromSegments := false
 	if sc.views[main].needsSegmenting() {
 		seg := &sc.views[viewSegmented]
-		seg.segment(&sc.views[main], m.vocab, q.Text, &sc.hashtag)
-		if sc.views[main].hasHashtag {
-			seg.joinMisspelt(m.fuzzy, m.vocab, &sc.hashtag)
-		}
+		seg.segment(&sc.views[main], m.vocab, m.fuzzy, q.Text, &sc.hashtag)
 		main = viewSegmented
 		if seg.maybeLeet && !base.maybeLeet {
 			// Letters and digits spaced apart (s m u 9 9 l e r, t a 7 r
@@ -1376,10 +1373,7 @@ func (m *Matcher) run(q Query, sc *scratch) {
 			// Hashtags and letters spaced out are split and joined in
 			// the Arabizi reading too (#l7arkalitalia is l harka l
 			// italia), against the terms' Arabizi readings.
-			sc.arabiziSeg.segment(arz, m.vocab, q.Text, &sc.hashtag)
-			if arz.hasHashtag {
-				sc.arabiziSeg.joinMisspelt(m.fuzzy, m.vocab, &sc.hashtag)
-			}
+			sc.arabiziSeg.segment(arz, m.vocab, m.fuzzy, q.Text, &sc.hashtag)
 			*arz, sc.arabiziSeg = sc.arabiziSeg, *arz
 		}
 	} else if arabiziFromSegments {
@@ -1649,9 +1643,7 @@ func (m *Matcher) addHits(sc *scratch, v *view, text string) {
 // the normaliser reads as l.
 func leetWritten(text string, lo, hi int) bool {
 	for i, r := range text[lo:hi] {
-		if r >= 0xFF01 && r <= 0xFF5E {
-			r -= 0xFEE0 // full-width ASCII
-		}
+		r = fromFullWidth(r)
 		if '0' <= r && r <= '9' || r < utf8.RuneSelf && leetSymbol(r) != 0 || r >= utf8.RuneSelf && unicode.IsDigit(r) || r == '€' ||
 			r == 'I' && leetI(text, lo+i) {
 			return true

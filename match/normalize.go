@@ -222,15 +222,8 @@ func (v *view) normalize(text string) {
 			switch {
 			case ('a' <= r && r <= 'z') || ('0' <= r && r <= '9'):
 				cls = classWord
-			case leetSymbol(r) != 0 && leetLetterAt(text, i, v.altLeet):
-				v.maybeLeet = true
-				if v.mode != modeBase {
-					cls = classWord
-				}
-			case (r == '@' || r == '!') && i+1 < len(text) && isWordByte(text[i+1]) && leetLetterAt(text, i, true):
-				// Starting a word, the other reading of leetspeak's
-				// signs takes it for a letter (@gent, !llegal).
-				v.maybeLeet = true
+			case leetSymbol(r) != 0:
+				cls = v.leetSign(text, i, i+1, c)
 			}
 			open, cur = v.emit(r, cls, int32(i), int32(i+1), open, cur)
 			i++
@@ -271,21 +264,10 @@ func (v *view) normalize(text string) {
 				continue
 			}
 		}
-		if r >= 0xFF01 && r <= 0xFF5E && leetSymbol(r-0xFEE0) != 0 {
+		if a := fromFullWidth(r); a != r && leetSymbol(a) != 0 {
 			// A full-width leet sign (＠ ＄ ！ ｜) is read as its ASCII self,
 			// with the same test of its neighbours: ｂ０＠ｔ is b0@t.
-			a := r - 0xFEE0
-			cls := classSep
-			switch {
-			case leetLetterSpan(text, i, i+size, byte(a), v.altLeet):
-				v.maybeLeet = true
-				if v.mode != modeBase {
-					cls = classWord
-				}
-			case (a == '@' || a == '!') && i+size < len(text) && isWordByte(text[i+size]) && leetLetterSpan(text, i, i+size, byte(a), true):
-				v.maybeLeet = true
-			}
-			open, cur = v.emit(a, cls, int32(i), int32(i+size), open, cur)
+			open, cur = v.emit(a, v.leetSign(text, i, i+size, byte(a)), int32(i), int32(i+size), open, cur)
 			i += size
 			continue
 		}
@@ -693,18 +675,13 @@ func leetSymbol(r rune) rune {
 	return 0
 }
 
-// leetLetterAt reports whether the symbol at text[i] stands for a letter:
-// inside a word (sm@ll, h!gh, c0n7@!ner), $ starting or ending one
-// ($mu99ler, b04t$), or @ ending one (v!s@). A mention (@smuggler), an
-// exclamation (UK!) or a price ($100) is not, unless edges is set: then
-// an @ or ! starting a word (@gent, !llegal) and a ! ending one (ngl!) are
-// letters too, the other reading of those signs.
-func leetLetterAt(text string, i int, edges bool) bool {
-	return leetLetterSpan(text, i, i+1, text[i], edges)
-}
-
-// leetLetterSpan is leetLetterAt for the sign sym written as text[i:j],
-// one byte or a full-width form of three.
+// leetLetterSpan reports whether the leet sign sym, written as text[i:j]
+// (one byte, or a full-width form of three), stands for a letter: inside
+// a word (sm@ll, h!gh, c0n7@!ner), $ starting or ending one ($mu99ler,
+// b04t$), or @ ending one (v!s@). A mention (@smuggler), an exclamation
+// (UK!) or a price ($100) is not, unless edges is set: then an @ or !
+// starting a word (@gent, !llegal) and a ! ending one (ngl!) are letters
+// too, the other reading of those signs.
 func leetLetterSpan(text string, i, j int, sym byte, edges bool) bool {
 	// Bytes outside ASCII count as letters here: k@ç@kçı is a word.
 	prev := i > 0 && (isAlnumASCII(text[i-1]) || leetSymbol(rune(text[i-1])) != 0 || text[i-1] >= utf8.RuneSelf)
@@ -715,9 +692,7 @@ func leetLetterSpan(text string, i, j int, sym byte, edges bool) bool {
 		// ＄１００: full-width digits are digits).
 		for k := j; k < len(text) && (isAlnumASCII(text[k]) || text[k] == '$' || text[k] >= utf8.RuneSelf); {
 			r, n := utf8.DecodeRuneInString(text[k:])
-			if r >= 0xFF01 && r <= 0xFF5E {
-				r -= 0xFEE0
-			}
+			r = fromFullWidth(r)
 			if !isDigit(r) && r != '$' {
 				return r < utf8.RuneSelf || unicode.IsLetter(r)
 			}
@@ -729,6 +704,34 @@ func leetLetterSpan(text string, i, j int, sym byte, edges bool) bool {
 		return true
 	}
 	return prev && (next || sym == '$' || sym == '@')
+}
+
+// leetSign returns the class of the leet sign sym (@ $ ! |) written as
+// text[i:j], one byte or a full-width form of three, and notes leetspeak
+// in v: a letter in the leet views where it sits inside a word (see
+// leetLetterSpan), a separator elsewhere. Starting a word, an @ or ! is a
+// sign of leetspeak still, for the other reading of those signs, which
+// takes it for a letter (@gent, !llegal; see Matcher.readAmbiguous).
+func (v *view) leetSign(text string, i, j int, sym byte) runeClass {
+	switch {
+	case leetLetterSpan(text, i, j, sym, v.altLeet):
+		v.maybeLeet = true
+		if v.mode != modeBase {
+			return classWord
+		}
+	case (sym == '@' || sym == '!') && j < len(text) && isWordByte(text[j]) && leetLetterSpan(text, i, j, sym, true):
+		v.maybeLeet = true
+	}
+	return classSep
+}
+
+// fromFullWidth returns the ASCII character of a full-width form
+// (U+FF01-FF5E: ＠ is @, １ is 1), or r itself.
+func fromFullWidth(r rune) rune {
+	if r >= 0xFF01 && r <= 0xFF5E {
+		return r - 0xFEE0
+	}
+	return r
 }
 
 // isWordByte reports whether b is an ASCII letter or digit or a byte of a

@@ -44,8 +44,10 @@ func (v *view) needsSegmenting() bool {
 // squeezing, because squeezing across the words it glues loses letters
 // ("#boattouk" would read "boatouk", "#sm4llb04tt0uk" "smalboatouk");
 // pieces are then looked up and written squeezed. tmp is scratch space
-// for that reading. Emoji in a hashtag stay words of their own.
-func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
+// for that reading. Emoji in a hashtag stay words of their own. The
+// scraps a misspelt word in a hashtag was cut into are then joined again
+// where fx finds them a typo of a vocabulary word (see joinMisspelt).
+func (v *view) segment(src *view, vocab *hashIndex, fx *fuzzyIndex, text string, tmp *view) {
 	v.reset()
 	ws := src.words
 	for i := 0; i < len(ws); {
@@ -122,6 +124,9 @@ func (v *view) segment(src *view, vocab *hashIndex, text string, tmp *view) {
 		}
 		i = j
 	}
+	if src.hasHashtag {
+		v.joinMisspelt(fx, vocab, tmp)
+	}
 }
 
 // maxZW bounds the fragments of a word that splitZW splits.
@@ -158,12 +163,13 @@ func (v *view) splitZW(src *view, w word, vocab *hashIndex, text string, tmp *vi
 	// then joined only into a word of the rules (ሊቢያ|ዋጋው|ስንት is three
 	// words), while single letters may still join (s|m|u|g).
 	spaced := n >= 3 || len(src.words) == 1
+	const unreachable = 1 << 30 // no grouping of these fragments ends here
 	type cell struct{ unknown, pieces, from int }
 	var best [maxZW + 1]cell
 	for k := 1; k <= n; k++ {
-		best[k] = cell{unknown: 1 << 30}
+		best[k] = cell{unknown: unreachable}
 		for j := 0; j < k; j++ {
-			if best[j].unknown == 1<<30 {
+			if best[j].unknown == unreachable {
 				continue
 			}
 			g := v.joinWords(tmp, fs[j:k])

@@ -127,34 +127,36 @@ func TestSharedSetsIdentical(t *testing.T) {
 // labelled texts on purpose: a handful of rows there reshuffles the
 // scorer's training and moves the blind sets by the order alone.
 func TestFlagRules(t *testing.T) {
-	m, _ := shipped(t)
-	for text, want := range map[string]bool{
+	checkRules(t, map[string]bool{
 		"truck simulator 🇬🇧":                false,
 		"euro truck simulator 2 🇬🇧 map mod": false,
 		"trading bot 🇬🇧":                    false,
 		"telegram bot 🇬🇧 futbol tahminleri": false,
 		"lorry 🇬🇧 tonight":                  true,
 		"🇬🇧 bot fiyat":                      true,
-	} {
-		if got := m.MatchRules(match.Query{Text: text, Kind: match.KindSearch}).Matched; got != want {
-			t.Errorf("%q: the rules match %v, want %v", text, got, want)
-		}
-	}
+	})
 }
 
 // TestHargaIntent checks the Maghrebi "I want to burn the border" (bghit
-// n7reg) in the vowel spellings people type, without a destination, on
-// the rules alone; its negation is not a crossing sought.
+// n7reg) in the vowel spellings people type, without a destination; its
+// negation is not a crossing sought.
 func TestHargaIntent(t *testing.T) {
-	m, _ := shipped(t)
-	for text, want := range map[string]bool{
+	checkRules(t, map[string]bool{
 		"bghit n7reg":         true,
 		"baghi nharg":         true,
 		"kifach n7erg":        true,
 		"bghina nharag":       true,
 		"ma bghitch n7reg":    false,
 		"bghit nchri tomobil": false,
-	} {
+	})
+}
+
+// checkRules checks whether the shipped rules alone (without the scorer)
+// match each search of cases.
+func checkRules(t *testing.T, cases map[string]bool) {
+	t.Helper()
+	m, _ := shipped(t)
+	for text, want := range cases {
 		if got := m.MatchRules(match.Query{Text: text, Kind: match.KindSearch}).Matched; got != want {
 			t.Errorf("%q: the rules match %v, want %v", text, got, want)
 		}
