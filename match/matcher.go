@@ -81,9 +81,10 @@ type leafInfo struct {
 //
 // Groups are shared: the destinations of a language are one group for
 // every rule that uses them. Each trigger is filed under one anchor, the
-// group it shares with the fewest other triggers, and is looked at only
-// when its anchor is hit. A common word such as "uk", in a group used by
-// hundreds of triggers but anchoring none of them, costs one mark.
+// group of its own least likely to be hit (see compiler.anchor), and is
+// looked at only when its anchor is hit. A common word such as "uk", in
+// groups used by hundreds of triggers but anchoring none of them, costs
+// nothing unless another word of the text anchors a trigger.
 type trigger struct {
 	rule   int32
 	n      uint8
@@ -510,8 +511,17 @@ func (c *compiler) group(leaves []int32) int32 {
 	return id
 }
 
-// anchor files every trigger under the group it shares with the fewest
-// other triggers, on each leaf of that group.
+// anchor files every trigger under one of its groups, on each leaf of
+// that group: the trigger is looked at only when one of those leaves has
+// a hit. Any group would do (a complete trigger has them all hit), so
+// the one chosen is the least likely to be hit in ordinary text, as far
+// as the rules tell: the group whose leaves belong to the fewest groups
+// in all. A word many rules share (london, price, visa) is a word texts
+// use often, and a group of sixty destinations is hit more often than a
+// group of three words for a smuggler. Filing triggers under such groups
+// made a search look at a few dozen triggers; this choice makes it a
+// handful, and most texts none (see evalView). Ties go to the group fewer
+// triggers share, then the smaller.
 func (c *compiler) anchor(m *Matcher) {
 	nGroups := len(c.groupLeaves)
 	fanout := make([]int, nGroups)
@@ -520,10 +530,25 @@ func (c *compiler) anchor(m *Matcher) {
 			fanout[g]++
 		}
 	}
+	reach := make([]int, nGroups)
+	for g, ls := range c.groupLeaves {
+		for _, l := range ls {
+			reach[g] += len(c.leaves[l].groups)
+		}
+	}
+	better := func(g, best int32) bool {
+		if reach[g] != reach[best] {
+			return reach[g] < reach[best]
+		}
+		if fanout[g] != fanout[best] {
+			return fanout[g] < fanout[best]
+		}
+		return len(c.groupLeaves[g]) < len(c.groupLeaves[best])
+	}
 	for ti, t := range m.triggers {
 		best := t.groups[0]
 		for _, g := range t.groups[1:t.n] {
-			if fanout[g] < fanout[best] || fanout[g] == fanout[best] && len(c.groupLeaves[g]) < len(c.groupLeaves[best]) {
+			if better(g, best) {
 				best = g
 			}
 		}
@@ -1486,6 +1511,19 @@ func (m *Matcher) evalView(q Query, sc *scratch, vi int, fuzzy bool) {
 		return
 	}
 	m.addHits(sc, v, q.Text)
+	// Most texts hit no leaf that anchors a trigger (see
+	// compiler.anchor): then no rule is a candidate, and marking the
+	// groups, a few hundred writes for a word like london, is skipped.
+	anchored := false
+	for _, l := range sc.touched {
+		if len(m.leaves[l].anchors) > 0 {
+			anchored = true
+			break
+		}
+	}
+	if !anchored {
+		return
+	}
 	// Mark the groups of the leaves with hits (a flat write per group),
 	// then look at the triggers anchored on those leaves.
 	for _, l := range sc.touched {

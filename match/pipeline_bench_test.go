@@ -13,7 +13,7 @@ import (
 
 // benchInternal compiles the shipped rules (and scorer) plus n generated ones, as
 // bench_test.go's benchMatcher does, for benchmarks of internals.
-func benchInternal(b *testing.B, n int) *Matcher {
+func benchInternal(b testing.TB, n int) *Matcher {
 	files, err := LoadRules(rules.FS, ".")
 	if err != nil {
 		b.Fatal(err)
@@ -55,7 +55,7 @@ func generatedSource(n int) string {
 	return src.String()
 }
 
-func benchLines(b *testing.B, name string) []string {
+func benchLines(b testing.TB, name string) []string {
 	data, err := os.ReadFile(name)
 	if err != nil {
 		b.Fatal(err)
