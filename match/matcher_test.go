@@ -241,7 +241,9 @@ func TestHashtagSegmentation(t *testing.T) {
 		{"#tahriibIngiriiska", "tahrib ingiris ka", true},     // a capital I is a capital here, not a disguised l
 		{"#🇬🇧boatCalais", "🇬🇧 boat calais", true},             // emoji of terms stay words
 		{"#🇫🇷boat🔥uk", "boat uk", true},                       // others are dropped
-		{"#رقممهربالىانجلترا", "رقم مهرب الي انجلترا", true},  // the doubled م belongs to both words
+		{"#رقممهربالىانجلترا", "رقم مهرب الي انجلترا", true},  // the doubled م belongs to both words, and الي انجلترا is no typo of الانجلترا
+		{"#boatcalaiuk", "boat calai uk", true},               // a misspelt word is a piece, for the corrected view, not glued to the next
+		{"#fakepassortuk", "fake pasort uk", true},            // nor cut into short words
 		{"#ukraine boat trip", "ukraine boat trip", false},    // no "uk" invented inside a word
 		{"#pukhtoon boat", "pukh ton boat", false},            // nor inside this one
 		{"#xaineq", "xaineq", false},                          // two short words alone do not split a word

@@ -58,6 +58,12 @@ func (v *view) segment(src *view, vocab *hashIndex, fx *fuzzyIndex, text string,
 			tag := text[origS:origE]
 			tmp.normalize(tag)
 			mode := glue{hashtag: true, unsqueezed: true, leetRead: src.mode != modeBase}
+			if src.mode == modeBase {
+				// Not in leetspeak's reading, where the hashtag's digits
+				// are letters a typo piece would swallow (garantie1,
+				// 0angleterre for garantie 100% angleterre).
+				mode.typos = fx
+			}
 			for hw := tmp.words; len(hw) > 0; {
 				k := underscorePart(v, tmp, hw, tag, vocab)
 				v.segmentRun(tmp, hw[:k], vocab, origS, mode)
@@ -422,6 +428,10 @@ type glue struct {
 	// leetRead: the words were read as leetspeak (the leet or Arabizi
 	// view), so terms' leet readings are words of the vocabulary.
 	leetRead bool
+	// typos, for a hashtag: a piece that is a typo of a vocabulary word
+	// (a correction fx finds) may stand as a word where the exact split
+	// leaves letters outside words (see addSegments).
+	typos *fuzzyIndex
 }
 
 // breaksGlue reports whether s, the text between two words, holds white
@@ -535,68 +545,18 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 		infl = v.inflect
 	}
 	findPieces(look, vocab, infl, unsqueezed, !hashtag, mode.leetRead || hasDigit(g), reach, pc, &v.keyBuf)
-	for i := 1; i <= n; i++ {
-		// An unknown byte extends the previous piece, unless it ends a
-		// run of two-letter words.
-		for _, st := range [...]int8{segGap, segKnown} {
-			if p := dp[i-1][st]; p.ok {
-				dp[i][segGap].offer(segCell{ok: true, unknown: p.unknown + 1, ending: p.ending, pieces: p.pieces + 1, short: p.short, proclitic: p.proclitic, lead: p.lead, inner: p.inner, inflected: p.inflected, from: int8(i - 1), fromSt: st})
-			}
-		}
-		for j := max(0, i-reach); j < i; j++ {
-			bit := uint64(1) << (i - j - 1)
-			if pc[j].known&bit == 0 {
-				continue
-			}
-			proclitic := int16(0)
-			if pc[j].proclitic&bit != 0 {
-				proclitic = 1
-			}
-			short := pc[j].short&bit != 0
-			ending := int16(0)
-			if pc[j].ending&bit != 0 {
-				ending = 1
-			}
-			lead := int16(0)
-			if unsqueezed && doubledAt(g, j) {
-				lead = 1
-			}
-			inner := int16(0)
-			if pc[j].inner&bit != 0 {
-				inner = 1
-			}
-			inflected := int16(0)
-			if pc[j].inflected&bit != 0 {
-				inflected = 1
-			}
-			for st := int8(0); st < segStates; st++ {
-				p := dp[j][st]
-				if !p.ok {
-					continue
-				}
-				to := int8(segKnown)
-				switch {
-				case !short || st == segKnown:
-				case j == 0:
-					to = segShortFirst
-				case st == segGap:
-					to = segShort
-				default:
-					to = st
-				}
-				nshort := p.short
-				if short {
-					nshort++
-				}
-				dp[i][to].offer(segCell{ok: true, unknown: p.unknown, ending: p.ending + ending, pieces: p.pieces + 1, short: nshort, proclitic: p.proclitic + proclitic, lead: p.lead + lead, inner: p.inner + inner, inflected: p.inflected + inflected, from: int8(j), fromSt: st, known: true})
-			}
-		}
-	}
-	end := int8(segGap)
-	for _, st := range [...]int8{segKnown, segShortFirst} {
-		if dp[n][st].better(dp[n][end]) {
-			end = st
-		}
+	end := fillSegments(dp, pc, g, n, reach, unsqueezed)
+	// A misspelt word in a hashtag is no word of the rules, so the exact
+	// split cuts it into the short words inside it, or leaves it
+	// unknown: #zodiacangleerrecesoir read zo dia cang le re cesoir. Where
+	// the split leaves letters outside words or more than one two-letter
+	// word, pieces that are a typo of a word of the rules may stand as
+	// words too, each costing as much as one unknown letter: zodiac
+	// angleerre ce soir, which the corrected view reads as angleterre.
+	if b := dp[n][end]; mode.typos != nil && b.ok && (b.unknown > 0 || b.short > 1) && typoPieces(look, mode.typos, unsqueezed, pc, &v.keyBuf) {
+		clear(dp)
+		dp[0][segGap] = segCell{ok: true}
+		end = fillSegments(dp, pc, g, n, reach, unsqueezed)
 	}
 	best := dp[n][end]
 	// Two letters left over in a short run are not glued-on words but a
@@ -644,6 +604,80 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 	}
 }
 
+// fillSegments fills dp (cleared, with dp[0][segGap] set) with the best
+// splits of g[:i] for every i, from the pieces pc, and returns the state
+// of the best split of all of g.
+func fillSegments(dp [][segStates]segCell, pc *pieceSet, g []byte, n, reach int, unsqueezed bool) int8 {
+	for i := 1; i <= n; i++ {
+		// An unknown byte extends the previous piece, unless it ends a
+		// run of two-letter words.
+		for _, st := range [...]int8{segGap, segKnown} {
+			if p := dp[i-1][st]; p.ok {
+				dp[i][segGap].offer(segCell{ok: true, unknown: p.unknown + 1, ending: p.ending, pieces: p.pieces + 1, short: p.short, proclitic: p.proclitic, lead: p.lead, inner: p.inner, inflected: p.inflected, typo: p.typo, from: int8(i - 1), fromSt: st})
+			}
+		}
+		for j := max(0, i-reach); j < i; j++ {
+			bit := uint64(1) << (i - j - 1)
+			if pc[j].known&bit == 0 {
+				continue
+			}
+			proclitic := int16(0)
+			if pc[j].proclitic&bit != 0 {
+				proclitic = 1
+			}
+			short := pc[j].short&bit != 0
+			ending := int16(0)
+			if pc[j].ending&bit != 0 {
+				ending = 1
+			}
+			lead := int16(0)
+			if unsqueezed && doubledAt(g, j) {
+				lead = 1
+			}
+			inner := int16(0)
+			if pc[j].inner&bit != 0 {
+				inner = 1
+			}
+			inflected := int16(0)
+			if pc[j].inflected&bit != 0 {
+				inflected = 1
+			}
+			typo := int16(0)
+			if pc[j].typo&bit != 0 {
+				typo = 1
+			}
+			for st := int8(0); st < segStates; st++ {
+				p := dp[j][st]
+				if !p.ok {
+					continue
+				}
+				to := int8(segKnown)
+				switch {
+				case !short || st == segKnown:
+				case j == 0:
+					to = segShortFirst
+				case st == segGap:
+					to = segShort
+				default:
+					to = st
+				}
+				nshort := p.short
+				if short {
+					nshort++
+				}
+				dp[i][to].offer(segCell{ok: true, unknown: p.unknown, ending: p.ending + ending, pieces: p.pieces + 1, short: nshort, proclitic: p.proclitic + proclitic, lead: p.lead + lead, inner: p.inner + inner, inflected: p.inflected + inflected, typo: p.typo + typo, from: int8(j), fromSt: st, known: true})
+			}
+		}
+	}
+	end := int8(segGap)
+	for _, st := range [...]int8{segKnown, segShortFirst} {
+		if dp[n][st].better(dp[n][end]) {
+			end = st
+		}
+	}
+	return end
+}
+
 // doubledAt reports whether g[j:] starts with the same letter twice.
 func doubledAt(g []byte, j int) bool {
 	r, n := utf8.DecodeRune(g[j:])
@@ -676,6 +710,9 @@ type pieceSet [maxGlued]pieceFlags
 // the next text's split.
 type pieceFlags struct {
 	known, proclitic, short, ending, inner, inflected uint64
+	// typo marks the pieces that are no vocabulary word but a typo of
+	// one (see typoPieces); they are in known too.
+	typo uint64
 }
 
 // endings returns the bits of the ends up to two bytes of letters after
@@ -779,6 +816,59 @@ func findPieces(g []byte, vocab *hashIndex, infl *inflectionIndex, unsqueezed, w
 	}
 }
 
+// typoPieces adds to ps the pieces of g of fuzzyMin1-1 runes or more,
+// squeezed first when unsqueezed, that are no vocabulary word but that
+// fx corrects towards one (with an Arabic proclitic too), and reports
+// whether it found any. buf is scratch space.
+func typoPieces(g []byte, fx *fuzzyIndex, unsqueezed bool, ps *pieceSet, buf *[]byte) bool {
+	found := false
+	for j := 0; j < len(g); {
+		_, first := utf8.DecodeRune(g[j:])
+		runes := 0
+		for k := j; k < len(g) && runes < fuzzyMax; {
+			_, rl := utf8.DecodeRune(g[k:])
+			k += rl
+			if runes++; runes < fuzzyMin1-1 || k-j > maxGlued {
+				continue
+			}
+			bit := uint64(1) << (k - j - 1)
+			// A word of the rules that makes half the piece or more,
+			// at either end, is that word beside letters of another, not
+			// a typo: قاچاقبرکیه is قاچاقبر کیه, not قاچاقبرک یه, and
+			// الیانجلترا is الی انجلترا.
+			if ps[j].known&bit != 0 || wordAtEnd(ps, j, k) {
+				continue
+			}
+			w := squeezed(g[j:k], unsqueezed, buf)
+			if utf8.RuneCount(w) < fuzzyMin1-1 {
+				continue
+			}
+			if p, c := fx.correctWithProclitic(w, 0); c != "" || p != nil {
+				ps[j].known |= bit
+				ps[j].typo |= bit
+				found = true
+			}
+		}
+		j += first
+	}
+	return found
+}
+
+// wordAtEnd reports whether g[j:k] begins or ends with a piece of ps
+// (a word of the rules) at least half its length.
+func wordAtEnd(ps *pieceSet, j, k int) bool {
+	half := (k - j + 1) / 2
+	if ps[j].known&(uint64(1)<<(k-j-1)-1)>>(half-1) != 0 {
+		return true
+	}
+	for s := j + 1; s <= k-half; s++ {
+		if ps[s].known&(uint64(1)<<(k-s-1)) != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // longestStem returns the length of the longest stem of a prefix term,
 // at least minLen bytes, that g starts with, or 0.
 func longestStem(g []byte, vocab *hashIndex, minLen int) int {
@@ -829,14 +919,22 @@ type segCell struct {
 	lead            int16 // pieces that start with a doubled letter
 	inner           int16 // pieces that are words only inside phrase terms
 	inflected       int16 // pieces that are words with an inflectional ending
+	typo            int16 // pieces that are a vocabulary word misspelt
 	from, fromSt    int8
 	known, ok       bool
 }
 
+// typoCost is what a piece that is a misspelt word of the rules (see
+// typoPieces) costs a split, in halves of an unknown byte: as much as
+// one unknown byte, as a stem with an ending does. Costing it more did
+// not help: the splits of hashtags without a typo were no better, and
+// fewer with one were read.
+const typoCost = 2
+
 // better reports whether c is a better split than d: the one with
 // fewer bytes outside vocabulary words, where a stem with an ending
 // counts as one unknown byte (a split into whole words wins over it) and
-// a two-letter piece as half of one (short words fit anywhere by chance: "#mazota"
+// a two-letter piece as half of one and a misspelt word as one (short words fit anywhere by chance: "#mazota"
 // is mazot + a, not ma zo ta; "رقم مهرب", number + smuggler, is not "رقم
 // هر" with the doubled م swallowed), then the one with fewer pieces, then
 // the one with fewer words with an inflectional ending (#perendimdielli
@@ -854,7 +952,7 @@ func (c segCell) better(d segCell) bool {
 	if !c.ok || !d.ok {
 		return c.ok
 	}
-	if cc, dc := 2*(c.unknown+c.ending)+c.short, 2*(d.unknown+d.ending)+d.short; cc != dc {
+	if cc, dc := 2*(c.unknown+c.ending)+c.short+typoCost*c.typo, 2*(d.unknown+d.ending)+d.short+typoCost*d.typo; cc != dc {
 		return cc < dc
 	}
 	if c.pieces != d.pieces {
