@@ -235,44 +235,45 @@ func TestHashtagSegmentation(t *testing.T) {
 	}{
 		{"#boattouk", "boat to uk", true},
 		{"#ukboat", "uk boat", true},
-		{"#SMUGGLERtoU.K.", "smugler to uk", true},            // dots inside the hashtag
-		{"#f.a.k.epassportuk", "fake pasport uk", true},       // partly dotted
-		{"#ingiltere'yekacak", "ingiltere ye kacak", true},    // an apostrophe inside
-		{"#tahriibIngiriiska", "tahrib ingiris ka", true},     // a capital I is a capital here, not a disguised l
-		{"#🇬🇧boatCalais", "🇬🇧 boat calais", true},             // emoji of terms stay words
-		{"#🇫🇷boat🔥uk", "boat uk", true},                       // others are dropped
-		{"#رقممهربالىانجلترا", "رقم مهرب الي انجلترا", true},  // the doubled م belongs to both words, and الي انجلترا is no typo of الانجلترا
-		{"#boatcalaiuk", "boat calai uk", true},               // a misspelt word is a piece, for the corrected view, not glued to the next
-		{"#fakepassortuk", "fake pasort uk", true},            // nor cut into short words
-		{"#ukraine boat trip", "ukraine boat trip", false},    // no "uk" invented inside a word
-		{"#pukhtoon boat", "pukh ton boat", false},            // nor inside this one
-		{"#xaineq", "xaineq", false},                          // two short words alone do not split a word
-		{"#boat #uk", "boat uk", true},                        // two hashtags stay two
-		{"#boatuk, smuggler", "boat uk smugler", true},        // a comma ends the hashtag
-		{"#aine", "ai ne", true},                              // a whole word of short pieces splits
-		{"#ukxyz boat", "ukxyz boat", false},                  // a short piece before a gap does not
-		{"#uk🇬🇧", "uk 🇬🇧", false},                             // flag after a short piece
-		{"#smuggleruk", "smugler uk", true},                   // squeezed pieces
-		{"s m u g g l e r uk", "smugler uk", true},            // spaced letters
-		{"s m u g g l e r  t o  u k", "smugler to uk", true},  // words set apart by a wider gap
-		{"b o a t y a r d u k", "boatyard uk", false},         // a stem's word is split off
-		{"b o a t y a r d s u k", "boatyards uk", false},      // with its ending
-		{"b o a t y a r d x y z u k", "boatyardxyzuk", false}, // but not with a longer one
-		{"b o a t y a r d", "boatyard", false},                // a split cutting the stem (boat yard) is not taken
-		{"b o a t t o u k", "boat to uk", true},               // no squeezing across spaced letters
-		{"م ه ـ ـ ـ ر ب ا ن ج ل ت ر ا", "مهرب انجلترا", true}, // spaced tatweels are no wider gap
-		{"#boattoukfast", "boat to uk fast", true},            // a short word next to known ones
-		{"#رقمton", "رقم ton", true},                          // mixed scripts
-		{"#passport", "pasport", false},                       // one word
-		{"#", "", false},                                      // nothing
-		{"#️⃣", "", false},                                    // keycap emoji only
-		{"#fakepassport", "fake pasport", true},               // two words
-		{"##boatuk", "boat uk", true},                         // a doubled #
-		{"#BoatToUK", "boat to uk", true},                     // camel case
-		{"#boat.to.uk", "boat to uk", true},                   // dotted words
-		{"#boat_to_uk", "boat to uk", true},                   // underscores
-		{"#boat-to-uk", "boat to uk", true},                   // hyphens
-		{"#ingiltere'ye kacak", "ingiltere ye kacak", true},   // the hashtag ends at the space
+		{"#SMUGGLERtoU.K.", "smugler to uk", true},                           // dots inside the hashtag
+		{"#f.a.k.epassportuk", "fake pasport uk", true},                      // partly dotted
+		{"#ingiltere'yekacak", "ingiltere ye kacak", true},                   // an apostrophe inside
+		{"#tahriibIngiriiska", "tahrib ingiris ka", true},                    // a capital I is a capital here, not a disguised l
+		{"#🇬🇧boatCalais", "🇬🇧 boat calais", true},                            // emoji of terms stay words
+		{"#🇫🇷boat🔥uk", "boat uk", true},                                      // others are dropped
+		{"#رقممهربالىانجلترا", "رقم مهرب الي انجلترا", true},                 // the doubled م belongs to both words, and الي انجلترا is no typo of الانجلترا
+		{"#boatcalaiuk", "boat calai uk", true},                              // a misspelt word is a piece, for the corrected view, not glued to the next
+		{"#fakepassortuk", "fake pasort uk", true},                           // nor cut into short words
+		{"#ukraine boat trip", "ukraine boat trip", false},                   // no "uk" invented inside a word
+		{"#pukhtoon boat", "pukh ton boat", false},                           // nor inside this one
+		{"#xaineq", "xaineq", false},                                         // two short words alone do not split a word
+		{"#boat #uk", "boat uk", true},                                       // two hashtags stay two
+		{"#boatuk, smuggler", "boat uk smugler", true},                       // a comma ends the hashtag
+		{"#aine", "ai ne", true},                                             // a whole word of short pieces splits
+		{"#ukxyz boat", "ukxyz boat", false},                                 // a short piece before a gap does not
+		{"#uk🇬🇧", "uk 🇬🇧", false},                                            // flag after a short piece
+		{"#smuggleruk", "smugler uk", true},                                  // squeezed pieces
+		{"s m u g g l e r uk", "smugler uk", true},                           // spaced letters
+		{"s m u g g l e r  t o  u k", "smugler to uk", true},                 // words set apart by a wider gap
+		{"b o a t y a r d u k", "boatyard uk", false},                        // a stem's word is split off
+		{"b o a t y a r d s u k", "boatyards uk", false},                     // with its ending
+		{"b o a t y a r d x y z", "boatyardxyz", false},                      // but not with a longer one
+		{"s m u g g l e r f r o m c a l a i s", "smugler from calais", true}, // more letters than a word has are a phrase, split as a hashtag is
+		{"b o a t y a r d", "boatyard", false},                               // a split cutting the stem (boat yard) is not taken
+		{"b o a t t o u k", "boat to uk", true},                              // no squeezing across spaced letters
+		{"م ه ـ ـ ـ ر ب ا ن ج ل ت ر ا", "مهرب انجلترا", true},                // spaced tatweels are no wider gap
+		{"#boattoukfast", "boat to uk fast", true},                           // a short word next to known ones
+		{"#رقمton", "رقم ton", true},                                         // mixed scripts
+		{"#passport", "pasport", false},                                      // one word
+		{"#", "", false},                                                     // nothing
+		{"#️⃣", "", false},                                                   // keycap emoji only
+		{"#fakepassport", "fake pasport", true},                              // two words
+		{"##boatuk", "boat uk", true},                                        // a doubled #
+		{"#BoatToUK", "boat to uk", true},                                    // camel case
+		{"#boat.to.uk", "boat to uk", true},                                  // dotted words
+		{"#boat_to_uk", "boat to uk", true},                                  // underscores
+		{"#boat-to-uk", "boat to uk", true},                                  // hyphens
+		{"#ingiltere'ye kacak", "ingiltere ye kacak", true},                  // the hashtag ends at the space
 	} {
 		ex := m.Explain(Query{Text: tc.text, Kind: KindView})
 		seg, ok := ex.Views["segmented"]

@@ -87,7 +87,7 @@ func (v *view) segment(src *view, vocab *hashIndex, fx *fuzzyIndex, text string,
 			// ەوە).
 			first := src.words[i]
 			if g := v.joinWords(src, ws[i:j]); isVocab(vocab, g) ||
-				joinsStem(g, int(first.end-first.start), vocab) && !anyVocab(src, ws[i:j], vocab) {
+				stemEnding(g, int(first.end-first.start), vocab) && !anyVocab(src, ws[i:j], vocab) {
 				v.addWord(g, ws[i].origS, ws[j-1].origE)
 				i = j
 				continue
@@ -123,6 +123,9 @@ func (v *view) segment(src *view, vocab *hashIndex, fx *fuzzyIndex, text string,
 		// word a prefix term's stem starts does not swallow the next.
 		run := ws[i:j]
 		mode := glue{unsqueezed: true, leetSplit: wideGap(run, text) == len(run), leetRead: src.mode != modeBase}
+		if src.mode == modeBase {
+			mode.typos = fx // for a phrase spelled out (see addSegments)
+		}
 		for len(run) > 0 {
 			k := wideGap(run, text)
 			v.segmentRun(src, run[:k], vocab, 0, mode)
@@ -327,6 +330,10 @@ func dottedEnd(ws []word, i int, text string) int {
 	return j
 }
 
+// spelledWordMax is the most letters spelled out one by one that
+// are read as one word (see addSegments).
+const spelledWordMax = 12
+
 // maxDotted bounds the fragments vocabPrefix tries to join.
 const maxDotted = 8
 
@@ -348,6 +355,17 @@ func (v *view) vocabPrefix(src *view, ws []word, vocab *hashIndex) int {
 		}
 	}
 	return 0
+}
+
+// stemEnding reports whether g, fragments of a word joined, is a prefix
+// term's stem (of four bytes or more) that reaches past its first
+// fragment, of first bytes, with an ending of up to maxStemEnding
+// letters: a word split inside its stem (ئیزم.یرەوە). A longer rest is
+// more words spelled out with it (s.m.u.g.g.l.e.r.t.o.u.k), which the
+// run of letters below splits.
+func stemEnding(g []byte, first int, vocab *hashIndex) bool {
+	l := longestStem(g, vocab, 4)
+	return l > first && utf8.RuneCount(g[l:]) <= maxStemEnding
 }
 
 // anyVocab reports whether one of the words ws of src is a word of the
@@ -515,6 +533,11 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 	if !hashtag {
 		stem = longestStem(squeezed(look, unsqueezed, &v.keyBuf), vocab, 3)
 	}
+	// Letters spelled out with no wider gap, more of them than a word
+	// has (s m u g g l i n g t o t u r k e y a t n i g h t), are a phrase
+	// glued as a hashtag glues one, and split as a hashtag is, letters
+	// outside words and all.
+	phrase := !hashtag && unsqueezed && utf8.RuneCount(g) > spelledWordMax
 	// dp[i][st] is the best split of g[:i] whose last piece is in state
 	// st: segGap (an unknown byte, or nothing yet), segKnown (a run of
 	// vocabulary words with one longer than two letters), segShortFirst
@@ -553,7 +576,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 	// word, pieces that are a typo of a word of the rules may stand as
 	// words too, each costing as much as one unknown letter: zodiac
 	// angleerre ce soir, which the corrected view reads as angleterre.
-	if b := dp[n][end]; mode.typos != nil && b.ok && (b.unknown > 0 || b.short > 1) && typoPieces(look, mode.typos, unsqueezed, pc, &v.keyBuf) {
+	if b := dp[n][end]; mode.typos != nil && (hashtag || phrase) && b.ok && (b.unknown > 0 || b.short > 1) && typoPieces(look, mode.typos, unsqueezed, pc, &v.keyBuf) {
 		clear(dp)
 		dp[0][segGap] = segCell{ok: true}
 		end = fillSegments(dp, pc, g, n, reach, unsqueezed)
@@ -563,7 +586,7 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 	// misspelt word: "m h a r b" is mharb (mhareb), not m har b, and kept
 	// whole it can be corrected; "b s h a h i n e t l" is still b
 	// shahinet l.
-	if !best.ok || (!hashtag && (best.unknown > 2 || best.unknown > 1 && 4*int(best.unknown) > n || best.unknown > 0 && (stem > 0 || utf8.RuneCount(g) <= 3))) {
+	if !best.ok || (!hashtag && !phrase && (best.unknown > 2 || best.unknown > 1 && 4*int(best.unknown) > n || best.unknown > 0 && (stem > 0 || utf8.RuneCount(g) <= 3))) {
 		v.addPiece(g, origS, origE, unsqueezed)
 		return
 	}

@@ -178,6 +178,8 @@ var evasions = []evasion{
 	{"spaced", func(s string) string { return spaceLongest(s, " ") }},
 	{"dotted", func(s string) string { return spaceLongest(s, ".") }},
 	{"split-word", splitLongest},
+	{"spelled-out", func(s string) string { return spellOut(s, " ") }},
+	{"dotted-out", func(s string) string { return spellOut(s, ".") }},
 	{"glue-inside", glueInside},
 	{"repeated", repeatLetters},
 	{"homoglyph", homoglyphs},
@@ -354,6 +356,17 @@ func tatweel(s string) string {
 // arabicKeyboard swaps letters between Arabic and Persian keyboards.
 func arabicKeyboard(s string) string {
 	return strings.NewReplacer("ی", "ي", "ي", "ی", "ک", "ك", "ك", "ک", "ه", "ة").Replace(s)
+}
+
+// spellOut spells a short text (five words or fewer) out letter by
+// letter with sep between every two, the words' own spaces included
+// (s m u g g l e r t o u k, s.m.u.g.g.l.e.r.t.o.u.k).
+func spellOut(s, sep string) string {
+	words := strings.Fields(s)
+	if len(words) > 5 {
+		return s
+	}
+	return strings.Join(strings.Split(strings.Join(words, ""), ""), sep)
 }
 
 // hashtag glues a short text into one hashtag.
