@@ -174,17 +174,38 @@ func buildAutomaton(patterns []string, ids []int32) *automaton {
 	}
 	es[nStates] = k
 	a.edgeStart, a.edgeClass, a.edgeNext = es, ec, en
-	ownNew := make([][]int32, nStates)
-	for _, o := range own { // in sorted pattern order; outputs are sets
-		ownNew[renum[o.state]] = append(ownNew[renum[o.state]], o.id)
+	// Each state's own patterns (at most one: patterns are distinct),
+	// under the new numbering, placed by a count per state as the edges
+	// are: a slice per state would be millions of mostly empty slices for
+	// the garbage collector to scan while the automaton is built.
+	ownStart := make([]int32, nStates+1)
+	for _, o := range own {
+		ownStart[renum[o.state]+1]++
 	}
+	for s := int32(1); s <= nStates; s++ {
+		ownStart[s] += ownStart[s-1]
+	}
+	ownIDs := make([]int32, len(own))
+	fill = slices.Clone(ownStart[:nStates])
+	for _, o := range own { // in sorted pattern order; outputs are sets
+		s := renum[o.state]
+		ownIDs[fill[s]] = o.id
+		fill[s]++
+	}
+	own, fill = nil, nil
 
 	a.fail = make([]int32, nStates)
 	a.dense = make([]int32, int(a.nDense)*nc)
-	outLists := make([][]int32, nStates)
+	// A state's outputs are its own patterns and its failure state's
+	// outputs. States are visited breadth first, so the failure state,
+	// shallower, has its outputs written already, in one piece of outs.
+	a.outStart = make([]int32, nStates+1)
 	for s := int32(0); s < nStates; s++ { // breadth-first order
+		a.outStart[s] = int32(len(a.outs))
 		if s != 0 {
-			outLists[s] = append(ownNew[s], outLists[a.fail[s]]...)
+			a.outs = append(a.outs, ownIDs[ownStart[s]:ownStart[s+1]]...)
+			f := a.fail[s]
+			a.outs = append(a.outs, a.outs[a.outStart[f]:a.outStart[f+1]]...)
 		}
 		if s < a.nDense {
 			r := a.dense[int(s)*nc : int(s+1)*nc]
@@ -200,11 +221,6 @@ func buildAutomaton(patterns []string, ids []int32) *automaton {
 				a.fail[a.edgeNext[e]] = a.step(a.fail[s], int32(a.edgeClass[e]))
 			}
 		}
-	}
-	a.outStart = make([]int32, nStates+1)
-	for s := range outLists {
-		a.outStart[s] = int32(len(a.outs))
-		a.outs = append(a.outs, outLists[s]...)
 	}
 	a.outStart[nStates] = int32(len(a.outs))
 	// Mark transitions into states with outputs, so the scan knows from
