@@ -244,6 +244,8 @@ func TestHashtagSegmentation(t *testing.T) {
 		{"#رقممهربالىانجلترا", "رقم مهرب الي انجلترا", true},                 // the doubled م belongs to both words, and الي انجلترا is no typo of الانجلترا
 		{"#boatcalaiuk", "boat calai uk", true},                              // a misspelt word is a piece, for the corrected view, not glued to the next
 		{"#fakepassortuk", "fake pasort uk", true},                           // nor cut into short words
+		{"انجلترامهرب", "انجلترا مهرب", true},                                // Arabic words typed without the space after a letter that does not join
+		{"مهربانجلترا", "مهربانجلترا", false},                                // not after one that joins: the missing space shows
 		{"#ukraine boat trip", "ukraine boat trip", false},                   // no "uk" invented inside a word
 		{"#pukhtoon boat", "pukh ton boat", false},                           // nor inside this one
 		{"#xaineq", "xaineq", false},                                         // two short words alone do not split a word

@@ -53,7 +53,11 @@ type view struct {
 	// zwSeparates makes zero-width spaces separate words instead (for
 	// re-reading such a word, see splitZW).
 	hasZW, zwSeparates bool
-	pendingHash        bool
+	// longArabic reports an Arabic-script word of six letters or more,
+	// which may be words typed without the spaces between them (see
+	// view.splitGlued).
+	longArabic  bool
+	pendingHash bool
 	// rtlOverride reports a right-to-left override (U+202E), which hides
 	// text by reversing its display; explain reports it as a signal.
 	rtlOverride bool
@@ -116,7 +120,7 @@ func (v *view) reset() {
 	v.words = v.words[:0]
 	v.maybeLeet, v.maybeArabizi, v.hasHashtag, v.pendingHash = false, false, false, false
 	v.singleRun, v.prevSingle, v.rtlOverride, v.innerSep, v.joined = false, false, false, false, false
-	v.hasZW = false
+	v.hasZW, v.longArabic = false, false
 }
 
 // lastWord returns the index of the nth word of v from word w (w is the
@@ -979,6 +983,9 @@ func (v *view) closeWord() {
 	}
 	w.squeezed = v.cur.squeezed
 	w.end = int32(len(v.buf))
+	if w.end-w.start >= 2*gluedArabicMin && isArabicLead(v.buf[w.start]) && !w.emoji {
+		v.longArabic = true
+	}
 	v.buf = append(v.buf, ' ')
 	// One letter: an ASCII byte that is not a digit, or one multi-byte
 	// rune (a word starting with an ASCII byte and longer than one byte

@@ -29,7 +29,7 @@ const maxGlued = 64
 
 // needsSegmenting reports whether v has spaced-out letters or hashtags.
 func (v *view) needsSegmenting() bool {
-	return v.hasHashtag || v.innerSep || v.singleRun || v.hasZW
+	return v.hasHashtag || v.innerSep || v.singleRun || v.hasZW || v.longArabic
 }
 
 // segment fills v from src, joining runs of two or more one-letter words
@@ -74,6 +74,10 @@ func (v *view) segment(src *view, vocab *hashIndex, fx *fuzzyIndex, text string,
 		}
 		if ws[i].zw && !ws[i].emoji {
 			v.splitZW(src, ws[i], vocab, text, tmp)
+			i++
+			continue
+		}
+		if src.longArabic && v.splitGlued(src, ws[i], vocab, fx) {
 			i++
 			continue
 		}
@@ -214,6 +218,104 @@ func (v *view) splitZW(src *view, w word, vocab *hashIndex, text string, tmp *vi
 		v.addWord(g, w.origS+fs[from].origS, w.origS+fs[to-1].origE)
 		from = to
 	}
+}
+
+// gluedArabicMin is the fewest letters of an Arabic-script word that
+// splitGlued splits, and of each piece it splits it into.
+const (
+	gluedArabicMin = 8
+	gluedPieceMin  = 3
+)
+
+// maxGluedCuts bounds the places splitGlued may cut a word at.
+const maxGluedCuts = 16
+
+// isArabicLead reports whether b begins a rune of the Arabic block
+// (U+0600-U+06FF), the letters of Arabic, Persian, Sorani, Pashto and
+// Urdu.
+func isArabicLead(b byte) bool { return b >= 0xd8 && b <= 0xdb }
+
+// nonJoining reports whether r, as normalised, is an Arabic-script letter
+// that never joins the letter after it (ة reads ه, which does, but is
+// counted for it). After such a letter a missing space does not show: بلم
+// and انجلترا typed without one look the same as with it, and so do
+// فيزا مزورة للبيع.
+func nonJoining(r rune) bool {
+	switch r {
+	case 'ا', 'د', 'ذ', 'ر', 'ز', 'و', 'ه', 'ء', 'ژ', 'ڕ', 'ە', 'ۆ', 'ۇ', 'ۈ', 'ۋ', 'ڈ', 'ڑ', 'ے':
+		return true
+	}
+	return false
+}
+
+// splitGlued appends word w of src split into words of the rules, and
+// reports whether it did: an Arabic-script word of gluedArabicMin
+// letters or more that is no word of the rules, cut only after letters
+// that do not join the next (where a missing space does not show), into
+// pieces of gluedPieceMin letters or more that are all words of the
+// rules, fewest pieces first (جوازمزورللبيع is جواز مزور للبيع). A word
+// that does not split so wholly, or that fx corrects towards a word of
+// the rules, is left for the caller.
+func (v *view) splitGlued(src *view, w word, vocab *hashIndex, fx *fuzzyIndex) bool {
+	b := src.buf[w.start:w.end]
+	if w.emoji || len(b) < 2*gluedArabicMin || !isArabicLead(b[0]) || isVocab(vocab, b) {
+		return false
+	}
+	var cuts [maxGluedCuts + 2]int
+	var runesAt [maxGluedCuts + 2]int
+	m, runes := 1, 0
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		i += n
+		runes++
+		if i < len(b) && nonJoining(r) {
+			if m > maxGluedCuts {
+				return false
+			}
+			cuts[m], runesAt[m] = i, runes
+			m++
+		}
+	}
+	if m == 1 || runes < gluedArabicMin {
+		return false
+	}
+	cuts[m], runesAt[m] = len(b), runes
+	// best[k]: the fewest pieces, all words of the rules, that b[:cuts[k]]
+	// splits into, from[k] where the last one starts; 0 pieces marks an
+	// end no split reaches.
+	var best, from [maxGluedCuts + 2]int
+	for k := 1; k <= m; k++ {
+		for j := 0; j < k; j++ {
+			if j > 0 && best[j] == 0 || runesAt[k]-runesAt[j] < gluedPieceMin {
+				continue
+			}
+			if (best[k] == 0 || best[j]+1 < best[k]) && isVocab(vocab, b[cuts[j]:cuts[k]]) {
+				best[k], from[k] = best[j]+1, j
+			}
+		}
+	}
+	if best[m] < 2 {
+		return false
+	}
+	// A word of the rules misspelt is that word, not words side by side
+	// (باڵیۆخانە, the embassy with a letter changed, is no باڵ and
+	// یۆخانە): the corrected view reads it.
+	if p, c := fx.correctWithProclitic(b, 0); c != "" || p != nil {
+		return false
+	}
+	var order [maxGluedCuts + 2]int
+	n := 0
+	for k := m; k > 0; k = from[k] {
+		order[n] = k
+		n++
+	}
+	start := 0
+	for ; n > 0; n-- {
+		end := cuts[order[n-1]]
+		v.addWord(b[start:end], w.origS, w.origE)
+		start = end
+	}
+	return true
 }
 
 // singleLetters reports whether every word of ws is one letter (see
