@@ -190,6 +190,7 @@ var evasions = []evasion{
 	{"tatweel", tatweel},
 	{"keyboard", arabicKeyboard},
 	{"arabic-keyboard", strings.NewReplacer("پ", "ب", "چ", "ج", "ژ", "ز", "ڤ", "ف").Replace},
+	{"arabic-glued", arabicGlued},
 	{"hashtag", hashtag},
 	{"hashtag-typo", hashtagTypo},
 	{"typo", typo},
@@ -367,6 +368,26 @@ func spellOut(s, sep string) string {
 		return s
 	}
 	return strings.Join(strings.Split(strings.Join(words, ""), ""), sep)
+}
+
+// arabicGlued drops the space after each Arabic-script word that ends in
+// a letter that does not join the next, where a missing space does not
+// show (فيزا مزورة للبيع typed فيزامزورةللبيع).
+func arabicGlued(s string) string {
+	words := strings.Fields(s)
+	var b strings.Builder
+	for i, w := range words {
+		b.WriteString(w)
+		if i == len(words)-1 {
+			break
+		}
+		last, _ := utf8.DecodeLastRuneInString(w)
+		next, _ := utf8.DecodeRuneInString(words[i+1])
+		if !unicode.Is(unicode.Arabic, next) || !strings.ContainsRune("اأإآدذرزوؤةءژڕەۆۇۈۋڈڑے", last) {
+			b.WriteString(" ")
+		}
+	}
+	return b.String()
 }
 
 // hashtag glues a short text into one hashtag.
