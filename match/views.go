@@ -221,7 +221,9 @@ func (v *view) splitZW(src *view, w word, vocab *hashIndex, text string, tmp *vi
 }
 
 // gluedArabicMin is the fewest letters of an Arabic-script word that
-// splitGlued splits, and of each piece it splits it into.
+// splitGlued splits, gluedPieceMin the fewest of each piece it splits it
+// into. Six letters a word split a benign word among the labelled texts
+// (جگەرەی, cigarettes, into جگه رهي), and two-letter pieces five more.
 const (
 	gluedArabicMin = 8
 	gluedPieceMin  = 3
@@ -236,8 +238,8 @@ const maxGluedCuts = 16
 func isArabicLead(b byte) bool { return b >= 0xd8 && b <= 0xdb }
 
 // nonJoining reports whether r, as normalised, is an Arabic-script letter
-// that never joins the letter after it (ة reads ه, which does, but is
-// counted for it). After such a letter a missing space does not show: بلم
+// that never joins the letter after it (ه joins, but is counted: ة,
+// which does not, reads ه). After such a letter a missing space does not show: بلم
 // and انجلترا typed without one look the same as with it, and so do
 // فيزا مزورة للبيع.
 func nonJoining(r rune) bool {
@@ -671,13 +673,14 @@ func (v *view) addSegments(g []byte, vocab *hashIndex, origS, origE int32, mode 
 	}
 	findPieces(look, vocab, infl, unsqueezed, !hashtag, mode.leetRead || hasDigit(g), reach, pc, &v.keyBuf)
 	end := fillSegments(dp, pc, g, n, reach, unsqueezed)
-	// A misspelt word in a hashtag is no word of the rules, so the exact
-	// split cuts it into the short words inside it, or leaves it
-	// unknown: #zodiacangleerrecesoir read zo dia cang le re cesoir. Where
-	// the split leaves letters outside words or more than one two-letter
-	// word, pieces that are a typo of a word of the rules may stand as
-	// words too, each costing as much as one unknown letter: zodiac
-	// angleerre ce soir, which the corrected view reads as angleterre.
+	// A misspelt word in a hashtag (or a phrase spelled out) is no word
+	// of the rules, so the exact split cuts it into the short words
+	// inside it, or leaves it unknown: #zodiacangleerrecesoir read zo dia
+	// cang le re cesoir. Where the split leaves letters outside words or
+	// more than one two-letter word, pieces that are a typo of a word of
+	// the rules may stand as words too, each costing as much as one
+	// unknown byte: zodiac angleerre ce soir, which the corrected view
+	// reads as angleterre.
 	if b := dp[n][end]; mode.typos != nil && (hashtag || phrase) && b.ok && (b.unknown > 0 || b.short > 1) && typoPieces(look, mode.typos, unsqueezed, pc, &v.keyBuf) {
 		clear(dp)
 		dp[0][segGap] = segCell{ok: true}
