@@ -327,7 +327,7 @@ func EncodeLocaleFile(msgs []Message, format string) ([]byte, error) {
 	case "yaml", "yml":
 		enc := yaml.NewEncoder(&buf)
 		enc.SetIndent(2)
-		if err := enc.Encode(doc); err != nil {
+		if err := enc.Encode(yamlDoc(doc)); err != nil {
 			return nil, fmt.Errorf("encode messages as yaml: %w", err)
 		}
 		if err := enc.Close(); err != nil {
@@ -337,4 +337,35 @@ func EncodeLocaleFile(msgs []Message, format string) ([]byte, error) {
 		return nil, fmt.Errorf("encode messages: unknown format %q (use toml, json or yaml)", format)
 	}
 	return buf.Bytes(), nil
+}
+
+// yamlDoc returns doc (message ids to texts, or to tables of texts) with
+// every text that holds a tab as a double-quoted YAML scalar. The encoder
+// writes a text of several lines as a literal block, and a block whose
+// line starts with a tab does not read back ("found a tab character where
+// an indentation space is expected"); a double-quoted scalar escapes the
+// tab and always does.
+func yamlDoc(doc map[string]any) map[string]any {
+	text := func(s string) any {
+		if !strings.ContainsRune(s, '\t') {
+			return s
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Style: yaml.DoubleQuotedStyle}
+	}
+	out := make(map[string]any, len(doc))
+	for id, v := range doc {
+		switch v := v.(type) {
+		case string:
+			out[id] = text(v)
+		case map[string]string:
+			t := make(map[string]any, len(v))
+			for k, s := range v {
+				t[k] = text(s)
+			}
+			out[id] = t
+		default:
+			out[id] = v
+		}
+	}
+	return out
 }
