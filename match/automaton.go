@@ -174,25 +174,18 @@ func buildAutomaton(patterns []string, ids []int32) *automaton {
 	}
 	es[nStates] = k
 	a.edgeStart, a.edgeClass, a.edgeNext = es, ec, en
-	// Each state's own patterns (at most one: patterns are distinct),
-	// under the new numbering, placed by a count per state as the edges
-	// are: a slice per state would be millions of mostly empty slices for
-	// the garbage collector to scan while the automaton is built.
-	ownStart := make([]int32, nStates+1)
+	// Each state's own pattern under the new numbering, or -1: patterns
+	// are distinct, so a state ends at most one. (A slice per state, as
+	// before, was millions of mostly empty slices for the garbage
+	// collector to scan while the automaton is built.)
+	ownID := make([]int32, nStates)
+	for i := range ownID {
+		ownID[i] = -1
+	}
 	for _, o := range own {
-		ownStart[renum[o.state]+1]++
+		ownID[renum[o.state]] = o.id
 	}
-	for s := int32(1); s <= nStates; s++ {
-		ownStart[s] += ownStart[s-1]
-	}
-	ownIDs := make([]int32, len(own))
-	fill = slices.Clone(ownStart[:nStates])
-	for _, o := range own { // in sorted pattern order; outputs are sets
-		s := renum[o.state]
-		ownIDs[fill[s]] = o.id
-		fill[s]++
-	}
-	own, fill = nil, nil
+	own = nil
 
 	a.fail = make([]int32, nStates)
 	a.dense = make([]int32, int(a.nDense)*nc)
@@ -203,7 +196,9 @@ func buildAutomaton(patterns []string, ids []int32) *automaton {
 	for s := int32(0); s < nStates; s++ { // breadth-first order
 		a.outStart[s] = int32(len(a.outs))
 		if s != 0 {
-			a.outs = append(a.outs, ownIDs[ownStart[s]:ownStart[s+1]]...)
+			if id := ownID[s]; id >= 0 {
+				a.outs = append(a.outs, id)
+			}
 			f := a.fail[s]
 			a.outs = append(a.outs, a.outs[a.outStart[f]:a.outStart[f+1]]...)
 		}

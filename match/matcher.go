@@ -1151,11 +1151,10 @@ func withProclitic(p, w string) string {
 	return string(append(b, w...))
 }
 
+// isArabicScript reports whether w begins with a letter of the Arabic
+// block (see isArabicLead).
 func isArabicScript(w string) bool {
-	for _, r := range w {
-		return r >= 0x0600 && r <= 0x06FF
-	}
-	return false
+	return len(w) > 0 && isArabicLead(w[0])
 }
 
 // Query is a text to match and what is known about it.

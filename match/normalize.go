@@ -53,9 +53,9 @@ type view struct {
 	// zwSeparates makes zero-width spaces separate words instead (for
 	// re-reading such a word, see splitZW).
 	hasZW, zwSeparates bool
-	// longArabic reports an Arabic-script word of six letters or more,
-	// which may be words typed without the spaces between them (see
-	// view.splitGlued).
+	// longArabic reports an Arabic-script word of gluedArabicMin
+	// letters or more, which may be words typed without the spaces
+	// between them (see view.splitGlued).
 	longArabic  bool
 	pendingHash bool
 	// rtlOverride reports a right-to-left override (U+202E), which hides
