@@ -983,7 +983,8 @@ func (v *view) closeWord() {
 	}
 	w.squeezed = v.cur.squeezed
 	w.end = int32(len(v.buf))
-	if w.end-w.start >= 2*gluedArabicMin && isArabicLead(v.buf[w.start]) && !w.emoji {
+	if w.end-w.start >= 2*gluedShortMin && isArabicLead(v.buf[w.start]) && !w.emoji &&
+		(w.end-w.start >= 2*gluedArabicMin || startsWithGlue(v.buf[w.start:w.end])) {
 		v.longArabic = true
 	}
 	v.buf = append(v.buf, ' ')

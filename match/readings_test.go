@@ -304,3 +304,24 @@ func TestElidedArticleWithoutApostrophe(t *testing.T) {
 		{"p a s s p o r t available", true},
 	})
 }
+
+// TestGlueWords: a Persian, Sorani, Pashto or Urdu preposition ending in
+// a letter that joins no other, typed without its space, glues to the
+// next word and nothing shows (ازمرز, from the border). A word that
+// begins with one splits after it when the rest is a word of the rules,
+// even under the length glued words otherwise need; not when a prefix
+// term's stem two letters longer than the glue word begins it (تاوانە,
+// a crime, is no تا and وانە).
+func TestGlueWords(t *testing.T) {
+	m := compileSource(t, "lang: fa\nrule: border\ncategory: crossing\nmatch: مرز NEAR/3 (قایق OR ترکیه)\n"+
+		"rule: boat\ncategory: crossing\nmatch: قایق NEAR/3 قیمت\n",
+		"lang: ckb\nrule: passport\ncategory: documents\nmatch: پاسپۆرت NEAR/4 وانە NOT تاوان*\n")
+	checkRules(t, m, []rulesCase{
+		{"ازمرز ترکیه", []string{"fa.border"}},
+		{"باقایق قیمت", []string{"fa.boat"}},
+		{"مرزازترکیه", []string{"fa.border"}},  // a glue word between two words
+		{"مرز ازترکیه", []string{"fa.border"}}, // not التركيه misspelt
+		{"پاسپۆرت تاوانە", nil},                // تاوان* begins the word
+		{"بازار قیمت", nil},                    // با and زار: زار is no word of the rules
+	})
+}

@@ -227,7 +227,43 @@ func (v *view) splitZW(src *view, w word, vocab *hashIndex, text string, tmp *vi
 const (
 	gluedArabicMin = 8
 	gluedPieceMin  = 3
+	// gluedShortMin is the fewest letters of a word splitGlued splits
+	// when it begins with a glue word (ازمرز, از مرز: from the border).
+	gluedShortMin = 5
 )
+
+// glueWords are the short prepositions, postpositions and conjunctions of
+// Persian, Urdu, Sorani and Pashto that end in a letter joining no
+// other, as normalised: از با تا را به (Persian), کا پر کو اور (Urdu), لە
+// بۆ تا (Sorani), په ته تر له او (Pashto). Typed without the space after
+// them, they glue to the next word and nothing shows (باقایق, ازفرانسه,
+// تابلغارستان); two-letter pieces that are merely words of the rules
+// split benign words (see gluedArabicMin), these few do not.
+var glueWords = [...]string{"از", "با", "تا", "را", "به", "كا", "پر", "كو", "اور", "له", "بو", "په", "ته", "تر", "او"}
+
+// isGlueWord reports whether b is one of glueWords.
+func isGlueWord(b []byte) bool {
+	if len(b) > 6 {
+		return false
+	}
+	for _, g := range glueWords {
+		if string(b) == g {
+			return true
+		}
+	}
+	return false
+}
+
+// startsWithGlue reports whether b, an Arabic-script word, begins with a
+// glue word followed by more letters.
+func startsWithGlue(b []byte) bool {
+	for _, g := range glueWords {
+		if len(b) > len(g) && string(b[:len(g)]) == g {
+			return true
+		}
+	}
+	return false
+}
 
 // maxGluedCuts bounds the places splitGlued may cut a word at.
 const maxGluedCuts = 16
@@ -260,7 +296,7 @@ func nonJoining(r rune) bool {
 // the rules, is left for the caller.
 func (v *view) splitGlued(src *view, w word, vocab *hashIndex, fx *fuzzyIndex) bool {
 	b := src.buf[w.start:w.end]
-	if w.emoji || len(b) < 2*gluedArabicMin || !isArabicLead(b[0]) || isVocab(vocab, b) {
+	if w.emoji || len(b) < 2*gluedShortMin || !isArabicLead(b[0]) || len(b) < 2*gluedArabicMin && !startsWithGlue(b) || isVocab(vocab, b) {
 		return false
 	}
 	var cuts [maxGluedCuts + 2]int
@@ -278,20 +314,26 @@ func (v *view) splitGlued(src *view, w word, vocab *hashIndex, fx *fuzzyIndex) b
 			m++
 		}
 	}
-	if m == 1 || runes < gluedArabicMin {
+	if m == 1 || runes < gluedShortMin {
 		return false
 	}
 	cuts[m], runesAt[m] = len(b), runes
-	// best[k]: the fewest pieces, all words of the rules, that b[:cuts[k]]
-	// splits into, from[k] where the last one starts; 0 pieces marks an
-	// end no split reaches.
+	// best[k]: the fewest pieces, all words of the rules or glue words,
+	// that b[:cuts[k]] splits into, from[k] where the last one starts; 0
+	// pieces marks an end no split reaches. A word under gluedArabicMin
+	// letters splits only after the glue word it begins with.
 	var best, from [maxGluedCuts + 2]int
 	for k := 1; k <= m; k++ {
 		for j := 0; j < k; j++ {
-			if j > 0 && best[j] == 0 || runesAt[k]-runesAt[j] < gluedPieceMin {
+			if j > 0 && best[j] == 0 {
 				continue
 			}
-			if (best[k] == 0 || best[j]+1 < best[k]) && isVocab(vocab, b[cuts[j]:cuts[k]]) {
+			piece := b[cuts[j]:cuts[k]]
+			glue := isGlueWord(piece)
+			if runes < gluedArabicMin && j == 0 && !glue {
+				continue
+			}
+			if (best[k] == 0 || best[j]+1 < best[k]) && (glue || runesAt[k]-runesAt[j] >= gluedPieceMin && isVocab(vocab, piece)) {
 				best[k], from[k] = best[j]+1, j
 			}
 		}
@@ -302,7 +344,19 @@ func (v *view) splitGlued(src *view, w word, vocab *hashIndex, fx *fuzzyIndex) b
 	// A word of the rules misspelt is that word, not words side by side
 	// (باڵیۆخانە, the embassy with a letter changed, is no باڵ and
 	// یۆخانە): the corrected view reads it.
-	if p, c := fx.correctWithProclitic(b, 0); c != "" || p != nil {
+	// A glue word first is a preposition whatever the rest (ازتركيه is
+	// از تركيه, not التركيه misspelt).
+	k := m
+	for from[k] > 0 {
+		k = from[k]
+	}
+	if glue := b[:cuts[k]]; !isGlueWord(glue) {
+		if p, c := fx.correctWithProclitic(b, 0); c != "" || p != nil {
+			return false
+		}
+	} else if hasStem(b, vocab, len(glue)+4) {
+		// A prefix term's stem of two letters more than the glue word
+		// is the word (تاوانە, a crime, is تاوان*, not تا وانە).
 		return false
 	}
 	var order [maxGluedCuts + 2]int
