@@ -315,13 +315,15 @@ func TestElidedArticleWithoutApostrophe(t *testing.T) {
 func TestGlueWords(t *testing.T) {
 	m := compileSource(t, "lang: fa\nrule: border\ncategory: crossing\nmatch: مرز NEAR/3 (قایق OR ترکیه)\n"+
 		"rule: boat\ncategory: crossing\nmatch: قایق NEAR/3 قیمت\n",
-		"lang: ckb\nrule: passport\ncategory: documents\nmatch: پاسپۆرت NEAR/4 وانە NOT تاوان*\n")
+		"lang: ckb\nrule: passport\ncategory: documents\nmatch: پاسپۆرت NEAR/4 وانە NOT تاوان*\n",
+		"lang: ar\nrule: route\ncategory: crossing\nmatch: مهرب NEAR/4 اوروبا NOT ماجستير\n")
 	checkRules(t, m, []rulesCase{
 		{"ازمرز ترکیه", []string{"fa.border"}},
 		{"باقایق قیمت", []string{"fa.boat"}},
 		{"مرزازترکیه", []string{"fa.border"}},  // a glue word between two words
 		{"مرز ازترکیه", []string{"fa.border"}}, // not التركيه misspelt
 		{"پاسپۆرت تاوانە", nil},                // تاوان* begins the word
-		{"بازار قیمت", nil},                    // با and زار: زار is no word of the rules
+		{"بازار قیمت", nil},
+		{"رسالة ماجستيرعن مهرب اوروبا", nil}, // the exclusion, an Arabic glue word after it                    // با and زار: زار is no word of the rules
 	})
 }

@@ -234,12 +234,14 @@ const (
 
 // glueWords are the short prepositions, postpositions and conjunctions of
 // Persian, Urdu, Sorani and Pashto that end in a letter joining no
-// other, as normalised: از با تا را به (Persian), کا پر کو اور (Urdu), لە
-// بۆ تا (Sorani), په ته تر له او (Pashto). Typed without the space after
+// other, as normalised: از با تا را به در (Persian), کا پر کو اور (Urdu),
+// لە بۆ (Sorani), په ته تر له او (Pashto). Typed without the space after
 // them, they glue to the next word and nothing shows (باقایق, ازفرانسه,
-// تابلغارستان); two-letter pieces that are merely words of the rules
-// split benign words (see gluedArabicMin), these few do not.
-var glueWords = [...]string{"از", "با", "تا", "را", "به", "كا", "پر", "كو", "اور", "له", "بو", "په", "ته", "تر", "او"}
+// تابلغارستان). The Arabic في من عن الى على glue to the word before when
+// it ends in such a letter (ماجستيرعن), hiding it from the exclusions.
+// Two-letter pieces that are merely words of the rules split benign
+// words (see gluedArabicMin); these few did not.
+var glueWords = [...]string{"از", "با", "تا", "را", "به", "در", "كا", "پر", "كو", "اور", "له", "بو", "په", "ته", "تر", "او", "في", "من", "عن", "الي", "علي"}
 
 // isGlueWord reports whether b is one of glueWords.
 func isGlueWord(b []byte) bool {
