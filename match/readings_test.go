@@ -316,7 +316,8 @@ func TestGlueWords(t *testing.T) {
 	m := compileSource(t, "lang: fa\nrule: border\ncategory: crossing\nmatch: مرز NEAR/3 (قایق OR ترکیه)\n"+
 		"rule: boat\ncategory: crossing\nmatch: قایق NEAR/3 قیمت\n",
 		"lang: ckb\nrule: passport\ncategory: documents\nmatch: پاسپۆرت NEAR/4 وانە NOT تاوان*\n",
-		"lang: ar\nrule: route\ncategory: crossing\nmatch: مهرب NEAR/4 اوروبا NOT ماجستير\n")
+		"lang: ar\nrule: route\ncategory: crossing\nmatch: مهرب NEAR/4 اوروبا NOT ماجستير\n",
+		"lang: ur\nrule: boat\ncategory: crossing\nmatch: کشتی NEAR/3 انگلینڈ\n")
 	checkRules(t, m, []rulesCase{
 		{"ازمرز ترکیه", []string{"fa.border"}},
 		{"باقایق قیمت", []string{"fa.boat"}},
@@ -324,6 +325,7 @@ func TestGlueWords(t *testing.T) {
 		{"مرز ازترکیه", []string{"fa.border"}}, // not التركيه misspelt
 		{"پاسپۆرت تاوانە", nil},                // تاوان* begins the word
 		{"بازار قیمت", nil},
-		{"رسالة ماجستيرعن مهرب اوروبا", nil}, // the exclusion, an Arabic glue word after it                    // با and زار: زار is no word of the rules
+		{"رسالة ماجستيرعن مهرب اوروبا", nil},    // the exclusion, an Arabic glue word after it
+		{"کشتی سےانگلینڈ", []string{"ur.boat"}}, // سے ends in a letter that joins none, read ي                    // با and زار: زار is no word of the rules
 	})
 }

@@ -256,6 +256,24 @@ func isGlueWord(b []byte) bool {
 	return false
 }
 
+// yeGlueWords are the Urdu postpositions سے کے نے as normalised: their
+// ے, which joins no other letter, reads ي, which does, so no cut after
+// a letter that joins none finds their end. A word beginning with one
+// is cut after it too (سےانگلینڈ is سے انگلینڈ), but only there: کیسے,
+// how, is not کی and سے.
+var yeGlueWords = [...]string{"سي", "كي", "ني"}
+
+// yeGlueLen returns the length in bytes of the Urdu postposition b
+// begins with (see yeGlueWords), or 0.
+func yeGlueLen(b []byte) int {
+	for _, g := range yeGlueWords {
+		if len(b) > len(g) && string(b[:len(g)]) == g {
+			return len(g)
+		}
+	}
+	return 0
+}
+
 // startsWithGlue reports whether b, an Arabic-script word, begins with a
 // glue word followed by more letters.
 func startsWithGlue(b []byte) bool {
@@ -264,7 +282,7 @@ func startsWithGlue(b []byte) bool {
 			return true
 		}
 	}
-	return false
+	return yeGlueLen(b) > 0
 }
 
 // maxGluedCuts bounds the places splitGlued may cut a word at.
@@ -304,11 +322,12 @@ func (v *view) splitGlued(src *view, w word, vocab *hashIndex, fx *fuzzyIndex) b
 	var cuts [maxGluedCuts + 2]int
 	var runesAt [maxGluedCuts + 2]int
 	m, runes := 1, 0
+	ye := yeGlueLen(b)
 	for i := 0; i < len(b); {
 		r, n := utf8.DecodeRune(b[i:])
 		i += n
 		runes++
-		if i < len(b) && nonJoining(r) {
+		if i < len(b) && (nonJoining(r) || i == ye) {
 			if m > maxGluedCuts {
 				return false
 			}
@@ -331,7 +350,7 @@ func (v *view) splitGlued(src *view, w word, vocab *hashIndex, fx *fuzzyIndex) b
 				continue
 			}
 			piece := b[cuts[j]:cuts[k]]
-			glue := isGlueWord(piece)
+			glue := isGlueWord(piece) || j == 0 && cuts[k] == ye
 			if runes < gluedArabicMin && j == 0 && !glue {
 				continue
 			}
@@ -352,7 +371,7 @@ func (v *view) splitGlued(src *view, w word, vocab *hashIndex, fx *fuzzyIndex) b
 	for from[k] > 0 {
 		k = from[k]
 	}
-	if glue := b[:cuts[k]]; !isGlueWord(glue) {
+	if glue := b[:cuts[k]]; !isGlueWord(glue) && len(glue) != ye {
 		if p, c := fx.correctWithProclitic(b, 0); c != "" || p != nil {
 			return false
 		}
