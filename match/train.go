@@ -275,7 +275,9 @@ func quantize(w []float64, scale float32) []int16 {
 
 // TrainingSet reads the labelled texts a scorer is trained on from a
 // rules directory: testdata/cases/*.tsv (label, kind, category, text),
-// the used holdout sets, testdata/holdout-used/*/*.tsv (label, kind,
+// testdata/scorer/*.tsv (the same, for texts the rules alone get wrong:
+// the cases are also the rule files' samples, which the rules alone must
+// get right), the used holdout sets, testdata/holdout-used/*/*.tsv (label, kind,
 // text), and the benign corpus, testdata/benign/*.txt (one text per
 // line, none of which may match, as a search or as a post). The blind
 // sets (testdata/holdout, testdata/holdout-next) are never read: they
@@ -299,7 +301,7 @@ func TrainingSet(fsys fs.FS) ([]Example, error) {
 	for _, src := range []struct {
 		pattern string
 		read    func(name string, data []byte) error
-	}{{"testdata/cases/*.tsv", labelled}, {"testdata/holdout-used/*/*.tsv", labelled}, {"testdata/benign/*.txt", benign}} {
+	}{{"testdata/cases/*.tsv", labelled}, {"testdata/scorer/*.tsv", labelled}, {"testdata/holdout-used/*/*.tsv", labelled}, {"testdata/benign/*.txt", benign}} {
 		names, err := fs.Glob(fsys, src.pattern)
 		if err != nil {
 			return nil, err
@@ -316,7 +318,7 @@ func TrainingSet(fsys fs.FS) ([]Example, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, errors.New("training set: no labelled texts under testdata/cases or testdata/holdout-used")
+		return nil, errors.New("training set: no labelled texts under testdata/cases, testdata/scorer or testdata/holdout-used")
 	}
 	return out, nil
 }

@@ -162,3 +162,24 @@ func checkRules(t *testing.T, cases map[string]bool) {
 		}
 	}
 }
+
+// TestSamplesRightByRulesAlone holds the shipped rules to what an editor's
+// upload is held to: each language's labelled texts are its rule file's
+// samples (see app/catalog.go), and the rules alone, without the scorer,
+// must get every one right (editing.Service checks each upload so).
+// Texts only the scorer gets right belong in testdata/scorer/.
+func TestSamplesRightByRulesAlone(t *testing.T) {
+	_, files := shipped(t)
+	m, err := match.Compile(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range readCases(t) {
+		if !strings.HasPrefix(c.file, "testdata/cases/") {
+			continue
+		}
+		if res := m.MatchRules(match.Query{Text: c.text, Kind: c.kind}); res.Matched != c.label {
+			t.Errorf("%s:%d: label %v, the rules alone say %v %v: %q", c.file, c.line, c.label, res.Matched, res.Rules, c.text)
+		}
+	}
+}
