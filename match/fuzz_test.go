@@ -57,7 +57,8 @@ func FuzzMatch(f *testing.F) {
 	for _, s := range []string{"small boat to uk", "السفر الى بريطانيا بالبلم", "s\u200bm\u00adu", "🚤\ufe0f🇬🇧", "\xff\xfe", "İı",
 		"#boattouk", "s m u g g l e r", "$mu99l3r numb3r", "smuggIer", "ta7reeb bri6ania", "smugglr numbr calais", "\u202eboat",
 		"ｂ０＠ｔ ＄１２００", "small\u200bboat\u2060to\ufeffuk", "sm\u200bu\u200bg", "ВОАТ ТО UK", "#delalaengandnumber", "باسبورت",
-		"#zodiacangleerrecesoir", "s m u g g l i n g t o t u r k e y", "s.m.u.g.g.l.e.r.t.o.u.k", "فيزامزورةللبيع بريطانيامهرب"} {
+		"#zodiacangleerrecesoir", "s m u g g l i n g t o t u r k e y", "s.m.u.g.g.l.e.r.t.o.u.k", "فيزامزورةللبيع بريطانيامهرب",
+		"ازمرز باقایق تابلغارستان", "رسالةماجستيرعن", "سےانگلینڈ کیسے"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
