@@ -263,10 +263,10 @@ func isGlueWord(b []byte) bool {
 // how, is not کی and سے.
 var yeGlueWords = [...]string{"سي", "كي", "ني"}
 
-// yeGlueLen returns the length in bytes of the Urdu postposition b
-// begins with (see yeGlueWords), or 0.
-func yeGlueLen(b []byte) int {
-	for _, g := range yeGlueWords {
+// leadingWord returns the length in bytes of the word of words that b
+// begins with and is longer than, or 0.
+func leadingWord(b []byte, words []string) int {
+	for _, g := range words {
 		if len(b) > len(g) && string(b[:len(g)]) == g {
 			return len(g)
 		}
@@ -275,14 +275,9 @@ func yeGlueLen(b []byte) int {
 }
 
 // startsWithGlue reports whether b, an Arabic-script word, begins with a
-// glue word followed by more letters.
+// glue word (or an Urdu one of yeGlueWords) followed by more letters.
 func startsWithGlue(b []byte) bool {
-	for _, g := range glueWords {
-		if len(b) > len(g) && string(b[:len(g)]) == g {
-			return true
-		}
-	}
-	return yeGlueLen(b) > 0
+	return leadingWord(b, glueWords[:]) > 0 || leadingWord(b, yeGlueWords[:]) > 0
 }
 
 // maxGluedCuts bounds the places splitGlued may cut a word at.
@@ -322,7 +317,7 @@ func (v *view) splitGlued(src *view, w word, vocab *hashIndex, fx *fuzzyIndex) b
 	var cuts [maxGluedCuts + 2]int
 	var runesAt [maxGluedCuts + 2]int
 	m, runes := 1, 0
-	ye := yeGlueLen(b)
+	ye := leadingWord(b, yeGlueWords[:]) // a cut there too, after the ے that reads ي
 	for i := 0; i < len(b); {
 		r, n := utf8.DecodeRune(b[i:])
 		i += n
