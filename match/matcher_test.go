@@ -789,6 +789,33 @@ func TestZeroWidthSpaces(t *testing.T) {
 	}
 }
 
+// A text typed with zero-width spaces for all its spaces: the fragments
+// are words, which the grouping must not glue into other words of the
+// rules, and a long one is grouped a piece at a time.
+func TestZeroWidthSpacesForEverySpace(t *testing.T) {
+	m := compileSource(t, "lang: en\nrule: boat.uk\ncategory: crossing\nmatch: boat NEAR/3 (uk OR italy)\n"+
+		"rule: passport\ncategory: documents\nmatch: buy NEAR/3 passport\n"+
+		"rule: other\ncategory: crossing\nmatch: boat* OR buyuk OR \"boat tour\" OR passport*\n")
+	for _, tc := range []struct{ text, segmented string }{
+		// boat|to squeezes to boato, which only looks as if boat*
+		// reached past boat.
+		{"is\u200billegal\u200bboat\u200bto\u200bitaly\u200bdangerous", "is ilegal boat to italy dangerous"},
+		{"passport\u200bto\u200buk", "pasport to uk"},
+		// buy and uk are words of the rules: not the Turkish buyuk.
+		{"where\u200bto\u200bbuy\u200buk\u200bpassport", "where to buy uk pasport"},
+		// Twenty fragments: more than are grouped at once.
+		{"my\u200bcousin\u200bsays\u200bhe\u200bcan\u200bget\u200bme\u200bthe\u200bboat\u200bto\u200buk\u200bor\u200bto\u200bitaly\u200bor\u200bspain\u200bif\u200bi\u200bpay\u200bhim",
+			"my cousin says he can get me the boat to uk or to italy or spain if i pay him"},
+		// Still a word broken for a filter, in a text of spaces.
+		{"the sm\u200ball bo\u200bat to uk", "the smal boat to uk"},
+	} {
+		ex := m.Explain(Query{Text: tc.text, Kind: KindSearch})
+		if got := ex.Views["segmented"]; got != tc.segmented {
+			t.Errorf("%q: segmented view %q, want %q", tc.text, got, tc.segmented)
+		}
+	}
+}
+
 // A misspelt word in a hashtag is no word of the rules, so splitting cuts
 // it into the short words inside it (engand is en g and): those scraps
 // are joined again when they make a typo of a word of the rules, for the

@@ -142,11 +142,12 @@ func (v *view) segment(src *view, vocab *hashIndex, fx *fuzzyIndex, text string,
 	}
 }
 
-// maxZW bounds the fragments of a word that splitZW splits.
+// maxZW bounds the fragments that splitZW groups at once: a word of
+// more is grouped maxZW fragments at a time (a text typed with zero-width
+// spaces for all its spaces is one word of dozens of fragments).
 const maxZW = 16
 
-// splitZW appends word w of src, which had zero-width spaces dropped
-// inside it, cut at some of them. A zero-width space is an evader's tool
+// splitZW re-reads a word that held zero-width spaces. Writers use them
 // both ways: inside a word, to break it for a filter (sm​uggler), and
 // between words, to hide the space (boat​to​uk shows as boattouk). The
 // word is re-read with the spaces separating fragments, and the
@@ -154,14 +155,21 @@ const maxZW = 16
 // rules, then into the fewest pieces: boat|to|uk is three words,
 // sm|uggler one, and th|ere, neither way known, stays whole. A group of
 // fragments also counts as known when a prefix term's stem reaches into
-// its last fragment (ta|rjamet, of tarjam*).
+// its last fragment and makes most of the group (ta|rjamet, of tarjam*;
+// es|yası, of eşya*; not boat|tour, whose squeezed boatour only looks
+// as if boat* reached past boat, nor من|السودان, two words that a
+// four-letter stem begins). Where the spaces
+// are hidden (below), fragments that are each a word of the rules are
+// joined into one only when each has three letters or more (pass|port;
+// buy|uk and me|to are two words, whatever buyuk and meto are in other
+// languages); a word broken once among others is read whole (ba|lam).
 func (v *view) splitZW(src *view, w word, vocab *hashIndex, text string, tmp *view) {
 	tmp.mode, tmp.noSqueeze, tmp.zwSeparates = src.mode, false, true
 	tmp.normalize(text[w.origS:w.origE])
 	tmp.zwSeparates = false
 	fs := tmp.words
 	n := len(fs)
-	if n < 2 || n > maxZW {
+	if n < 2 {
 		v.copyWord(src, w)
 		return
 	}
@@ -176,6 +184,22 @@ func (v *view) splitZW(src *view, w word, vocab *hashIndex, text string, tmp *vi
 	// then joined only into a word of the rules (ሊቢያ|ዋጋው|ስንት is three
 	// words), while single letters may still join (s|m|u|g).
 	spaced := n >= 3 || len(src.words) == 1
+	for len(fs) > 0 {
+		k := min(len(fs), maxZW)
+		if !v.groupZW(tmp, fs[:k], w.origS, vocab, spaced) {
+			v.copyWord(src, w)
+			return
+		}
+		fs = fs[k:]
+	}
+}
+
+// groupZW appends the fragments fs of tmp (offsets relative to base)
+// grouped into words as splitZW says, unless they are best read as one
+// word, or (when not spaced) leave bytes outside words of the rules: it
+// then appends nothing and reports false.
+func (v *view) groupZW(tmp *view, fs []word, base int32, vocab *hashIndex, spaced bool) bool {
+	n := len(fs)
 	const unreachable = 1 << 30 // no grouping of these fragments ends here
 	type cell struct{ unknown, pieces, from int }
 	var best [maxZW + 1]cell
@@ -185,11 +209,8 @@ func (v *view) splitZW(src *view, w word, vocab *hashIndex, text string, tmp *vi
 			if best[j].unknown == unreachable {
 				continue
 			}
-			g := v.joinWords(tmp, fs[j:k])
-			cost := len(g)
-			if isVocab(vocab, g) || k-j > 1 && longestStem(g, vocab, 4) > len(g)-int(fs[k-1].end-fs[k-1].start) {
-				cost = 0
-			} else if spaced && k-j > 1 && !singleLetters(tmp, fs[j:k]) {
+			cost, ok := v.zwGroupCost(tmp, fs[j:k], vocab, spaced)
+			if !ok {
 				continue
 			}
 			c := cell{best[j].unknown + cost, best[j].pieces + 1, j}
@@ -198,12 +219,11 @@ func (v *view) splitZW(src *view, w word, vocab *hashIndex, text string, tmp *vi
 			}
 		}
 	}
-	if best[n].pieces == 1 || !spaced && best[n].unknown > 0 {
+	if n == len(tmp.words) && (best[n].pieces == 1 || !spaced && best[n].unknown > 0) {
 		// A word broken once for a filter is read whole unless it is
 		// words of the rules side by side: in|gltere is a misspelt
 		// ingiltere for the fuzzy view, not in and gltere.
-		v.copyWord(src, w)
-		return
+		return false
 	}
 	var cuts [maxZW + 1]int
 	m := 0
@@ -215,9 +235,51 @@ func (v *view) splitZW(src *view, w word, vocab *hashIndex, text string, tmp *vi
 	for ; m > 0; m-- {
 		to := cuts[m-1]
 		g := v.joinWords(tmp, fs[from:to])
-		v.addWord(g, w.origS+fs[from].origS, w.origS+fs[to-1].origE)
+		v.addWord(g, base+fs[from].origS, base+fs[to-1].origE)
 		from = to
 	}
+	return true
+}
+
+// stemJoins reports whether a prefix term's stem of stem bytes, at the
+// start of a group of fragments of n bytes, joins them: it must reach
+// past the pre bytes of all but the last fragment and make more than
+// half the group.
+func stemJoins(stem, pre, n int) bool {
+	return stem > pre && 2*stem > n
+}
+
+// zwGroupCost returns the bytes of the group of fragments fs outside
+// words of the rules, and whether splitZW may make them one word at all.
+func (v *view) zwGroupCost(tmp *view, fs []word, vocab *hashIndex, spaced bool) (int, bool) {
+	if len(fs) == 1 {
+		g := tmp.buf[fs[0].start:fs[0].end]
+		if isVocab(vocab, g) {
+			return 0, true
+		}
+		return len(g), true
+	}
+	known, short := 0, false
+	for _, f := range fs {
+		fb := tmp.buf[f.start:f.end]
+		if isVocab(vocab, fb) {
+			known++
+			short = short || utf8.RuneCount(fb) < 3
+		}
+	}
+	single := singleLetters(tmp, fs)
+	if spaced && known == len(fs) && short && !single {
+		return 0, false
+	}
+	pre := len(v.joinWords(tmp, fs[:len(fs)-1]))
+	g := v.joinWords(tmp, fs)
+	if isVocab(vocab, g) || stemJoins(longestStem(g, vocab, 4), pre, len(g)) {
+		return 0, true
+	}
+	if spaced && !single {
+		return 0, false
+	}
+	return len(g), true
 }
 
 // gluedArabicMin is the fewest letters of an Arabic-script word that
