@@ -983,8 +983,7 @@ func (v *view) closeWord() {
 	}
 	w.squeezed = v.cur.squeezed
 	w.end = int32(len(v.buf))
-	if w.end-w.start >= 2*gluedShortMin && isArabicLead(v.buf[w.start]) && !w.emoji &&
-		(w.end-w.start >= 2*gluedArabicMin || startsWithGlue(v.buf[w.start:w.end])) {
+	if w.end-w.start >= 2*gluedShortMin && !w.emoji && mayBeGlued(v.buf[w.start:w.end]) {
 		v.longArabic = true
 	}
 	v.buf = append(v.buf, ' ')

@@ -331,3 +331,22 @@ func TestGlueWords(t *testing.T) {
 		{"کشتی سےانگلینڈ", []string{"ur.boat"}}, // سے ends in a letter that joins none, read ي
 	})
 }
+
+// A glued word may hold words no rule has: they are pieces too, where the
+// words of the rules make more of it; an Arabic preposition glued after a
+// short word splits off.
+func TestGluedWordsWithUnknownPieces(t *testing.T) {
+	m := compileSource(t, "lang: fa\nrule: container\ncategory: crossing\nmatch: کانتینر NEAR/3 انگلیس\n",
+		"lang: ar\nrule: travel\ncategory: crossing\nmatch: سافر NEAR/3 طرابلس\n",
+		"lang: ckb\nrule: boat\ncategory: crossing\nmatch: بەلەم* NEAR/3 یۆنان NOT دۆکیۆمنتاری\n")
+	checkRules(t, m, []rulesCase{
+		// تو, in, is no word of these rules.
+		{"توکانتینربهانگلیس", []string{"fa.container"}},
+		{"سافرمن طرابلس", []string{"ar.travel"}},
+		// No more letters of words of the rules than of others (خانواده,
+		// family, is none here): left whole.
+		{"خانوادهکانتینر انگلیس", nil},
+		// بەلەم* begins the word: an inflection, not words glued.
+		{"بەلەمەکانیدۆکیۆمنتاری یۆنان", []string{"ckb.boat"}},
+	})
+}

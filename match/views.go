@@ -336,6 +336,32 @@ func leadingWord(b []byte, words []string) int {
 	return 0
 }
 
+// mayBeGlued reports whether b, a normalised word of at least
+// gluedShortMin letters' bytes, is an Arabic-script word that splitGlued
+// may split: one of gluedArabicMin letters' bytes or more, or one that
+// begins with a glue word or ends with an Arabic preposition.
+func mayBeGlued(b []byte) bool {
+	return isArabicLead(b[0]) && (len(b) >= 2*gluedArabicMin || startsWithGlue(b) || trailingWord(b, trailingGlueWords[:]) > 0)
+}
+
+// trailingGlueWords are the Arabic prepositions of glueWords that glue
+// to the word before them when it ends in a letter that joins no other
+// (سافرمن, he travelled from; حرقةمن, a crossing from), and that a short
+// word is cut before. Not الى and على, whose letters end too many words
+// (the Sorani منداڵی, a child, reads مندالي).
+var trailingGlueWords = [...]string{"في", "من", "عن"}
+
+// trailingWord returns the length in bytes of the word of words that b
+// ends with and is longer than, or 0.
+func trailingWord(b []byte, words []string) int {
+	for _, g := range words {
+		if len(b) > len(g) && string(b[len(b)-len(g):]) == g {
+			return len(g)
+		}
+	}
+	return 0
+}
+
 // startsWithGlue reports whether b, an Arabic-script word, begins with a
 // glue word (or an Urdu one of yeGlueWords) followed by more letters.
 func startsWithGlue(b []byte) bool {
@@ -373,9 +399,12 @@ func nonJoining(r rune) bool {
 // the rules, is left for the caller.
 func (v *view) splitGlued(src *view, w word, vocab *hashIndex, fx *fuzzyIndex) bool {
 	b := src.buf[w.start:w.end]
-	if w.emoji || len(b) < 2*gluedShortMin || !isArabicLead(b[0]) || len(b) < 2*gluedArabicMin && !startsWithGlue(b) || isVocab(vocab, b) {
+	if w.emoji || len(b) < 2*gluedShortMin || !mayBeGlued(b) || isVocab(vocab, b) {
 		return false
 	}
+	// A short word splits only after the glue word it begins with, or
+	// before the Arabic preposition it ends with (سافرمن is سافر من).
+	tail := len(b) - trailingWord(b, trailingGlueWords[:])
 	var cuts [maxGluedCuts + 2]int
 	var runesAt [maxGluedCuts + 2]int
 	m, runes := 1, 0
@@ -396,24 +425,56 @@ func (v *view) splitGlued(src *view, w word, vocab *hashIndex, fx *fuzzyIndex) b
 		return false
 	}
 	cuts[m], runesAt[m] = len(b), runes
-	// best[k]: the fewest pieces, all words of the rules or glue words,
-	// that b[:cuts[k]] splits into, from[k] where the last one starts; 0
-	// pieces marks an end no split reaches. A word under gluedArabicMin
-	// letters splits only after the glue word it begins with.
-	var best, from [maxGluedCuts + 2]int
+	// best[k]: the split of b[:cuts[k]] with the fewest letters outside
+	// words of the rules and glue words, then the fewest pieces (0
+	// pieces marks an end no split reaches), from[k] where its last piece
+	// starts. A word under gluedArabicMin letters splits only after the
+	// glue word it begins with or before the preposition it ends with,
+	// into words of the rules.
+	var best, from, unknown, known [maxGluedCuts + 2]int
 	for k := 1; k <= m; k++ {
 		for j := 0; j < k; j++ {
 			if j > 0 && best[j] == 0 {
 				continue
 			}
 			piece := b[cuts[j]:cuts[k]]
+			letters := runesAt[k] - runesAt[j]
 			glue := isGlueWord(piece) || j == 0 && cuts[k] == ye
-			if runes < gluedArabicMin && j == 0 && !glue {
+			if runes < gluedArabicMin && j == 0 && !glue && cuts[k] != tail {
 				continue
 			}
-			if (best[k] == 0 || best[j]+1 < best[k]) && (glue || runesAt[k]-runesAt[j] >= gluedPieceMin && isVocab(vocab, piece)) {
-				best[k], from[k] = best[j]+1, j
+			word := glue || letters >= gluedPieceMin && isVocab(vocab, piece)
+			if !word && (runes < gluedArabicMin || letters < 2) {
+				continue
 			}
+			u, kn := unknown[j], known[j]
+			if word {
+				if !glue {
+					kn += letters
+				}
+			} else {
+				u += letters
+			}
+			if best[k] == 0 || u < unknown[k] || u == unknown[k] && best[j]+1 < best[k] {
+				best[k], from[k], unknown[k], known[k] = best[j]+1, j, u, kn
+			}
+		}
+	}
+	// Letters outside words of the rules are allowed (لەفەرەنساوەبچمە,
+	// of which فەرەنساوە is no word of the rules), two or more to a
+	// piece, where words of the rules make more of the word than they
+	// do, and not in a word that a prefix term's stem begins (بەلەمەکانی,
+	// the boats, is بەلەم* inflected) or that is a word of the rules
+	// misspelt (پەڕیەوە), which the corrected view reads.
+	if unknown[m] > 0 {
+		if known[m] <= unknown[m] || hasStem(b, vocab, 6) {
+			return false
+		}
+		if p, c := fx.correctWithProclitic(b, 0); c != "" || p != nil {
+			return false
+		}
+		if c, _ := fx.correctStemBytes(b, 0); c != "" {
+			return false
 		}
 	}
 	if best[m] < 2 {
