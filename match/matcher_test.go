@@ -227,7 +227,8 @@ func TestHashtagSegmentation(t *testing.T) {
 		"rule: r3\ncategory: crossing\nmatch: ai NEAR/1 ne\n" +
 		"rule: r4\ncategory: crossing\nmatch: رقم NEAR/1 ton\n" +
 		"rule: r5\ncategory: crossing\nmatch: \"go to\" NEAR/1 ingiltere*\n" +
-		"rule: r6\ncategory: crossing\nmatch: boatyard* NEAR/1 yard\n"
+		"rule: r6\ncategory: crossing\nmatch: boatyard* NEAR/1 yard\n" +
+		"rule: r7\ncategory: crossing\nmatch: cont NEAR/1 container\n"
 	m := compileSource(t, src)
 	for _, tc := range []struct {
 		text, segmented string
@@ -244,6 +245,7 @@ func TestHashtagSegmentation(t *testing.T) {
 		{"#رقممهربالىانجلترا", "رقم مهرب الي انجلترا", true},                 // the doubled م belongs to both words, and الي انجلترا is no typo of الانجلترا
 		{"#boatcalaiuk", "boat calai uk", true},                              // a misspelt word is a piece, for the corrected view, not glued to the next
 		{"#fakepassortuk", "fake pasort uk", true},                           // nor cut into short words
+		{"#continertoukboat", "continer to uk boat", true},                   // misspelt, though cont, a word of the rules, is half of it
 		{"انجلترامهرب", "انجلترا مهرب", true},                                // Arabic words typed without the space after a letter that does not join
 		{"مهربانجلترا", "مهربانجلترا", false},                                // not after one that joins: the missing space shows
 		{"#ukraine boat trip", "ukraine boat trip", false},                   // no "uk" invented inside a word

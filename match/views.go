@@ -1153,7 +1153,7 @@ func typoPieces(g []byte, fx *fuzzyIndex, unsqueezed bool, ps *pieceSet, buf *[]
 				continue
 			}
 			bit := uint64(1) << (k - j - 1)
-			// A word of the rules that makes half the piece or more,
+			// A word of the rules that makes more than half the piece,
 			// at either end, is that word beside letters of another, not
 			// a typo: قاچاقبرکیه is قاچاقبر کیه, not قاچاقبرک یه, and
 			// الیانجلترا is الی انجلترا.
@@ -1176,9 +1176,11 @@ func typoPieces(g []byte, fx *fuzzyIndex, unsqueezed bool, ps *pieceSet, buf *[]
 }
 
 // wordAtEnd reports whether g[j:k] begins or ends with a piece of ps
-// (a word of the rules) at least half its length.
+// (a word of the rules) longer than half of it. Half is not enough:
+// #continertouk is a misspelt container beside to uk, not cont, a word
+// of the rules, and iner.
 func wordAtEnd(ps *pieceSet, j, k int) bool {
-	half := (k - j + 1) / 2
+	half := (k-j)/2 + 1
 	if ps[j].known&(uint64(1)<<(k-j-1)-1)>>(half-1) != 0 {
 		return true
 	}
